@@ -1,0 +1,88 @@
+//! Configuration from the environment. Every variable is documented in the
+//! README and in `.env.example`.
+
+use std::path::PathBuf;
+
+use secrecy::SecretString;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `DATABASE_URL`: an existing PostgreSQL database; unset starts an embedded one.
+    pub database_url: Option<String>,
+    /// `AGIR_BIND`: address to listen on.
+    pub bind: String,
+    /// `AGIR_JWT_SECRET`: HMAC key for access tokens (required with `DATABASE_URL`).
+    pub jwt_secret: Option<SecretString>,
+    /// `AGIR_BOOTSTRAP_ADMIN_EMAIL` and `AGIR_BOOTSTRAP_ADMIN_PASSWORD`.
+    pub bootstrap_admin: Option<(String, String)>,
+    /// `AGIR_CORS_ORIGINS`: comma-separated origins, or `*`.
+    pub cors_origins: Vec<String>,
+    /// `AGIR_DATA_DIR`: where the embedded database and its key live.
+    pub data_dir: PathBuf,
+    /// `AGIR_LOG_FORMAT`: `pretty` (default) or `json`.
+    pub log_format: String,
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, String> {
+        let database_url = var("DATABASE_URL");
+        let jwt_secret = var("AGIR_JWT_SECRET").map(SecretString::from);
+        if database_url.is_some() && jwt_secret.is_none() {
+            return Err(
+                "AGIR_JWT_SECRET is required when DATABASE_URL is set (at least 32 bytes, \
+                 e.g. `openssl rand -hex 32`)"
+                    .into(),
+            );
+        }
+        let bootstrap_admin = match (var("AGIR_BOOTSTRAP_ADMIN_EMAIL"), var("AGIR_BOOTSTRAP_ADMIN_PASSWORD")) {
+            (Some(email), Some(password)) => Some((email, password)),
+            (None, None) => None,
+            _ => {
+                return Err(
+                    "set both AGIR_BOOTSTRAP_ADMIN_EMAIL and AGIR_BOOTSTRAP_ADMIN_PASSWORD, or neither"
+                        .into(),
+                );
+            }
+        };
+        let cors_origins = var("AGIR_CORS_ORIGINS")
+            .map(|v| {
+                v.split(',')
+                    .map(|o| o.trim().to_owned())
+                    .filter(|o| !o.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let log_format = var("AGIR_LOG_FORMAT").unwrap_or_else(|| "pretty".into());
+        if log_format != "pretty" && log_format != "json" {
+            return Err("AGIR_LOG_FORMAT must be `pretty` or `json`".into());
+        }
+        Ok(Self {
+            database_url,
+            bind: var("AGIR_BIND").unwrap_or_else(|| "127.0.0.1:8080".into()),
+            jwt_secret,
+            bootstrap_admin,
+            cors_origins,
+            data_dir: var("AGIR_DATA_DIR").map_or_else(default_data_dir, PathBuf::from),
+            log_format,
+        })
+    }
+}
+
+/// `/var/lib/agir` for root (a folder the `postgres` user can reach), else the
+/// user's data folder (`$XDG_DATA_HOME/agir` or `~/.local/share/agir`).
+fn default_data_dir() -> PathBuf {
+    if agir_persistence::embedded::running_as_root() {
+        return PathBuf::from("/var/lib/agir");
+    }
+    if let Some(xdg) = var("XDG_DATA_HOME") {
+        return PathBuf::from(xdg).join("agir");
+    }
+    match var("HOME") {
+        Some(home) => PathBuf::from(home).join(".local/share/agir"),
+        None => PathBuf::from(".agir-data"),
+    }
+}

@@ -1,0 +1,160 @@
+//! Errors raised by domain rules.
+
+use std::fmt;
+
+/// One invalid field of an input, with a stable machine code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// The field as the client named it (`email`, `password`, `summary.title`).
+    pub field: String,
+    /// A stable snake_case code (`too_long`, `invalid_format`).
+    pub code: &'static str,
+    /// A human sentence.
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+/// What a domain rule can refuse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DomainError {
+    /// Input that does not satisfy a value type or a rule on one or more fields (422).
+    #[error("validation failed")]
+    Invalid(Vec<FieldError>),
+    /// A state transition or operation that the current state forbids (409).
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+}
+
+impl DomainError {
+    /// A single-field validation error.
+    pub fn invalid(field: impl Into<String>, code: &'static str, message: impl Into<String>) -> Self {
+        Self::Invalid(vec![FieldError::new(field, code, message)])
+    }
+
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Self::Conflict {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// Prefixes every field name, for values parsed inside a nested object.
+    pub fn within(self, prefix: &str) -> Self {
+        match self {
+            Self::Invalid(errors) => Self::Invalid(
+                errors
+                    .into_iter()
+                    .map(|e| FieldError {
+                        field: format!("{prefix}.{}", e.field),
+                        ..e
+                    })
+                    .collect(),
+            ),
+            other => other,
+        }
+    }
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+/// Collects the errors of several independent parses, so a client sees every
+/// invalid field of a request at once rather than one per round trip.
+#[derive(Debug, Default)]
+pub struct Validator {
+    errors: Vec<FieldError>,
+}
+
+impl Validator {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Keeps the value of a successful parse, or records its errors.
+    pub fn check<T>(&mut self, result: Result<T, DomainError>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(DomainError::Invalid(errors)) => {
+                self.errors.extend(errors);
+                None
+            }
+            Err(DomainError::Conflict { code, message }) => {
+                self.errors.push(FieldError::new("", code, message));
+                None
+            }
+        }
+    }
+
+    pub fn push(&mut self, error: FieldError) {
+        self.errors.push(error);
+    }
+
+    /// `Ok(())` when nothing was recorded.
+    pub fn finish(self) -> Result<(), DomainError> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(DomainError::Invalid(self.errors))
+        }
+    }
+}
+
+/// Checks a trimmed, non-empty text of at most `max` characters.
+pub fn bounded_text(field: &str, value: &str, max: usize) -> Result<String, DomainError> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return Err(DomainError::invalid(field, "required", "must not be empty"));
+    }
+    if trimmed.chars().count() > max {
+        return Err(DomainError::invalid(
+            field,
+            "too_long",
+            format!("must be at most {max} characters"),
+        ));
+    }
+    if trimmed.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Err(DomainError::invalid(
+            field,
+            "invalid_characters",
+            "must not contain control characters",
+        ));
+    }
+    Ok(trimmed.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounded_text_trims_and_counts_characters_not_bytes() {
+        assert_eq!(bounded_text("f", "  é  ", 1).as_deref(), Ok("é"));
+        assert!(bounded_text("f", "éé", 1).is_err());
+        assert!(bounded_text("f", "   ", 10).is_err());
+        assert!(bounded_text("f", "a\u{0}b", 10).is_err());
+    }
+
+    #[test]
+    fn validator_collects_every_field() {
+        let mut v = Validator::new();
+        v.check(bounded_text("a", "", 3));
+        v.check(bounded_text("b", "toolong", 3));
+        let Err(DomainError::Invalid(errors)) = v.finish() else {
+            panic!("expected errors");
+        };
+        let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["a", "b"]);
+    }
+}

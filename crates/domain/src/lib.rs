@@ -1,0 +1,13 @@
+//! The Agir Ensemble domain: identifiers, value types, state machines and rules.
+//!
+//! Pure Rust, no I/O: every type here is built through a `parse` constructor that
+//! refuses invalid input with a [`DomainError`], so the layers above handle only
+//! values that already hold.
+
+pub mod error;
+pub mod ids;
+pub mod journal;
+pub mod policy;
+pub mod user;
+
+pub use error::{DomainError, FieldError};

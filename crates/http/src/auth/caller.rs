@@ -1,0 +1,139 @@
+//! The caller, resolved once per request from the bearer token.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use agir_domain::ids::{SessionId, UserId};
+use agir_domain::policy::Principal;
+use agir_domain::user::User;
+use agir_persistence::{pool, sessions};
+
+use crate::problem::ApiError;
+use crate::state::AppState;
+
+/// An authenticated caller: a valid access token of an enabled account whose session is open.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user: User,
+    pub session: SessionId,
+}
+
+impl Caller {
+    pub fn principal(&self) -> Principal {
+        Principal {
+            user: self.user.id,
+            is_admin: self.user.is_admin,
+        }
+    }
+
+    pub fn id(&self) -> UserId {
+        self.user.id
+    }
+}
+
+/// The caller if a token was sent; `None` for anonymous requests. A token that is
+/// sent but invalid is still refused (401): it is never silently ignored.
+#[derive(Debug, Clone)]
+pub struct MaybeCaller(pub Option<Caller>);
+
+/// A caller who is a platform admin (403 otherwise).
+#[derive(Debug, Clone)]
+pub struct AdminCaller(pub Caller);
+
+fn state(req: &HttpRequest) -> Result<web::Data<AppState>, ApiError> {
+    req.app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| ApiError::Internal("application state missing".into()))
+}
+
+/// The bearer token of the request: `Ok(None)` without an `Authorization` header.
+pub fn bearer_token(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    let Some(value) = req.headers().get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let value = value.to_str().map_err(|_| invalid_token())?;
+    match value.split_once(' ') {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
+            Ok(Some(token.trim().to_owned()))
+        }
+        _ => Err(invalid_token()),
+    }
+}
+
+fn invalid_token() -> ApiError {
+    ApiError::Unauthorized {
+        code: "invalid_token",
+        detail: "the bearer token is invalid, expired or revoked".into(),
+    }
+}
+
+async fn authenticate(req: HttpRequest) -> Result<Option<Caller>, ApiError> {
+    let Some(token) = bearer_token(&req)? else {
+        return Ok(None);
+    };
+    let state = state(&req)?;
+    let claims = state.tokens.verify(&token).map_err(|_| invalid_token())?;
+    let (user, session) = (UserId(claims.sub), SessionId(claims.sid));
+    let mut conn = pool::get(&state.pool).await?;
+    let user = sessions::authenticate(&mut conn, user, session)
+        .await?
+        .ok_or_else(invalid_token)?;
+    Ok(Some(Caller { user, session }))
+}
+
+type LocalFuture<T> = Pin<Box<dyn Future<Output = Result<T, actix_web::Error>>>>;
+
+impl FromRequest for Caller {
+    type Error = actix_web::Error;
+    type Future = LocalFuture<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            // Another extractor of the same request may already have resolved it.
+            if let Some(caller) = req.extensions().get::<Caller>().cloned() {
+                return Ok(caller);
+            }
+            let caller = authenticate(req.clone()).await?.ok_or(ApiError::Unauthenticated)?;
+            req.extensions_mut().insert(caller.clone());
+            Ok(caller)
+        })
+    }
+}
+
+impl FromRequest for MaybeCaller {
+    type Error = actix_web::Error;
+    type Future = LocalFuture<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            if let Some(caller) = req.extensions().get::<Caller>().cloned() {
+                return Ok(MaybeCaller(Some(caller)));
+            }
+            let caller = authenticate(req.clone()).await?;
+            if let Some(caller) = &caller {
+                req.extensions_mut().insert(caller.clone());
+            }
+            Ok(MaybeCaller(caller))
+        })
+    }
+}
+
+impl FromRequest for AdminCaller {
+    type Error = actix_web::Error;
+    type Future = LocalFuture<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let caller = Caller::from_request(req, payload);
+        Box::pin(async move {
+            let caller = caller.await?;
+            agir_domain::policy::manage_users(&caller.principal())
+                .map_err(|denied| ApiError::forbidden(denied.0))?;
+            Ok(AdminCaller(caller))
+        })
+    }
+}

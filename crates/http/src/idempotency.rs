@@ -1,0 +1,157 @@
+//! `Idempotency-Key` on `POST`: a retry with the same key and body gets the first
+//! answer again and creates nothing new; the same key with another body is 422.
+//!
+//! Keys are scoped to the authenticated user and kept 24 hours. The token-issuing
+//! `/auth/*` operations are not replayed (their answers are secrets we do not keep),
+//! nor are anonymous requests.
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpResponse, ResponseError, web};
+use agir_persistence::idempotency::{self, Claim, StoredResponse};
+use agir_persistence::pool;
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+use crate::auth::caller::bearer_token;
+use crate::problem::ApiError;
+use crate::state::AppState;
+
+pub const HEADER: &str = "idempotency-key";
+pub const REPLAYED_HEADER: &str = "idempotent-replayed";
+const KEPT_HEADERS: [HeaderName; 3] = [header::CONTENT_TYPE, header::LOCATION, header::ETAG];
+
+pub async fn idempotency(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let Some(key) = req.headers().get(HEADER).cloned() else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    if req.method() != Method::POST || req.path().starts_with("/api/v1/auth/") {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    }
+    let key = match key.to_str() {
+        Ok(k) if !k.is_empty() && k.len() <= 255 => k.to_owned(),
+        _ => {
+            return Ok(reply(req, ApiError::BadRequest {
+                code: "invalid_idempotency_key",
+                detail: "Idempotency-Key must be 1 to 255 visible ASCII characters".into(),
+            }));
+        }
+    };
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    // Scope keys to the caller; without a valid token the handler answers 401 anyway.
+    let scope = match bearer_token(req.request()) {
+        Ok(Some(token)) => match state.tokens.verify(&token) {
+            Ok(claims) => claims.sub.to_string(),
+            Err(_) => return Ok(next.call(req).await?.map_into_boxed_body()),
+        },
+        _ => return Ok(next.call(req).await?.map_into_boxed_body()),
+    };
+
+    let body = match req.extract::<web::Bytes>().await {
+        Ok(body) => body,
+        Err(err) => return Ok(req.error_response(err)),
+    };
+    let mut hasher = Sha256::new();
+    hasher.update(req.method().as_str().as_bytes());
+    hasher.update(b" ");
+    hasher.update(req.uri().to_string().as_bytes());
+    hasher.update(b"\n");
+    hasher.update(&body);
+    let request_hash = hex::encode(hasher.finalize());
+
+    let claim = {
+        let mut conn = match pool::get(&state.pool).await {
+            Ok(conn) => conn,
+            Err(err) => return Ok(reply(req, ApiError::from(err))),
+        };
+        match idempotency::claim(&mut conn, &scope, &key, &request_hash).await {
+            Ok(claim) => claim,
+            Err(err) => return Ok(reply(req, ApiError::from(err))),
+        }
+    };
+    match claim {
+        Claim::Replay(stored) => Ok(req.into_response(replayed(stored))),
+        Claim::Mismatch => Ok(reply(req, ApiError::Unprocessable {
+            code: "idempotency_key_reused",
+            detail: "this Idempotency-Key was already used with another request".into(),
+        })),
+        Claim::InFlight => Ok(reply(req, ApiError::conflict(
+            "idempotency_request_in_flight",
+            "a request with this Idempotency-Key is still being processed",
+        ))),
+        Claim::Fresh => {
+            req.set_payload(Payload::from(body));
+            let response = next.call(req).await;
+            let response = match response {
+                Ok(response) => response.map_into_boxed_body(),
+                Err(err) => {
+                    release(&state, &scope, &key).await;
+                    return Err(err);
+                }
+            };
+            let status = response.status();
+            if status.is_server_error() {
+                release(&state, &scope, &key).await;
+                return Ok(response);
+            }
+            let (request, response) = response.into_parts();
+            let (head, body) = response.into_parts();
+            let bytes = actix_web::body::to_bytes(body)
+                .await
+                .map_err(|_| ApiError::Internal("response body could not be read".into()))?;
+            let mut headers = Map::new();
+            for name in KEPT_HEADERS {
+                if let Some(value) = head.headers().get(&name).and_then(|v| v.to_str().ok()) {
+                    headers.insert(name.as_str().to_owned(), Value::String(value.to_owned()));
+                }
+            }
+            let stored = StoredResponse {
+                status: status.as_u16(),
+                headers: Value::Object(headers),
+                body: bytes.to_vec(),
+            };
+            if let Ok(mut conn) = pool::get(&state.pool).await
+                && let Err(err) = idempotency::complete(&mut conn, &scope, &key, &stored).await
+            {
+                tracing::warn!(error = %err, "idempotent answer not stored");
+            }
+            let response = head.set_body(BoxBody::new(bytes));
+            Ok(ServiceResponse::new(request, response))
+        }
+    }
+}
+
+fn reply(req: ServiceRequest, err: ApiError) -> ServiceResponse<BoxBody> {
+    req.into_response(err.error_response())
+}
+
+async fn release(state: &AppState, scope: &str, key: &str) {
+    if let Ok(mut conn) = pool::get(&state.pool).await {
+        let _ = idempotency::release(&mut conn, scope, key).await;
+    }
+}
+
+fn replayed(stored: StoredResponse) -> HttpResponse {
+    let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
+    let mut response = HttpResponse::build(status);
+    if let Value::Object(headers) = stored.headers {
+        for (name, value) in headers {
+            if let (Ok(name), Some(Ok(value))) = (
+                HeaderName::try_from(name.as_str()),
+                value.as_str().map(HeaderValue::from_str),
+            ) {
+                response.insert_header((name, value));
+            }
+        }
+    }
+    response.insert_header((REPLAYED_HEADER, "true"));
+    response.body(stored.body)
+}

@@ -1,0 +1,152 @@
+//! The OpenAPI document: generated from the handlers' annotations, then completed
+//! with the conventions every operation shares, so no operation forgets one.
+
+use utoipa::openapi::path::{Operation, Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{Ref, RefOr, Required};
+use utoipa::{Modify, OpenApi};
+
+use crate::problem::{
+    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, PreconditionFailed, Problem,
+    ProblemField, ServiceUnavailable, TooManyRequests, Unauthorized, UnprocessableEntity,
+    UnsupportedMediaType,
+};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Agir Ensemble API",
+        description = "The reference backend of AVUF \"Agir Ensemble\" local alliances: a city, \
+its universities, student associations and local actors co-create a yearly sustainable-development \
+action plan, decide by vote, measure results and hand over roles.\n\n\
+Conventions: JSON with snake_case fields; ids are UUIDs; times RFC 3339 UTC; dates YYYY-MM-DD. \
+Errors are RFC 9457 `application/problem+json` with a stable `code`. Collections take `limit` \
+(1-200, default 50) and `cursor` and answer `{items, next_cursor}`. Single resources carry an \
+`ETag`; a `PATCH` with a stale `If-Match` answers 412. Authenticated `POST`s accept an \
+`Idempotency-Key`. Request bodies are limited to 64 KiB and unknown fields are refused.",
+        license(name = "MIT OR Apache-2.0"),
+        version = env!("CARGO_PKG_VERSION"),
+    ),
+    components(
+        schemas(Problem, ProblemField),
+        responses(
+            BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed,
+            PayloadTooLarge, UnsupportedMediaType, UnprocessableEntity, TooManyRequests,
+            ServiceUnavailable
+        )
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "auth", description = "Log in, refresh and log out"),
+        (name = "me", description = "The caller's own account"),
+        (name = "users", description = "Accounts (platform admins)"),
+        (name = "journal", description = "The tamper-evident journal"),
+        (name = "operations", description = "Health, readiness and metrics"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer_auth",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "An access token from `POST /api/v1/auth/login`, valid 15 minutes.",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// Adds to every operation the answers its shape implies: a JSON body can be
+/// malformed (400), too large (413), of the wrong type (415) or invalid (422); a path
+/// id can name nothing (404); a query string can be unparsable (400); a bearer
+/// token can be missing or invalid (401); an authenticated `POST` takes an
+/// `Idempotency-Key` (reused with another body: 422; still running: 409).
+pub fn complete(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    for (path, item) in api.paths.paths.iter_mut() {
+        let methods = [
+            (&mut item.get, false),
+            (&mut item.post, true),
+            (&mut item.patch, false),
+            (&mut item.put, false),
+            (&mut item.delete, false),
+        ];
+        for (operation, is_post) in methods {
+            if let Some(operation) = operation.as_mut() {
+                complete_operation(path, operation, is_post);
+            }
+        }
+    }
+    api
+}
+
+fn complete_operation(path: &str, operation: &mut Operation, is_post: bool) {
+    let params = operation.parameters.clone().unwrap_or_default();
+    let has = |place: ParameterIn| {
+        params
+            .iter()
+            .any(|p| matches!(p, RefOr::T(p) if p.parameter_in == place))
+    };
+    let bearer = operation
+        .security
+        .as_ref()
+        .and_then(|s| serde_json::to_string(s).ok())
+        .is_some_and(|s| s.contains("bearer_auth"));
+    if operation.request_body.is_some() {
+        add_response(operation, "400", "BadRequest");
+        add_response(operation, "413", "PayloadTooLarge");
+        add_response(operation, "415", "UnsupportedMediaType");
+        add_response(operation, "422", "UnprocessableEntity");
+    }
+    if has(ParameterIn::Query) {
+        add_response(operation, "400", "BadRequest");
+    }
+    if has(ParameterIn::Path) {
+        add_response(operation, "404", "NotFound");
+    }
+    if bearer {
+        add_response(operation, "401", "Unauthorized");
+    }
+    if is_post && bearer && !path.starts_with("/api/v1/auth/") {
+        let parameter: Parameter = ParameterBuilder::new()
+            .name("Idempotency-Key")
+            .parameter_in(ParameterIn::Header)
+            .required(Required::False)
+            .description(Some(
+                "Makes a retry safe: the same key with the same body returns the first \
+                 answer (with `Idempotent-Replayed: true`) and creates nothing new; the same \
+                 key with another body is 422. Keys are kept 24 hours, per user.",
+            ))
+            .schema(Some(
+                utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .min_length(Some(1))
+                    .max_length(Some(255)),
+            ))
+            .build();
+        operation
+            .parameters
+            .get_or_insert_with(Vec::new)
+            .push(RefOr::T(parameter));
+        add_response(operation, "400", "BadRequest");
+        add_response(operation, "409", "Conflict");
+        add_response(operation, "422", "UnprocessableEntity");
+    }
+}
+
+fn add_response(operation: &mut Operation, status: &str, component: &str) {
+    operation
+        .responses
+        .responses
+        .entry(status.to_owned())
+        .or_insert_with(|| RefOr::Ref(Ref::from_response_name(component)));
+}

@@ -1,0 +1,226 @@
+//! Logging in, refreshing and logging out.
+
+use actix_web::{HttpRequest, HttpResponse, post, web};
+use agir_domain::ids::{SessionId, UserId};
+use agir_domain::user::Email;
+use agir_persistence::{AsyncConnection, pool, sessions, users};
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::auth::token::{hash_refresh_token, new_refresh_token};
+use crate::problem::{
+    ApiError, Forbidden, ServiceUnavailable, TooManyRequests, Unauthorized, UnprocessableEntity,
+};
+use crate::state::AppState;
+
+/// Credentials.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"email": "coordination@sceaux.fr", "password": "correct horse battery"}))]
+pub struct LoginRequest {
+    #[schema(max_length = 254, format = "email")]
+    pub email: String,
+    #[schema(max_length = 128, format = "password")]
+    pub password: String,
+}
+
+/// A pair of tokens: send `access_token` as `Authorization: Bearer …`; trade
+/// `refresh_token` at `/auth/refresh` for a new pair before it expires.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "access_token": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIuLi4ifQ.c2lnbmF0dXJl",
+    "refresh_token": "3q2-7wAAAAB1c2VyLXNlc3Npb24tcmVmcmVzaC10b2tlbg",
+    "token_type": "Bearer",
+    "expires_in": 900
+}))]
+pub struct TokenPair {
+    /// A JWT, valid `expires_in` seconds.
+    pub access_token: String,
+    /// Single use, valid 30 days; each use returns a new one.
+    pub refresh_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Lifetime of the access token in seconds.
+    pub expires_in: u64,
+}
+
+/// A refresh token to trade or to revoke.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"refresh_token": "3q2-7wAAAAB1c2VyLXNlc3Npb24tcmVmcmVzaC10b2tlbg"}))]
+pub struct RefreshRequest {
+    #[schema(max_length = 256)]
+    pub refresh_token: String,
+}
+
+fn invalid_credentials() -> ApiError {
+    ApiError::Unauthorized {
+        code: "invalid_credentials",
+        detail: "the email or the password is wrong".into(),
+    }
+}
+
+fn invalid_refresh_token() -> ApiError {
+    ApiError::Unauthorized {
+        code: "invalid_refresh_token",
+        detail: "the refresh token is invalid, expired, used or revoked".into(),
+    }
+}
+
+/// Opens a session and returns its first token pair.
+pub async fn open_session(state: &AppState, user: UserId) -> Result<TokenPair, ApiError> {
+    let (refresh_token, hash) = new_refresh_token();
+    let expires_at = Utc::now() + state.config.refresh_token_ttl;
+    let mut conn = pool::get(&state.pool).await?;
+    let session = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            Ok(sessions::create(conn, user, &hash, expires_at).await?)
+        })
+        .await?;
+    pair(state, user, session, refresh_token)
+}
+
+fn pair(state: &AppState, user: UserId, session: SessionId, refresh_token: String) -> Result<TokenPair, ApiError> {
+    let access_token = state
+        .tokens
+        .issue(user, session)
+        .map_err(|e| ApiError::Internal(format!("token signing failed: {e}")))?;
+    Ok(TokenPair {
+        access_token,
+        refresh_token,
+        token_type: "Bearer".into(),
+        expires_in: state.tokens.ttl_secs(),
+    })
+}
+
+/// Log in with email and password.
+///
+/// An unknown email and a wrong password answer the same (`invalid_credentials`) and
+/// take about the same time. Attempts are limited per account and per client address
+/// (429 with `Retry-After`).
+#[utoipa::path(
+    tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Logged in", body = TokenPair),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 422, response = UnprocessableEntity),
+        (status = 429, response = TooManyRequests),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(())
+)]
+#[post("/auth/login")]
+pub async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<LoginRequest>,
+) -> Result<web::Json<TokenPair>, ApiError> {
+    let LoginRequest { email, password } = body.into_inner();
+    if email.trim().is_empty() || email.chars().count() > Email::MAX_LEN {
+        return Err(ApiError::field("email", "invalid_length", "must be 1 to 254 characters"));
+    }
+    if password.is_empty() || password.chars().count() > 1024 {
+        return Err(ApiError::field("password", "invalid_length", "must be 1 to 1024 characters"));
+    }
+    let account_key = email.trim().to_lowercase();
+    state
+        .login_limiter
+        .check(&account_key, req.peer_addr().map(|a| a.ip()))?;
+
+    let found = match Email::parse("email", &email) {
+        Ok(email) => {
+            let mut conn = pool::get(&state.pool).await?;
+            users::find_credentials(&mut conn, &email).await?
+        }
+        Err(_) => None,
+    };
+    let (user, hash) = match found {
+        Some((user, hash)) => (Some(user), Some(hash)),
+        None => (None, None),
+    };
+    let matches = state.passwords.verify(password, hash).await?;
+    let user = match user {
+        Some(user) if matches => user,
+        _ => {
+            tracing::info!("login refused");
+            return Err(invalid_credentials());
+        }
+    };
+    if user.disabled {
+        return Err(ApiError::forbidden("this account is disabled"));
+    }
+    tracing::info!(user.id = %user.id, "login");
+    Ok(web::Json(open_session(&state, user.id).await?))
+}
+
+/// Trade a refresh token for a new pair.
+///
+/// Each refresh token works once. Presenting one that was already used revokes
+/// its whole session (every token issued from the same login): a stolen token
+/// stops working for the thief and for the owner, who logs in again.
+#[utoipa::path(
+    tag = "auth",
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "A new token pair", body = TokenPair),
+        (status = 401, response = Unauthorized),
+        (status = 422, response = UnprocessableEntity),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(())
+)]
+#[post("/auth/refresh")]
+pub async fn refresh_tokens(
+    state: web::Data<AppState>,
+    body: web::Json<RefreshRequest>,
+) -> Result<web::Json<TokenPair>, ApiError> {
+    let presented = hash_refresh_token(body.refresh_token.trim());
+    let (next_token, next_hash) = new_refresh_token();
+    let expires_at = Utc::now() + state.config.refresh_token_ttl;
+    let mut conn = pool::get(&state.pool).await?;
+    let rotation = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            Ok(sessions::rotate(conn, &presented, &next_hash, expires_at).await?)
+        })
+        .await?;
+    match rotation {
+        sessions::Rotation::Rotated { user, session } => {
+            Ok(web::Json(pair(&state, user, session, next_token)?))
+        }
+        sessions::Rotation::Reused { session } => {
+            tracing::warn!(session.id = %session, "refresh token reused: session revoked");
+            Err(invalid_refresh_token())
+        }
+        sessions::Rotation::Invalid => Err(invalid_refresh_token()),
+    }
+}
+
+/// Log out: revoke the session of a refresh token.
+///
+/// The refresh token and every access token of the session stop working at once.
+/// Answers 204 even for an unknown token, so it can be retried safely.
+#[utoipa::path(
+    tag = "auth",
+    request_body = RefreshRequest,
+    responses(
+        (status = 204, description = "The session is closed"),
+        (status = 422, response = UnprocessableEntity),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(())
+)]
+#[post("/auth/logout")]
+pub async fn logout(
+    state: web::Data<AppState>,
+    body: web::Json<RefreshRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let hash = hash_refresh_token(body.refresh_token.trim());
+    let mut conn = pool::get(&state.pool).await?;
+    if let Some((session, _)) = sessions::session_of_token(&mut conn, &hash).await? {
+        sessions::revoke(&mut conn, session, sessions::reason::LOGOUT).await?;
+    }
+    Ok(HttpResponse::NoContent().finish())
+}

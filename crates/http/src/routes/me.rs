@@ -1,0 +1,199 @@
+//! The caller's own account.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, get, patch, post, web};
+use agir_domain::user::{DisplayName, NewPassword};
+use agir_persistence::journal::{self, Actor, NewEntry};
+use agir_persistence::users::UserChanges;
+use agir_persistence::{AsyncConnection, pool, sessions, users};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
+
+use crate::auth::Caller;
+use crate::etag::{IfMatch, json_with_etag};
+use crate::problem::{
+    ApiError, PreconditionFailed, ServiceUnavailable, Unauthorized, UnprocessableEntity,
+};
+use crate::routes::users::UserResponse;
+use crate::state::AppState;
+
+/// The caller.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct MeResponse {
+    #[serde(flatten)]
+    pub user: UserResponse,
+}
+
+/// Changes to the caller's own account.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"display_name": "Claire Martin"}))]
+pub struct UpdateMeRequest {
+    #[schema(max_length = 100)]
+    pub display_name: Option<String>,
+}
+
+/// A password change.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"current_password": "the old password", "new_password": "a new long password"}))]
+pub struct ChangePasswordRequest {
+    #[schema(max_length = 128, format = "password")]
+    pub current_password: String,
+    /// 10 to 128 characters.
+    #[schema(min_length = 10, max_length = 128, format = "password")]
+    pub new_password: String,
+}
+
+/// The caller's account.
+#[utoipa::path(
+    tag = "me",
+    responses(
+        (status = 200, description = "The caller", body = MeResponse, headers(("ETag" = String))),
+        (status = 401, response = Unauthorized),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[get("/me")]
+pub async fn get_me(caller: Caller) -> HttpResponse {
+    json_with_etag(StatusCode::OK, &MeResponse {
+        user: caller.user.into(),
+    })
+}
+
+/// Change the caller's display name.
+#[utoipa::path(
+    tag = "me",
+    request_body = UpdateMeRequest,
+    params(("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if the account changed since")),
+    responses(
+        (status = 200, description = "The updated caller", body = MeResponse, headers(("ETag" = String))),
+        (status = 401, response = Unauthorized),
+        (status = 412, response = PreconditionFailed),
+        (status = 422, response = UnprocessableEntity),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[patch("/me")]
+pub async fn update_me(
+    state: web::Data<AppState>,
+    caller: Caller,
+    if_match: IfMatch,
+    body: web::Json<UpdateMeRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let display_name = body
+        .display_name
+        .as_deref()
+        .map(|n| DisplayName::parse("display_name", n))
+        .transpose()?;
+    let mut conn = pool::get(&state.pool).await?;
+    let me = caller.id();
+    let user = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let current = users::find_for_update(conn, me)
+                .await?
+                .ok_or(ApiError::Unauthenticated)?;
+            if_match.check(&MeResponse {
+                user: current.into(),
+            })?;
+            let updated = users::update(
+                conn,
+                me,
+                UserChanges {
+                    display_name: display_name.map(DisplayName::into_inner),
+                    ..UserChanges::default()
+                },
+            )
+            .await?;
+            journal::append(
+                conn,
+                NewEntry {
+                    alliance: None,
+                    actor: Actor::user(me),
+                    verb: "user.updated",
+                    subject_type: "user",
+                    subject_id: Some(me.0),
+                    summary: json!({"display_name": updated.display_name.as_str()}),
+                },
+            )
+            .await?;
+            Ok(updated)
+        })
+        .await?;
+    Ok(json_with_etag(StatusCode::OK, &MeResponse { user: user.into() }))
+}
+
+/// Change the caller's password.
+///
+/// Every other session of the account ends (its refresh and access tokens stop
+/// working); the session making the change stays open.
+#[utoipa::path(
+    tag = "me",
+    request_body = ChangePasswordRequest,
+    responses(
+        (status = 204, description = "Password changed, other sessions closed"),
+        (status = 401, response = Unauthorized),
+        (status = 422, response = UnprocessableEntity),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[post("/me/password")]
+pub async fn change_password(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: web::Json<ChangePasswordRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let new_password = NewPassword::parse("new_password", &body.new_password)?;
+    let me = caller.id();
+    let current_hash = {
+        let mut conn = pool::get(&state.pool).await?;
+        users::password_hash(&mut conn, me).await?
+    };
+    if !state.passwords.verify(body.current_password, current_hash).await? {
+        return Err(ApiError::field(
+            "current_password",
+            "incorrect",
+            "is not the current password",
+        ));
+    }
+    let hash = state.passwords.hash(new_password.expose().to_owned()).await?;
+    let mut conn = pool::get(&state.pool).await?;
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        users::update(
+            conn,
+            me,
+            UserChanges {
+                password_hash: Some(hash),
+                ..UserChanges::default()
+            },
+        )
+        .await?;
+        let ended = sessions::revoke_all_for_user(
+            conn,
+            me,
+            Some(caller.session),
+            sessions::reason::PASSWORD_CHANGED,
+        )
+        .await?;
+        journal::append(
+            conn,
+            NewEntry {
+                alliance: None,
+                actor: Actor::user(me),
+                verb: "user.password_changed",
+                subject_type: "user",
+                subject_id: Some(me.0),
+                summary: json!({"sessions_ended": ended}),
+            },
+        )
+        .await?;
+        Ok(())
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

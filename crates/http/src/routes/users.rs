@@ -1,0 +1,318 @@
+//! Accounts, managed by platform admins.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, get, patch, post, web};
+use agir_domain::error::Validator;
+use agir_domain::ids::UserId;
+use agir_domain::policy;
+use agir_domain::user::{DisplayName, Email, NewPassword, User};
+use agir_persistence::journal::{self, Actor, NewEntry};
+use agir_persistence::page::TimeKey;
+use agir_persistence::users::{NewUser, UserChanges};
+use agir_persistence::{AsyncConnection, pool, sessions, users};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::auth::AdminCaller;
+use crate::etag::{IfMatch, created, json_with_etag};
+use crate::page_schema;
+use crate::pagination::PageParams;
+use crate::problem::{
+    ApiError, Conflict, Forbidden, NotFound, PreconditionFailed, ServiceUnavailable, Unauthorized,
+    UnprocessableEntity,
+};
+use crate::state::AppState;
+
+/// An account.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0192f0a4-7b1e-7cc3-9a52-3f1d2c4b5a69",
+    "email": "coordination@sceaux.fr",
+    "display_name": "Claire Martin",
+    "is_admin": false,
+    "disabled": false,
+    "created_at": "2026-09-01T08:30:00Z",
+    "updated_at": "2026-09-01T08:30:00Z"
+}))]
+pub struct UserResponse {
+    pub id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    /// Platform admin (AVUF staff).
+    pub is_admin: bool,
+    /// A disabled account cannot log in and its tokens stop working at once.
+    pub disabled: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<User> for UserResponse {
+    fn from(user: User) -> Self {
+        Self {
+            id: user.id.0,
+            email: user.email.into_inner(),
+            display_name: user.display_name.into_inner(),
+            is_admin: user.is_admin,
+            disabled: user.disabled,
+            created_at: user.created_at,
+            updated_at: user.updated_at,
+        }
+    }
+}
+
+page_schema!(UserPage, UserResponse);
+
+/// A new account.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "email": "new.admin@avuf.fr",
+    "display_name": "Nouvel administrateur",
+    "password": "a long enough password",
+    "is_admin": true
+}))]
+pub struct CreateUserRequest {
+    #[schema(max_length = 254, format = "email")]
+    pub email: String,
+    #[schema(max_length = 100)]
+    pub display_name: String,
+    /// 10 to 128 characters.
+    #[schema(min_length = 10, max_length = 128, format = "password")]
+    pub password: String,
+    /// Platform admin (default false).
+    #[serde(default)]
+    pub is_admin: bool,
+}
+
+/// Changes to an account; absent fields stay as they are.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"disabled": true}))]
+pub struct UpdateUserRequest {
+    #[schema(max_length = 100)]
+    pub display_name: Option<String>,
+    pub is_admin: Option<bool>,
+    /// Disabling ends every session of the account at once.
+    pub disabled: Option<bool>,
+}
+
+/// List accounts, oldest first.
+#[utoipa::path(
+    tag = "users",
+    params(PageParams),
+    responses(
+        (status = 200, description = "A page of accounts", body = UserPage),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 422, response = UnprocessableEntity),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[get("/users")]
+pub async fn list_users(
+    state: web::Data<AppState>,
+    _admin: AdminCaller,
+    params: web::Query<PageParams>,
+) -> Result<web::Json<UserPage>, ApiError> {
+    let page = params.request::<TimeKey>()?;
+    let mut conn = pool::get(&state.pool).await?;
+    let users = users::list(&mut conn, &page).await?;
+    Ok(web::Json(UserPage::from_page(users, UserResponse::from)))
+}
+
+/// Create an account.
+#[utoipa::path(
+    tag = "users",
+    request_body = CreateUserRequest,
+    responses(
+        (status = 201, description = "Created", body = UserResponse,
+            headers(("Location" = String, description = "The new account"), ("ETag" = String))),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 409, response = Conflict),
+        (status = 422, response = UnprocessableEntity),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[post("/users")]
+pub async fn create_user(
+    state: web::Data<AppState>,
+    admin: AdminCaller,
+    body: web::Json<CreateUserRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let mut v = Validator::new();
+    let email = v.check(Email::parse("email", &body.email));
+    let name = v.check(DisplayName::parse("display_name", &body.display_name));
+    let password = v.check(NewPassword::parse("password", &body.password));
+    v.finish()?;
+    let (Some(email), Some(name), Some(password)) = (email, name, password) else {
+        return Err(ApiError::Internal("validator let an invalid value through".into()));
+    };
+    let hash = state.passwords.hash(password.expose().to_owned()).await?;
+    let user = create_account(&state, Actor::user(admin.0.id()), &email, &name, &hash, body.is_admin).await?;
+    let response = UserResponse::from(user);
+    Ok(created(format!("/api/v1/users/{}", response.id), &response))
+}
+
+/// Creates an account and journals it, in one transaction. Shared by the admin
+/// endpoint, the bootstrap admin and the command line.
+pub async fn create_account(
+    state: &AppState,
+    actor: Actor,
+    email: &Email,
+    name: &DisplayName,
+    password_hash: &str,
+    is_admin: bool,
+) -> Result<User, ApiError> {
+    let mut conn = pool::get(&state.pool).await?;
+    let user = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let user = users::insert(
+                conn,
+                NewUser {
+                    id: UserId::new().0,
+                    email: email.as_str(),
+                    display_name: name.as_str(),
+                    password_hash,
+                    is_admin,
+                },
+            )
+            .await?;
+            journal::append(
+                conn,
+                NewEntry {
+                    alliance: None,
+                    actor,
+                    verb: "user.created",
+                    subject_type: "user",
+                    subject_id: Some(user.id.0),
+                    summary: json!({"email": user.email.as_str(), "is_admin": user.is_admin}),
+                },
+            )
+            .await?;
+            Ok(user)
+        })
+        .await?;
+    Ok(user)
+}
+
+/// Read an account.
+#[utoipa::path(
+    tag = "users",
+    params(("id" = Uuid, Path, description = "Account id")),
+    responses(
+        (status = 200, description = "The account", body = UserResponse, headers(("ETag" = String))),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[get("/users/{id}")]
+pub async fn get_user(
+    state: web::Data<AppState>,
+    _admin: AdminCaller,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = pool::get(&state.pool).await?;
+    let user = users::find(&mut conn, UserId(path.into_inner()))
+        .await?
+        .ok_or_else(|| ApiError::not_found("user"))?;
+    Ok(json_with_etag(StatusCode::OK, &UserResponse::from(user)))
+}
+
+/// Change an account: name, admin status, or disable it.
+///
+/// Disabling an account ends all its sessions: its tokens stop working at once.
+/// An admin cannot disable or demote their own account.
+#[utoipa::path(
+    tag = "users",
+    request_body = UpdateUserRequest,
+    params(
+        ("id" = Uuid, Path, description = "Account id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if the account changed since"),
+    ),
+    responses(
+        (status = 200, description = "The updated account", body = UserResponse, headers(("ETag" = String))),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 412, response = PreconditionFailed),
+        (status = 422, response = UnprocessableEntity),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[patch("/users/{id}")]
+pub async fn update_user(
+    state: web::Data<AppState>,
+    admin: AdminCaller,
+    path: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: web::Json<UpdateUserRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let target = UserId(path.into_inner());
+    let display_name = body
+        .display_name
+        .as_deref()
+        .map(|n| DisplayName::parse("display_name", n))
+        .transpose()?;
+    let principal = admin.0.principal();
+    policy::change_own_admin_status(
+        &principal,
+        target,
+        body.disabled == Some(true),
+        body.is_admin == Some(false),
+    )
+    .map_err(|d| ApiError::forbidden(d.0))?;
+    let mut conn = pool::get(&state.pool).await?;
+    let user = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let current = users::find_for_update(conn, target)
+                .await?
+                .ok_or_else(|| ApiError::not_found("user"))?;
+            if_match.check(&UserResponse::from(current.clone()))?;
+            let changes = UserChanges {
+                display_name: display_name.map(DisplayName::into_inner),
+                is_admin: body.is_admin,
+                disabled: body.disabled,
+                ..UserChanges::default()
+            };
+            let updated = users::update(conn, target, changes).await?;
+            if updated.disabled && !current.disabled {
+                sessions::revoke_all_for_user(conn, target, None, sessions::reason::DISABLED).await?;
+            }
+            let verb = match (current.disabled, updated.disabled) {
+                (false, true) => "user.disabled",
+                (true, false) => "user.enabled",
+                _ => "user.updated",
+            };
+            journal::append(
+                conn,
+                NewEntry {
+                    alliance: None,
+                    actor: Actor::user(principal.user),
+                    verb,
+                    subject_type: "user",
+                    subject_id: Some(target.0),
+                    summary: json!({
+                        "display_name": updated.display_name.as_str(),
+                        "is_admin": updated.is_admin,
+                        "disabled": updated.disabled,
+                    }),
+                },
+            )
+            .await?;
+            Ok(updated)
+        })
+        .await?;
+    Ok(json_with_etag(StatusCode::OK, &UserResponse::from(user)))
+}

@@ -1,0 +1,214 @@
+//! The journal table: appended by [`append`] inside the caller's transaction,
+//! read by members, verified by recomputing the chain.
+
+use agir_domain::ids::{AllianceId, PartnerId, UserId};
+use agir_domain::journal::{ChainCheck, ChainVerifier, EntryContent, GENESIS_HASH, StoredEntry};
+use chrono::{DateTime, Utc};
+use diesel::PgExpressionMethods;
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, TransactionManager};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::page::{Page, PageRequest};
+use crate::schema::journal_entries as je;
+use crate::{PersistenceError, Result};
+
+/// Who did it, for the journal.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Actor {
+    pub user: Option<UserId>,
+    pub partner: Option<PartnerId>,
+}
+
+impl Actor {
+    pub fn user(user: UserId) -> Self {
+        Self {
+            user: Some(user),
+            partner: None,
+        }
+    }
+
+    pub fn system() -> Self {
+        Self::default()
+    }
+}
+
+/// A journal entry to append. The summary is small and never holds secrets
+/// (no password hash, token, or a secret ballot's choice).
+#[derive(Debug, Clone)]
+pub struct NewEntry {
+    /// `None` writes to the platform chain.
+    pub alliance: Option<AllianceId>,
+    pub actor: Actor,
+    pub verb: &'static str,
+    pub subject_type: &'static str,
+    pub subject_id: Option<Uuid>,
+    pub summary: Value,
+}
+
+/// A stored entry.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = je, check_for_backend(diesel::pg::Pg))]
+pub struct JournalEntry {
+    pub id: Uuid,
+    pub alliance_id: Option<Uuid>,
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub actor_user_id: Option<Uuid>,
+    pub actor_partner_id: Option<Uuid>,
+    pub verb: String,
+    pub subject_type: String,
+    pub subject_id: Option<Uuid>,
+    pub summary: Value,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl JournalEntry {
+    fn to_stored(&self) -> StoredEntry {
+        StoredEntry {
+            content: EntryContent {
+                alliance_id: self.alliance_id,
+                seq: self.seq,
+                at: self.at,
+                actor_user_id: self.actor_user_id,
+                actor_partner_id: self.actor_partner_id,
+                verb: self.verb.clone(),
+                subject_type: self.subject_type.clone(),
+                subject_id: self.subject_id,
+                summary: self.summary.clone(),
+            },
+            prev_hash: self.prev_hash.clone(),
+            hash: self.hash.clone(),
+        }
+    }
+}
+
+fn chain_key(alliance: Option<AllianceId>) -> String {
+    alliance.map_or_else(|| "journal:platform".to_owned(), |a| format!("journal:{a}"))
+}
+
+/// Appends an entry to its chain. Must run inside the transaction of the write it
+/// records: the entry and the write commit together or not at all. Concurrent
+/// writers of one chain queue on a transaction-scoped advisory lock.
+pub async fn append(conn: &mut AsyncPgConnection, entry: NewEntry) -> Result<JournalEntry> {
+    let in_transaction = matches!(
+        <AsyncPgConnection as AsyncConnection>::TransactionManager::transaction_manager_status_mut(conn)
+            .transaction_depth(),
+        Ok(Some(_))
+    );
+    if !in_transaction {
+        return Err(PersistenceError::Corrupt(
+            "journal::append called outside a transaction".into(),
+        ));
+    }
+    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+        .bind::<Text, _>(chain_key(entry.alliance))
+        .execute(conn)
+        .await?;
+    let alliance = entry.alliance.map(|a| a.0);
+    let last: Option<(i64, String)> = je::table
+        .filter(je::alliance_id.is_not_distinct_from(alliance))
+        .order(je::seq.desc())
+        .select((je::seq, je::hash))
+        .first(conn)
+        .await
+        .optional()?;
+    let (seq, prev_hash) = last.map_or((1, GENESIS_HASH.to_owned()), |(s, h)| (s + 1, h));
+    let now = Utc::now();
+    // PostgreSQL keeps microseconds: hash exactly what will be read back.
+    let at = DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now);
+    let content = EntryContent {
+        alliance_id: alliance,
+        seq,
+        at,
+        actor_user_id: entry.actor.user.map(|u| u.0),
+        actor_partner_id: entry.actor.partner.map(|p| p.0),
+        verb: entry.verb.to_owned(),
+        subject_type: entry.subject_type.to_owned(),
+        subject_id: entry.subject_id,
+        summary: entry.summary,
+    };
+    let hash = content.hash(&prev_hash);
+    let row = JournalEntry {
+        id: Uuid::now_v7(),
+        alliance_id: content.alliance_id,
+        seq,
+        at,
+        actor_user_id: content.actor_user_id,
+        actor_partner_id: content.actor_partner_id,
+        verb: content.verb,
+        subject_type: content.subject_type,
+        subject_id: content.subject_id,
+        summary: content.summary,
+        prev_hash,
+        hash,
+    };
+    diesel::insert_into(je::table)
+        .values((
+            je::id.eq(row.id),
+            je::alliance_id.eq(row.alliance_id),
+            je::seq.eq(row.seq),
+            je::at.eq(row.at),
+            je::actor_user_id.eq(row.actor_user_id),
+            je::actor_partner_id.eq(row.actor_partner_id),
+            je::verb.eq(&row.verb),
+            je::subject_type.eq(&row.subject_type),
+            je::subject_id.eq(row.subject_id),
+            je::summary.eq(&row.summary),
+            je::prev_hash.eq(&row.prev_hash),
+            je::hash.eq(&row.hash),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(row)
+}
+
+/// A page of a chain in sequence order; the cursor is the last sequence number.
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    alliance: Option<AllianceId>,
+    page: &PageRequest<i64>,
+) -> Result<Page<JournalEntry>> {
+    let rows = load_after(conn, alliance, page.after.unwrap_or(0), page.fetch_limit()).await?;
+    Ok(Page::from_rows(rows, page.limit, |e| e.seq))
+}
+
+async fn load_after(
+    conn: &mut AsyncPgConnection,
+    alliance: Option<AllianceId>,
+    after_seq: i64,
+    limit: i64,
+) -> Result<Vec<JournalEntry>> {
+    let mut query = je::table
+        .select(JournalEntry::as_select())
+        .filter(je::seq.gt(after_seq))
+        .order(je::seq)
+        .limit(limit)
+        .into_boxed();
+    query = match alliance {
+        Some(id) => query.filter(je::alliance_id.eq(id.0)),
+        None => query.filter(je::alliance_id.is_null()),
+    };
+    Ok(query.load(conn).await?)
+}
+
+/// Recomputes a whole chain, a thousand entries at a time.
+pub async fn verify(conn: &mut AsyncPgConnection, alliance: Option<AllianceId>) -> Result<ChainCheck> {
+    const BATCH: i64 = 1000;
+    let mut verifier = ChainVerifier::new();
+    let mut after = 0;
+    loop {
+        let batch = load_after(conn, alliance, after, BATCH).await?;
+        for entry in &batch {
+            verifier.push(&entry.to_stored());
+        }
+        match batch.last() {
+            Some(last) if batch.len() as i64 == BATCH => after = last.seq,
+            _ => break,
+        }
+    }
+    Ok(verifier.finish())
+}

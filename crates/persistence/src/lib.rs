@@ -1,0 +1,25 @@
+//! PostgreSQL persistence for Agir Ensemble: schema, queries per aggregate,
+//! the connection pool, the migrations runner and the embedded database used
+//! when no `DATABASE_URL` is configured.
+//!
+//! Query functions take `&mut AsyncPgConnection`, so that a caller composes
+//! several of them, and the journal entry they owe, inside one transaction.
+
+pub mod embedded;
+pub mod error;
+pub mod idempotency;
+pub mod journal;
+pub mod migrations;
+pub mod page;
+pub mod pool;
+pub mod schema;
+pub mod sessions;
+pub mod users;
+
+pub use diesel::result::Error as DieselError;
+pub use diesel_async::{AsyncConnection, AsyncPgConnection};
+pub use error::PersistenceError;
+pub use pool::{DbPool, PoolOptions};
+
+/// Result of a persistence call.
+pub type Result<T, E = PersistenceError> = std::result::Result<T, E>;

@@ -1,0 +1,32 @@
+//! Embedded migrations, applied before the server starts.
+
+use diesel_async::AsyncPgConnection;
+use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::PersistenceError;
+
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
+
+/// Applies pending migrations and returns the versions applied.
+///
+/// Runs on a blocking thread with the sync wrapper around an async connection:
+/// diesel-async's own harness uses `block_in_place`, which panics on actix's
+/// single-threaded runtime.
+pub async fn run_pending(database_url: &str) -> Result<Vec<String>, PersistenceError> {
+    let url = database_url.to_owned();
+    tokio::task::spawn_blocking(move || run_pending_blocking(&url))
+        .await
+        .map_err(|err| PersistenceError::Unavailable(format!("migration task failed: {err}")))?
+}
+
+/// The blocking form of [`run_pending`], for callers outside any async runtime.
+pub fn run_pending_blocking(database_url: &str) -> Result<Vec<String>, PersistenceError> {
+    use diesel::Connection;
+    let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(database_url)
+        .map_err(|err| PersistenceError::Unavailable(err.to_string()))?;
+    let applied = conn
+        .run_pending_migrations(MIGRATIONS)
+        .map_err(|err| PersistenceError::Unavailable(format!("migration failed: {err}")))?;
+    Ok(applied.iter().map(ToString::to_string).collect())
+}

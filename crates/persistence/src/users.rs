@@ -1,0 +1,162 @@
+//! Accounts.
+
+use agir_domain::ids::UserId;
+use agir_domain::user::{DisplayName, Email, User};
+use chrono::{DateTime, Utc};
+use diesel::pg::Pg;
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::Result;
+use crate::page::{Page, PageRequest, TimeKey};
+use crate::schema::users;
+
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = users, check_for_backend(Pg))]
+struct UserRow {
+    id: Uuid,
+    email: String,
+    display_name: String,
+    is_admin: bool,
+    disabled: bool,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<UserRow> for User {
+    type Error = crate::PersistenceError;
+
+    fn try_from(row: UserRow) -> Result<Self> {
+        Ok(User {
+            id: UserId(row.id),
+            email: Email::parse("email", &row.email)?,
+            display_name: DisplayName::parse("display_name", &row.display_name)?,
+            is_admin: row.is_admin,
+            disabled: row.disabled,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser<'a> {
+    pub id: Uuid,
+    pub email: &'a str,
+    pub display_name: &'a str,
+    pub password_hash: &'a str,
+    pub is_admin: bool,
+}
+
+/// Changes to an account; `None` leaves a column as it is.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = users)]
+pub struct UserChanges {
+    pub display_name: Option<String>,
+    pub is_admin: Option<bool>,
+    pub disabled: Option<bool>,
+    pub password_hash: Option<String>,
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+pub async fn insert(conn: &mut AsyncPgConnection, new: NewUser<'_>) -> Result<User> {
+    let row: UserRow = diesel::insert_into(users::table)
+        .values(&new)
+        .returning(UserRow::as_returning())
+        .get_result(conn)
+        .await?;
+    row.try_into()
+}
+
+pub async fn find(conn: &mut AsyncPgConnection, id: UserId) -> Result<Option<User>> {
+    let row: Option<UserRow> = users::table
+        .find(id.0)
+        .select(UserRow::as_select())
+        .first(conn)
+        .await
+        .optional()?;
+    row.map(TryInto::try_into).transpose()
+}
+
+/// Loads and locks the row until the end of the transaction, for read-check-write updates.
+pub async fn find_for_update(conn: &mut AsyncPgConnection, id: UserId) -> Result<Option<User>> {
+    let row: Option<UserRow> = users::table
+        .find(id.0)
+        .select(UserRow::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?;
+    row.map(TryInto::try_into).transpose()
+}
+
+/// The account and its password hash, for login.
+pub async fn find_credentials(
+    conn: &mut AsyncPgConnection,
+    email: &Email,
+) -> Result<Option<(User, String)>> {
+    let row: Option<(UserRow, String)> = users::table
+        .filter(users::email.eq(email.as_str()))
+        .select((UserRow::as_select(), users::password_hash))
+        .first(conn)
+        .await
+        .optional()?;
+    row.map(|(user, hash)| Ok((user.try_into()?, hash))).transpose()
+}
+
+pub async fn password_hash(conn: &mut AsyncPgConnection, id: UserId) -> Result<Option<String>> {
+    Ok(users::table
+        .find(id.0)
+        .select(users::password_hash)
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+pub async fn update(conn: &mut AsyncPgConnection, id: UserId, changes: UserChanges) -> Result<User> {
+    let changes = UserChanges {
+        updated_at: Some(Utc::now()),
+        ..changes
+    };
+    let row: UserRow = diesel::update(users::table.find(id.0))
+        .set(&changes)
+        .returning(UserRow::as_returning())
+        .get_result(conn)
+        .await?;
+    row.try_into()
+}
+
+/// Whether any enabled platform admin exists (bootstrap creates one otherwise).
+pub async fn any_admin(conn: &mut AsyncPgConnection) -> Result<bool> {
+    Ok(diesel::select(diesel::dsl::exists(
+        users::table.filter(users::is_admin.and(users::disabled.eq(false))),
+    ))
+    .get_result(conn)
+    .await?)
+}
+
+pub async fn list(conn: &mut AsyncPgConnection, page: &PageRequest<TimeKey>) -> Result<Page<User>> {
+    let mut query = users::table
+        .select(UserRow::as_select())
+        .order((users::created_at, users::id))
+        .limit(page.fetch_limit())
+        .into_boxed();
+    if let Some(after) = page.after {
+        query = query.filter(
+            users::created_at
+                .gt(after.created_at)
+                .or(users::created_at.eq(after.created_at).and(users::id.gt(after.id))),
+        );
+    }
+    let rows: Vec<UserRow> = query.load(conn).await?;
+    let users = rows
+        .into_iter()
+        .map(User::try_from)
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Page::from_rows(users, page.limit, |u| TimeKey {
+        created_at: u.created_at,
+        id: u.id.0,
+    }))
+}

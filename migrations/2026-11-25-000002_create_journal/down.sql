@@ -1,0 +1,2 @@
+DROP TABLE journal_entries;
+DROP FUNCTION journal_entries_append_only();
