@@ -1,1 +1,10 @@
+//! End-to-end tests of the API: the real application, a real PostgreSQL database per test.
 
+#![expect(clippy::unwrap_used, reason = "tests fail loudly")]
+
+mod auth;
+mod conventions;
+mod errors;
+mod journal;
+mod openapi;
+mod users;

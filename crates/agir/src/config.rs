@@ -38,7 +38,10 @@ impl Config {
                     .into(),
             );
         }
-        let bootstrap_admin = match (var("AGIR_BOOTSTRAP_ADMIN_EMAIL"), var("AGIR_BOOTSTRAP_ADMIN_PASSWORD")) {
+        let bootstrap_admin = match (
+            var("AGIR_BOOTSTRAP_ADMIN_EMAIL"),
+            var("AGIR_BOOTSTRAP_ADMIN_PASSWORD"),
+        ) {
             (Some(email), Some(password)) => Some((email, password)),
             (None, None) => None,
             _ => {

@@ -34,8 +34,15 @@ pub async fn load(state: &AppState) -> Result<Vec<Login>, ApiError> {
         };
         if !exists {
             let name = DisplayName::parse("display_name", name)?;
-            agir_http::routes::users::create_account(state, Actor::system(), &parsed, &name, &hash, is_admin)
-                .await?;
+            agir_http::routes::users::create_account(
+                state,
+                Actor::system(),
+                &parsed,
+                &name,
+                &hash,
+                is_admin,
+            )
+            .await?;
         }
         logins.push(Login { email, role });
     }

@@ -167,7 +167,10 @@ async fn purge_idempotency_keys(state: AppState) {
 /// Creates the configured platform admin when no enabled admin exists yet.
 async fn bootstrap_admin(state: &AppState, email: &str, password: &str) -> Result<(), String> {
     let mut conn = pool::get(&state.pool).await.map_err(|e| e.to_string())?;
-    if users::any_admin(&mut conn).await.map_err(|e| e.to_string())? {
+    if users::any_admin(&mut conn)
+        .await
+        .map_err(|e| e.to_string())?
+    {
         return Ok(());
     }
     drop(conn);
@@ -183,7 +186,12 @@ async fn create_account(
     password: &str,
 ) -> Result<(), String> {
     let email = Email::parse("email", email).map_err(|e| format!("invalid email: {e:?}"))?;
-    let default_name = email.as_str().split('@').next().unwrap_or("admin").to_owned();
+    let default_name = email
+        .as_str()
+        .split('@')
+        .next()
+        .unwrap_or("admin")
+        .to_owned();
     let name = DisplayName::parse("name", name.unwrap_or(&default_name))
         .map_err(|e| format!("invalid name: {e:?}"))?;
     let password = NewPassword::parse("password", password).map_err(|_| {

@@ -36,7 +36,11 @@ pub enum DomainError {
 
 impl DomainError {
     /// A single-field validation error.
-    pub fn invalid(field: impl Into<String>, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn invalid(
+        field: impl Into<String>,
+        code: &'static str,
+        message: impl Into<String>,
+    ) -> Self {
         Self::Invalid(vec![FieldError::new(field, code, message)])
     }
 
@@ -124,7 +128,10 @@ pub fn bounded_text(field: &str, value: &str, max: usize) -> Result<String, Doma
             format!("must be at most {max} characters"),
         ));
     }
-    if trimmed.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+    if trimmed
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
         return Err(DomainError::invalid(
             field,
             "invalid_characters",

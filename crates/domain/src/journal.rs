@@ -104,9 +104,13 @@ pub struct StoredEntry {
 /// The outcome of recomputing a chain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChainCheck {
-    Intact { entries: i64 },
+    Intact {
+        entries: i64,
+    },
     /// The first sequence number whose entry does not follow from the one before.
-    Broken { first_broken_seq: i64 },
+    Broken {
+        first_broken_seq: i64,
+    },
 }
 
 /// Incremental verification, so a long chain can be streamed in pages.
@@ -211,14 +215,24 @@ mod tests {
     fn a_modified_summary_breaks_the_chain_at_that_entry() {
         let mut entries = chain(5);
         entries[2].content.summary = json!({"title": "forged"});
-        assert_eq!(verify(&entries), ChainCheck::Broken { first_broken_seq: 3 });
+        assert_eq!(
+            verify(&entries),
+            ChainCheck::Broken {
+                first_broken_seq: 3
+            }
+        );
     }
 
     #[test]
     fn a_removed_entry_breaks_the_chain_at_the_gap() {
         let mut entries = chain(5);
         entries.remove(1);
-        assert_eq!(verify(&entries), ChainCheck::Broken { first_broken_seq: 2 });
+        assert_eq!(
+            verify(&entries),
+            ChainCheck::Broken {
+                first_broken_seq: 2
+            }
+        );
     }
 
     #[test]
@@ -226,14 +240,21 @@ mod tests {
         let mut entries = chain(4);
         entries[1].content.verb = "vote.closed".into();
         entries[1].hash = entries[1].content.hash(&entries[1].prev_hash);
-        assert_eq!(verify(&entries), ChainCheck::Broken { first_broken_seq: 3 });
+        assert_eq!(
+            verify(&entries),
+            ChainCheck::Broken {
+                first_broken_seq: 3
+            }
+        );
     }
 
     #[test]
     fn canonical_encoding_sorts_keys_and_keeps_microseconds() {
         let entry = &chain(1)[0];
         let text = entry.content.canonical(GENESIS_HASH);
-        assert!(text.starts_with("{\"actor_partner_id\":null,\"actor_user_id\":null,\"alliance_id\""));
+        assert!(
+            text.starts_with("{\"actor_partner_id\":null,\"actor_user_id\":null,\"alliance_id\"")
+        );
         assert!(text.contains("\"at\":\"2026-09-01T12:00:00.000000Z\""));
         assert!(text.contains("\"summary\":{\"a\":[1,2],\"b\":1,\"title\":\"t1\"}"));
     }

@@ -42,7 +42,9 @@ pub fn change_own_admin_status(
     demoting: bool,
 ) -> Result<(), Denied> {
     if principal.user == target && (disabling || demoting) {
-        Err(Denied("an admin cannot disable or demote their own account"))
+        Err(Denied(
+            "an admin cannot disable or demote their own account",
+        ))
     } else {
         Ok(())
     }
@@ -55,14 +57,29 @@ mod tests {
     #[test]
     fn only_admins_manage_users() {
         let user = UserId::new();
-        assert!(manage_users(&Principal { user, is_admin: true }).is_ok());
-        assert!(manage_users(&Principal { user, is_admin: false }).is_err());
+        assert!(
+            manage_users(&Principal {
+                user,
+                is_admin: true
+            })
+            .is_ok()
+        );
+        assert!(
+            manage_users(&Principal {
+                user,
+                is_admin: false
+            })
+            .is_err()
+        );
     }
 
     #[test]
     fn an_admin_cannot_lock_themselves_out() {
         let me = UserId::new();
-        let admin = Principal { user: me, is_admin: true };
+        let admin = Principal {
+            user: me,
+            is_admin: true,
+        };
         assert!(change_own_admin_status(&admin, me, true, false).is_err());
         assert!(change_own_admin_status(&admin, me, false, true).is_err());
         assert!(change_own_admin_status(&admin, me, false, false).is_ok());

@@ -136,7 +136,15 @@ mod tests {
 
     #[test]
     fn email_rejects_what_is_not_an_address() {
-        for raw in ["", "ada", "ada@", "@example.org", "ada@example", "a b@example.org", "a@b@c.org"] {
+        for raw in [
+            "",
+            "ada",
+            "ada@",
+            "@example.org",
+            "ada@example",
+            "a b@example.org",
+            "a@b@c.org",
+        ] {
             assert!(Email::parse("email", raw).is_err(), "{raw:?} accepted");
         }
     }
@@ -146,6 +154,9 @@ mod tests {
         assert!(NewPassword::parse("p", "short").is_err());
         assert!(NewPassword::parse("p", &"x".repeat(129)).is_err());
         assert!(NewPassword::parse("p", "long enough pass").is_ok());
-        assert_eq!(format!("{:?}", NewPassword::parse("p", "long enough pass").unwrap()), "NewPassword(***)");
+        assert_eq!(
+            format!("{:?}", NewPassword::parse("p", "long enough pass").unwrap()),
+            "NewPassword(***)"
+        );
     }
 }

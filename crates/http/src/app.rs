@@ -35,14 +35,15 @@ where
             .route("/docs", web::get().to(redirect_to_docs))
     })
     .service(health::root::root_healthz)
-        .service(health::root::root_readyz)
-        .service(health::root::root_metrics)
-        .service(scope::scope("/api/v1").configure(routes::configure))
+    .service(health::root::root_readyz)
+    .service(health::root::root_metrics)
+    .service(scope::scope("/api/v1").configure(routes::configure))
 }
 
 /// The OpenAPI document of the application, as served and checked in.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let (_, api) = register(App::new().into_utoipa_app().openapi(ApiDoc::openapi())).split_for_parts();
+    let (_, api) =
+        register(App::new().into_utoipa_app().openapi(ApiDoc::openapi())).split_for_parts();
     crate::openapi::complete(api)
 }
 
@@ -58,7 +59,8 @@ pub fn build_app(
         InitError = (),
     >,
 > {
-    let (app, api) = register(App::new().into_utoipa_app().openapi(ApiDoc::openapi())).split_for_parts();
+    let (app, api) =
+        register(App::new().into_utoipa_app().openapi(ApiDoc::openapi())).split_for_parts();
     let api = crate::openapi::complete(api);
     let routes = web::Data::new(RouteTable::new(&api));
     let document = web::Data::new(OpenApiDocument(api.to_pretty_json().unwrap_or_default()));
@@ -74,7 +76,9 @@ pub fn build_app(
         .app_data(web::PathConfig::default().error_handler(problem::path_error))
         .app_data(web::QueryConfig::default().error_handler(problem::query_error))
         .app_data(web::PayloadConfig::new(BODY_LIMIT))
-        .service(SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::new([OPENAPI_PATH])))
+        .service(
+            SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::new([OPENAPI_PATH])),
+        )
         .default_service(web::to(fallback))
         .wrap(from_fn(idempotency::idempotency))
         .wrap(cors)
@@ -128,7 +132,10 @@ fn cors(origins: &[String]) -> Cors {
 }
 
 /// Unknown paths answer 404; known paths with another method answer 405 with `Allow`.
-async fn fallback(req: HttpRequest, routes: web::Data<RouteTable>) -> Result<HttpResponse, ApiError> {
+async fn fallback(
+    req: HttpRequest,
+    routes: web::Data<RouteTable>,
+) -> Result<HttpResponse, ApiError> {
     match routes.methods_for(req.path()) {
         Some(allow) => Err(ApiError::MethodNotAllowed { allow }),
         None => Err(ApiError::NotFound(format!("no route for {}", req.path()))),
@@ -147,7 +154,11 @@ impl RouteTable {
             .paths
             .iter()
             .map(|(path, item)| {
-                let segments = path.trim_matches('/').split('/').map(str::to_owned).collect();
+                let segments = path
+                    .trim_matches('/')
+                    .split('/')
+                    .map(str::to_owned)
+                    .collect();
                 let methods = [
                     ("GET", item.get.is_some()),
                     ("POST", item.post.is_some()),
@@ -156,7 +167,8 @@ impl RouteTable {
                     ("DELETE", item.delete.is_some()),
                 ]
                 .into_iter()
-                .filter_map(|(m, present)| present.then(|| m.to_owned()))
+                .filter(|(_, present)| *present)
+                .map(|(m, _)| m.to_owned())
                 .collect();
                 (segments, methods)
             })

@@ -83,9 +83,17 @@ mod tests {
         let value = serde_json::json!({"a": 1});
         let tag = etag_of(&value);
         assert!(IfMatch(Some(vec![tag.clone()])).check(&value).is_ok());
-        assert!(IfMatch(Some(vec![format!("W/{tag}")])).check(&value).is_err());
+        assert!(
+            IfMatch(Some(vec![format!("W/{tag}")]))
+                .check(&value)
+                .is_err()
+        );
         assert!(IfMatch(Some(vec!["*".into()])).check(&value).is_ok());
         assert!(IfMatch(None).check(&value).is_ok());
-        assert!(IfMatch(Some(vec![tag])).check(&serde_json::json!({"a": 2})).is_err());
+        assert!(
+            IfMatch(Some(vec![tag]))
+                .check(&serde_json::json!({"a": 2}))
+                .is_err()
+        );
     }
 }

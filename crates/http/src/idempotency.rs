@@ -37,10 +37,13 @@ pub async fn idempotency(
     let key = match key.to_str() {
         Ok(k) if !k.is_empty() && k.len() <= 255 => k.to_owned(),
         _ => {
-            return Ok(reply(req, ApiError::BadRequest {
-                code: "invalid_idempotency_key",
-                detail: "Idempotency-Key must be 1 to 255 visible ASCII characters".into(),
-            }));
+            return Ok(reply(
+                req,
+                ApiError::BadRequest {
+                    code: "invalid_idempotency_key",
+                    detail: "Idempotency-Key must be 1 to 255 visible ASCII characters".into(),
+                },
+            ));
         }
     };
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
@@ -79,14 +82,20 @@ pub async fn idempotency(
     };
     match claim {
         Claim::Replay(stored) => Ok(req.into_response(replayed(stored))),
-        Claim::Mismatch => Ok(reply(req, ApiError::Unprocessable {
-            code: "idempotency_key_reused",
-            detail: "this Idempotency-Key was already used with another request".into(),
-        })),
-        Claim::InFlight => Ok(reply(req, ApiError::conflict(
-            "idempotency_request_in_flight",
-            "a request with this Idempotency-Key is still being processed",
-        ))),
+        Claim::Mismatch => Ok(reply(
+            req,
+            ApiError::Unprocessable {
+                code: "idempotency_key_reused",
+                detail: "this Idempotency-Key was already used with another request".into(),
+            },
+        )),
+        Claim::InFlight => Ok(reply(
+            req,
+            ApiError::conflict(
+                "idempotency_request_in_flight",
+                "a request with this Idempotency-Key is still being processed",
+            ),
+        )),
         Claim::Fresh => {
             req.set_payload(Payload::from(body));
             let response = next.call(req).await;

@@ -1,10 +1,10 @@
 //! Small middleware of our own: the request id header and the problem safety net.
 
-use actix_web::{Error, HttpMessage};
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::{ErrorHandlerResponse, Next};
+use actix_web::{Error, HttpMessage};
 use tracing_actix_web::RequestId;
 
 use crate::problem::{ApiError, PROBLEM_CONTENT_TYPE};
@@ -21,7 +21,9 @@ pub async fn request_id(
     if let Some(id) = id
         && let Ok(value) = HeaderValue::from_str(&id.to_string())
     {
-        response.headers_mut().insert(header::HeaderName::from_static(REQUEST_ID_HEADER), value);
+        response
+            .headers_mut()
+            .insert(header::HeaderName::from_static(REQUEST_ID_HEADER), value);
     }
     Ok(response)
 }
@@ -48,12 +50,17 @@ pub fn problem_safety_net<B: MessageBody + 'static>(
         401 => ApiError::Unauthenticated,
         403 => ApiError::forbidden("this request is not allowed"),
         404 => ApiError::NotFound("no such resource".into()),
-        413 => ApiError::PayloadTooLarge { limit: crate::app::BODY_LIMIT },
+        413 => ApiError::PayloadTooLarge {
+            limit: crate::app::BODY_LIMIT,
+        },
         415 => ApiError::UnsupportedMediaType("unsupported content type".into()),
         503 => ApiError::Unavailable,
         code if (400..500).contains(&code) => ApiError::BadRequest {
             code: "bad_request",
-            detail: status.canonical_reason().unwrap_or("bad request").to_owned(),
+            detail: status
+                .canonical_reason()
+                .unwrap_or("bad request")
+                .to_owned(),
         },
         _ => ApiError::Internal(format!("unhandled error response with status {status}")),
     };

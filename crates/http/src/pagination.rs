@@ -32,7 +32,11 @@ impl PageParams {
         let after = match &self.cursor {
             None => None,
             Some(cursor) => Some(page::decode_cursor(cursor).ok_or_else(|| {
-                ApiError::field("cursor", "invalid_cursor", "is not a cursor returned by this API")
+                ApiError::field(
+                    "cursor",
+                    "invalid_cursor",
+                    "is not a cursor returned by this API",
+                )
             })?),
         };
         Ok(PageRequest { limit, after })
@@ -52,7 +56,10 @@ macro_rules! page_schema {
         }
 
         impl $name {
-            pub fn from_page<T>(page: agir_persistence::page::Page<T>, f: impl FnMut(T) -> $item) -> Self {
+            pub fn from_page<T>(
+                page: agir_persistence::page::Page<T>,
+                f: impl FnMut(T) -> $item,
+            ) -> Self {
                 let page = page.map(f);
                 Self {
                     items: page.items,

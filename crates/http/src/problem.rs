@@ -184,7 +184,8 @@ impl ResponseError for ApiError {
                 response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
             }
             Self::Unauthorized { code, .. } if *code == "invalid_token" => {
-                response.insert_header((header::WWW_AUTHENTICATE, r#"Bearer error="invalid_token""#));
+                response
+                    .insert_header((header::WWW_AUTHENTICATE, r#"Bearer error="invalid_token""#));
             }
             Self::TooManyRequests { retry_after_secs } => {
                 response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
@@ -340,7 +341,10 @@ pub fn path_error(err: actix_web::error::PathError, _req: &HttpRequest) -> actix
 }
 
 /// Query strings that do not parse: 400 with the parser's words.
-pub fn query_error(err: actix_web::error::QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
+pub fn query_error(
+    err: actix_web::error::QueryPayloadError,
+    _req: &HttpRequest,
+) -> actix_web::Error {
     ApiError::BadRequest {
         code: "invalid_query",
         detail: format!("the query string is invalid: {err}"),

@@ -142,7 +142,11 @@ impl EmbeddedPostgres {
             "max_connections=200".to_owned(),
         ];
         if options.ephemeral {
-            for setting in ["fsync=off", "synchronous_commit=off", "full_page_writes=off"] {
+            for setting in [
+                "fsync=off",
+                "synchronous_commit=off",
+                "full_page_writes=off",
+            ] {
                 settings.push("-c".to_owned());
                 settings.push(setting.to_owned());
             }
@@ -295,7 +299,9 @@ impl Drop for EmbeddedPostgres {
 
 /// Whether this process runs as root (PostgreSQL then runs as `postgres`).
 pub fn running_as_root() -> bool {
-    fs::metadata("/proc/self").map(|m| m.uid() == 0).unwrap_or(false)
+    fs::metadata("/proc/self")
+        .map(|m| m.uid() == 0)
+        .unwrap_or(false)
 }
 
 /// The folder holding `initdb` and `postgres`: `PATH` first, then the newest
@@ -357,7 +363,10 @@ fn init_cluster(bin: &Path, cluster: &Path, as_root: bool) -> Result<(), Embedde
         what: "initdb".into(),
         detail,
     })?;
-    fs::rename(&staging, cluster).map_err(io(format!("moving the new cluster to {}", cluster.display())))
+    fs::rename(&staging, cluster).map_err(io(format!(
+        "moving the new cluster to {}",
+        cluster.display()
+    )))
 }
 
 /// A command that runs as the PostgreSQL user: ourselves, or `postgres` when we are root.

@@ -62,10 +62,15 @@ pub async fn claim(
     if inserted == 1 {
         return Ok(Claim::Fresh);
     }
-    let existing: Option<(String, Option<i16>, Option<Value>, Option<Vec<u8>>)> = ik::table
+    let existing: Option<KeyRow> = ik::table
         .filter(ik::scope.eq(scope))
         .filter(ik::key.eq(key))
-        .select((ik::request_hash, ik::status, ik::response_headers, ik::response_body))
+        .select((
+            ik::request_hash,
+            ik::status,
+            ik::response_headers,
+            ik::response_body,
+        ))
         .first(conn)
         .await
         .optional()?;
@@ -80,6 +85,9 @@ pub async fn claim(
         Some((_, None, _, _)) => Claim::InFlight,
     })
 }
+
+/// A key's request hash and, once answered, its answer.
+type KeyRow = (String, Option<i16>, Option<Value>, Option<Vec<u8>>);
 
 /// Keeps the answer of a claimed key.
 pub async fn complete(

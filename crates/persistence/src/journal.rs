@@ -95,8 +95,10 @@ fn chain_key(alliance: Option<AllianceId>) -> String {
 /// writers of one chain queue on a transaction-scoped advisory lock.
 pub async fn append(conn: &mut AsyncPgConnection, entry: NewEntry) -> Result<JournalEntry> {
     let in_transaction = matches!(
-        <AsyncPgConnection as AsyncConnection>::TransactionManager::transaction_manager_status_mut(conn)
-            .transaction_depth(),
+        <AsyncPgConnection as AsyncConnection>::TransactionManager::transaction_manager_status_mut(
+            conn
+        )
+        .transaction_depth(),
         Ok(Some(_))
     );
     if !in_transaction {
@@ -196,7 +198,10 @@ async fn load_after(
 }
 
 /// Recomputes a whole chain, a thousand entries at a time.
-pub async fn verify(conn: &mut AsyncPgConnection, alliance: Option<AllianceId>) -> Result<ChainCheck> {
+pub async fn verify(
+    conn: &mut AsyncPgConnection,
+    alliance: Option<AllianceId>,
+) -> Result<ChainCheck> {
     const BATCH: i64 = 1000;
     let mut verifier = ChainVerifier::new();
     let mut after = 0;

@@ -102,7 +102,10 @@ mod tests {
     fn page_has_a_next_cursor_only_when_more_rows_follow() {
         let page = Page::from_rows(vec![1, 2, 3], 2, |n| *n);
         assert_eq!(page.items, [1, 2]);
-        assert_eq!(page.next_cursor.as_deref().and_then(decode_cursor::<i32>), Some(2));
+        assert_eq!(
+            page.next_cursor.as_deref().and_then(decode_cursor::<i32>),
+            Some(2)
+        );
         let last = Page::from_rows(vec![1, 2], 2, |n| *n);
         assert_eq!(last.next_cursor, None);
     }

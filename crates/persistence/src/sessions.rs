@@ -74,20 +74,19 @@ pub async fn rotate(
     next_expires_at: DateTime<Utc>,
 ) -> Result<Rotation> {
     let now = Utc::now();
-    let found: Option<(SessionRow, Option<DateTime<Utc>>, DateTime<Utc>, bool)> =
-        refresh_tokens::table
-            .inner_join(sessions::table.inner_join(users::table))
-            .filter(refresh_tokens::token_hash.eq(presented_hash))
-            .select((
-                SessionRow::as_select(),
-                refresh_tokens::used_at,
-                refresh_tokens::expires_at,
-                users::disabled,
-            ))
-            .for_update()
-            .first(conn)
-            .await
-            .optional()?;
+    let found: Option<PresentedToken> = refresh_tokens::table
+        .inner_join(sessions::table.inner_join(users::table))
+        .filter(refresh_tokens::token_hash.eq(presented_hash))
+        .select((
+            SessionRow::as_select(),
+            refresh_tokens::used_at,
+            refresh_tokens::expires_at,
+            users::disabled,
+        ))
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?;
     let Some((session, used_at, expires_at, disabled)) = found else {
         return Ok(Rotation::Invalid);
     };
@@ -111,6 +110,10 @@ pub async fn rotate(
         session: session_id,
     })
 }
+
+/// A presented refresh token: its session, when it was used, when it expires, and
+/// whether its user is disabled.
+type PresentedToken = (SessionRow, Option<DateTime<Utc>>, DateTime<Utc>, bool);
 
 #[derive(Debug, Queryable, Selectable)]
 #[diesel(table_name = sessions, check_for_backend(diesel::pg::Pg))]

@@ -103,7 +103,8 @@ pub async fn find_credentials(
         .first(conn)
         .await
         .optional()?;
-    row.map(|(user, hash)| Ok((user.try_into()?, hash))).transpose()
+    row.map(|(user, hash)| Ok((user.try_into()?, hash)))
+        .transpose()
 }
 
 pub async fn password_hash(conn: &mut AsyncPgConnection, id: UserId) -> Result<Option<String>> {
@@ -115,7 +116,11 @@ pub async fn password_hash(conn: &mut AsyncPgConnection, id: UserId) -> Result<O
         .optional()?)
 }
 
-pub async fn update(conn: &mut AsyncPgConnection, id: UserId, changes: UserChanges) -> Result<User> {
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    id: UserId,
+    changes: UserChanges,
+) -> Result<User> {
     let changes = UserChanges {
         updated_at: Some(Utc::now()),
         ..changes
@@ -145,9 +150,9 @@ pub async fn list(conn: &mut AsyncPgConnection, page: &PageRequest<TimeKey>) -> 
         .into_boxed();
     if let Some(after) = page.after {
         query = query.filter(
-            users::created_at
-                .gt(after.created_at)
-                .or(users::created_at.eq(after.created_at).and(users::id.gt(after.id))),
+            users::created_at.gt(after.created_at).or(users::created_at
+                .eq(after.created_at)
+                .and(users::id.gt(after.id))),
         );
     }
     let rows: Vec<UserRow> = query.load(conn).await?;

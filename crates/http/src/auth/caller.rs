@@ -56,7 +56,9 @@ pub fn bearer_token(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     };
     let value = value.to_str().map_err(|_| invalid_token())?;
     match value.split_once(' ') {
-        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
+        Some((scheme, token))
+            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
+        {
             Ok(Some(token.trim().to_owned()))
         }
         _ => Err(invalid_token()),
@@ -97,7 +99,9 @@ impl FromRequest for Caller {
             if let Some(caller) = req.extensions().get::<Caller>().cloned() {
                 return Ok(caller);
             }
-            let caller = authenticate(req.clone()).await?.ok_or(ApiError::Unauthenticated)?;
+            let caller = authenticate(req.clone())
+                .await?
+                .ok_or(ApiError::Unauthenticated)?;
             req.extensions_mut().insert(caller.clone());
             Ok(caller)
         })

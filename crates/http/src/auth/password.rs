@@ -37,8 +37,13 @@ pub struct Passwords {
 
 impl Passwords {
     pub fn new(params: Argon2Params) -> Result<Self, String> {
-        let params = Params::new(params.memory_kib, params.iterations, params.parallelism, None)
-            .map_err(|e| e.to_string())?;
+        let params = Params::new(
+            params.memory_kib,
+            params.iterations,
+            params.parallelism,
+            None,
+        )
+        .map_err(|e| e.to_string())?;
         let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
         let dummy_hash = argon
             .hash_password(b"a password nobody has")
@@ -69,7 +74,9 @@ impl Passwords {
         let span = tracing::Span::current();
         let matches = actix_web::web::block(move || {
             let _entered = span.enter();
-            argon.verify_password(password.as_bytes(), hash.as_str()).is_ok()
+            argon
+                .verify_password(password.as_bytes(), hash.as_str())
+                .is_ok()
         })
         .await?;
         Ok(known && matches)

@@ -81,7 +81,12 @@ pub async fn open_session(state: &AppState, user: UserId) -> Result<TokenPair, A
     pair(state, user, session, refresh_token)
 }
 
-fn pair(state: &AppState, user: UserId, session: SessionId, refresh_token: String) -> Result<TokenPair, ApiError> {
+fn pair(
+    state: &AppState,
+    user: UserId,
+    session: SessionId,
+    refresh_token: String,
+) -> Result<TokenPair, ApiError> {
     let access_token = state
         .tokens
         .issue(user, session)
@@ -120,10 +125,18 @@ pub async fn login(
 ) -> Result<web::Json<TokenPair>, ApiError> {
     let LoginRequest { email, password } = body.into_inner();
     if email.trim().is_empty() || email.chars().count() > Email::MAX_LEN {
-        return Err(ApiError::field("email", "invalid_length", "must be 1 to 254 characters"));
+        return Err(ApiError::field(
+            "email",
+            "invalid_length",
+            "must be 1 to 254 characters",
+        ));
     }
     if password.is_empty() || password.chars().count() > 1024 {
-        return Err(ApiError::field("password", "invalid_length", "must be 1 to 1024 characters"));
+        return Err(ApiError::field(
+            "password",
+            "invalid_length",
+            "must be 1 to 1024 characters",
+        ));
     }
     let account_key = email.trim().to_lowercase();
     state

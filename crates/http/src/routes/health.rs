@@ -25,7 +25,9 @@ pub struct Health {
 )]
 #[get("/healthz")]
 pub async fn healthz() -> web::Json<Health> {
-    web::Json(Health { status: "ok".into() })
+    web::Json(Health {
+        status: "ok".into(),
+    })
 }
 
 /// Readiness: the database answers. 503 while it does not.
@@ -40,7 +42,9 @@ pub async fn healthz() -> web::Json<Health> {
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> Result<web::Json<Health>, ApiError> {
     agir_persistence::pool::ping(&state.pool).await?;
-    Ok(web::Json(Health { status: "ok".into() }))
+    Ok(web::Json(Health {
+        status: "ok".into(),
+    }))
 }
 
 /// Request counts and latencies in the Prometheus text format.
@@ -112,5 +116,7 @@ pub mod root {
 }
 
 fn healthz_inner() -> web::Json<Health> {
-    web::Json(Health { status: "ok".into() })
+    web::Json(Health {
+        status: "ok".into(),
+    })
 }

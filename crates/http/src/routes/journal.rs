@@ -123,7 +123,10 @@ pub async fn list_platform_journal(
     let page = params.request::<i64>()?;
     let mut conn = pool::get(&state.pool).await?;
     let entries = journal::list(&mut conn, None, &page).await?;
-    Ok(web::Json(JournalPage::from_page(entries, JournalEntryResponse::from)))
+    Ok(web::Json(JournalPage::from_page(
+        entries,
+        JournalEntryResponse::from,
+    )))
 }
 
 /// Recompute the platform chain and say whether it is intact (platform admins).

@@ -58,9 +58,12 @@ pub struct ChangePasswordRequest {
 )]
 #[get("/me")]
 pub async fn get_me(caller: Caller) -> HttpResponse {
-    json_with_etag(StatusCode::OK, &MeResponse {
-        user: caller.user.into(),
-    })
+    json_with_etag(
+        StatusCode::OK,
+        &MeResponse {
+            user: caller.user.into(),
+        },
+    )
 }
 
 /// Change the caller's display name.
@@ -123,7 +126,10 @@ pub async fn update_me(
             Ok(updated)
         })
         .await?;
-    Ok(json_with_etag(StatusCode::OK, &MeResponse { user: user.into() }))
+    Ok(json_with_etag(
+        StatusCode::OK,
+        &MeResponse { user: user.into() },
+    ))
 }
 
 /// Change the caller's password.
@@ -154,14 +160,21 @@ pub async fn change_password(
         let mut conn = pool::get(&state.pool).await?;
         users::password_hash(&mut conn, me).await?
     };
-    if !state.passwords.verify(body.current_password, current_hash).await? {
+    if !state
+        .passwords
+        .verify(body.current_password, current_hash)
+        .await?
+    {
         return Err(ApiError::field(
             "current_password",
             "incorrect",
             "is not the current password",
         ));
     }
-    let hash = state.passwords.hash(new_password.expose().to_owned()).await?;
+    let hash = state
+        .passwords
+        .hash(new_password.expose().to_owned())
+        .await?;
     let mut conn = pool::get(&state.pool).await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         users::update(

@@ -152,10 +152,20 @@ pub async fn create_user(
     let password = v.check(NewPassword::parse("password", &body.password));
     v.finish()?;
     let (Some(email), Some(name), Some(password)) = (email, name, password) else {
-        return Err(ApiError::Internal("validator let an invalid value through".into()));
+        return Err(ApiError::Internal(
+            "validator let an invalid value through".into(),
+        ));
     };
     let hash = state.passwords.hash(password.expose().to_owned()).await?;
-    let user = create_account(&state, Actor::user(admin.0.id()), &email, &name, &hash, body.is_admin).await?;
+    let user = create_account(
+        &state,
+        Actor::user(admin.0.id()),
+        &email,
+        &name,
+        &hash,
+        body.is_admin,
+    )
+    .await?;
     let response = UserResponse::from(user);
     Ok(created(format!("/api/v1/users/{}", response.id), &response))
 }
@@ -288,7 +298,8 @@ pub async fn update_user(
             };
             let updated = users::update(conn, target, changes).await?;
             if updated.disabled && !current.disabled {
-                sessions::revoke_all_for_user(conn, target, None, sessions::reason::DISABLED).await?;
+                sessions::revoke_all_for_user(conn, target, None, sessions::reason::DISABLED)
+                    .await?;
             }
             let verb = match (current.disabled, updated.disabled) {
                 (false, true) => "user.disabled",

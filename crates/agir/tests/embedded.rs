@@ -1,0 +1,215 @@
+//! The binary with no `DATABASE_URL`: it starts its own PostgreSQL on an empty
+//! data folder, answers, stops it, and finds its data again after a restart
+//! (after a graceful stop and after being killed).
+
+#![expect(clippy::unwrap_used, reason = "tests fail loudly")]
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A minimal HTTP/1.1 exchange over a real socket.
+fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&str>,
+) -> Option<(u16, String)> {
+    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2)).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .ok()?;
+    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    if let Some(token) = token {
+        request.push_str(&format!("Authorization: Bearer {token}\r\n"));
+    }
+    let body = body.unwrap_or("");
+    if !body.is_empty() {
+        request.push_str(&format!(
+            "Content-Type: application/json\r\nContent-Length: {}\r\n",
+            body.len()
+        ));
+    }
+    request.push_str("\r\n");
+    request.push_str(body);
+    stream.write_all(request.as_bytes()).ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    let status = response.split(' ').nth(1)?.parse().ok()?;
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    Some((status, body))
+}
+
+fn free_port() -> SocketAddr {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+}
+
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Server {
+    fn start(data_dir: &Path) -> Self {
+        let addr = free_port();
+        let child = Command::new(env!("CARGO_BIN_EXE_agir"))
+            .arg("serve")
+            .env_remove("DATABASE_URL")
+            .env_remove("AGIR_JWT_SECRET")
+            .env("AGIR_DATA_DIR", data_dir)
+            .env("AGIR_BIND", addr.to_string())
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let server = Self { child, addr };
+        server.wait_ready();
+        server
+    }
+
+    fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while Instant::now() < deadline {
+            if let Some((200, _)) = http(self.addr, "GET", "/readyz", None, None) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        panic!("the server did not become ready at {}", self.addr);
+    }
+
+    fn signal(&mut self, signal: &str) {
+        let status = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if self.child.try_wait().unwrap().is_some() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("the server did not stop after SIG{signal}");
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn login(addr: SocketAddr, email: &str, password: &str) -> Option<String> {
+    let body = format!(r#"{{"email":"{email}","password":"{password}"}}"#);
+    let (status, body) = http(addr, "POST", "/api/v1/auth/login", None, Some(&body))?;
+    if status != 200 {
+        return None;
+    }
+    let json: serde_json::Value = serde_json::from_str(&body).ok()?;
+    json["access_token"].as_str().map(str::to_owned)
+}
+
+/// No postmaster of this data folder is left running.
+fn assert_postgres_stopped(data_dir: &Path) {
+    let pid_file = data_dir.join("postgres/postmaster.pid");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while pid_file.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(
+        !pid_file.exists(),
+        "PostgreSQL still runs after the server stopped"
+    );
+}
+
+#[test]
+fn the_embedded_database_starts_on_an_empty_folder_and_keeps_its_data() {
+    let root = std::env::temp_dir().join(format!("agir-embedded-test-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(&root).unwrap();
+    // Root runs PostgreSQL as `postgres`, who must be able to enter the folder.
+    std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let data_dir = root.join("data");
+
+    let mut server = Server::start(&data_dir);
+    assert!(data_dir.join("jwt-secret").exists());
+    let admin =
+        login(server.addr, "admin@avuf.demo", "agir-ensemble-demo").expect("demo admin login");
+    let body =
+        r#"{"email":"kept@example.org","display_name":"Kept","password":"a long enough password"}"#;
+    let (status, created) = http(
+        server.addr,
+        "POST",
+        "/api/v1/users",
+        Some(&admin),
+        Some(body),
+    )
+    .unwrap();
+    assert_eq!(status, 201, "{created}");
+    server.signal("TERM");
+    assert_postgres_stopped(&data_dir);
+
+    // Restarted: the account is there, and the token key is the same (the old token still works).
+    let mut server = Server::start(&data_dir);
+    assert!(login(server.addr, "kept@example.org", "a long enough password").is_some());
+    let (status, _) = http(server.addr, "GET", "/api/v1/me", Some(&admin), None).unwrap();
+    assert_eq!(status, 200);
+    let body = r#"{"email":"after.kill@example.org","display_name":"K","password":"a long enough password"}"#;
+    let (status, _) = http(
+        server.addr,
+        "POST",
+        "/api/v1/users",
+        Some(&admin),
+        Some(body),
+    )
+    .unwrap();
+    assert_eq!(status, 201);
+
+    // Killed outright: PostgreSQL is still shut down by its watchdog, and nothing acknowledged is lost.
+    server.signal("KILL");
+    assert_postgres_stopped(&data_dir);
+    let server = Server::start(&data_dir);
+    assert!(
+        login(
+            server.addr,
+            "after.kill@example.org",
+            "a long enough password"
+        )
+        .is_some()
+    );
+    // The demo is loaded once only.
+    let (status, users) = http(
+        server.addr,
+        "GET",
+        "/api/v1/users?limit=200",
+        Some(&admin),
+        None,
+    )
+    .unwrap();
+    assert_eq!(status, 200);
+    let users: serde_json::Value = serde_json::from_str(&users).unwrap();
+    let demo_admins = users["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["email"] == "admin@avuf.demo")
+        .count();
+    assert_eq!(demo_admins, 1);
+    drop(server);
+    let _ = std::fs::remove_dir_all(&root);
+}
