@@ -4,7 +4,8 @@
 # image carries no PostgreSQL binaries: in a container, always set DATABASE_URL (and
 # AGIR_JWT_SECRET, required with it). See the README's configuration table.
 
-# Build: the `agir` binary only, with the versions pinned in Cargo.lock.
+# Build: the `agir` binary only, with the versions pinned in Cargo.lock. The cache mounts
+# need BuildKit, the default builder of Docker 23 and later and of `docker compose`.
 FROM rust:1-bookworm AS builder
 WORKDIR /src
 COPY . .

@@ -31,13 +31,6 @@ impl Config {
     pub fn from_env() -> Result<Self, String> {
         let database_url = var("DATABASE_URL");
         let jwt_secret = var("AGIR_JWT_SECRET").map(SecretString::from);
-        if database_url.is_some() && jwt_secret.is_none() {
-            return Err(
-                "AGIR_JWT_SECRET is required when DATABASE_URL is set (at least 32 bytes, \
-                 e.g. `openssl rand -hex 32`)"
-                    .into(),
-            );
-        }
         let bootstrap_admin = match (
             var("AGIR_BOOTSTRAP_ADMIN_EMAIL"),
             var("AGIR_BOOTSTRAP_ADMIN_PASSWORD"),
@@ -51,14 +44,15 @@ impl Config {
                 );
             }
         };
-        let cors_origins = var("AGIR_CORS_ORIGINS")
+        let cors_origins: Vec<String> = var("AGIR_CORS_ORIGINS")
             .map(|v| {
                 v.split(',')
-                    .map(|o| o.trim().to_owned())
+                    .map(|o| o.trim().trim_end_matches('/').to_owned())
                     .filter(|o| !o.is_empty())
                     .collect()
             })
             .unwrap_or_default();
+        check_origins(&cors_origins)?;
         let log_format = var("AGIR_LOG_FORMAT").unwrap_or_else(|| "pretty".into());
         if log_format != "pretty" && log_format != "json" {
             return Err("AGIR_LOG_FORMAT must be `pretty` or `json`".into());
@@ -73,6 +67,34 @@ impl Config {
             log_format,
         })
     }
+}
+
+/// `*` alone, or origins such as `https://app.example.org` or `http://localhost:5173`.
+fn check_origins(origins: &[String]) -> Result<(), String> {
+    if origins.iter().any(|o| o == "*") {
+        return if origins.len() == 1 {
+            Ok(())
+        } else {
+            Err(
+                "AGIR_CORS_ORIGINS: `*` allows every origin and cannot be combined with others"
+                    .into(),
+            )
+        };
+    }
+    for origin in origins {
+        let valid = origin.split_once("://").is_some_and(|(scheme, host)| {
+            (scheme == "http" || scheme == "https")
+                && !host.is_empty()
+                && !host.contains('/')
+                && !host.contains(char::is_whitespace)
+        });
+        if !valid {
+            return Err(format!(
+                "AGIR_CORS_ORIGINS: `{origin}` is not an origin such as https://app.example.org"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// `/var/lib/agir` for root (a folder the `postgres` user can reach), else the

@@ -11,6 +11,13 @@ use secrecy::SecretString;
 
 use crate::config::Config;
 
+/// What the database is opened for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    Serve,
+    Admin,
+}
+
 pub struct Database {
     pub url: String,
     pub jwt_secret: SecretString,
@@ -24,13 +31,19 @@ pub struct Database {
 
 impl Database {
     /// Connects (or starts the embedded cluster) and applies pending migrations.
-    pub fn open(config: &Config) -> Result<Self, String> {
+    pub fn open(config: &Config, purpose: Purpose) -> Result<Self, String> {
         let (url, cluster, jwt_secret) = match &config.database_url {
             Some(url) => {
-                let secret = config
-                    .jwt_secret
-                    .clone()
-                    .ok_or("AGIR_JWT_SECRET is required when DATABASE_URL is set")?;
+                // Only `serve` signs tokens; the admin commands run with a throwaway key.
+                let secret = match (&config.jwt_secret, purpose) {
+                    (Some(secret), _) => secret.clone(),
+                    (None, Purpose::Serve) => {
+                        return Err("AGIR_JWT_SECRET is required when DATABASE_URL is set (at \
+                                    least 32 bytes, e.g. `openssl rand -hex 32`)"
+                            .into());
+                    }
+                    (None, Purpose::Admin) => SecretString::from(random_hex()?),
+                };
                 (url.clone(), None, secret)
             }
             None => {
@@ -49,7 +62,7 @@ impl Database {
             }
         };
         let applied = migrations::run_pending_blocking(&url).map_err(|e| e.to_string())?;
-        let fresh = applied.iter().any(|m| m.starts_with("20261125000001"));
+        let fresh = !applied.is_empty() && applied.len() == migrations::count();
         if !applied.is_empty() {
             tracing::info!(count = applied.len(), "migrations applied");
         }
@@ -73,9 +86,7 @@ fn stored_secret(data_dir: &Path) -> Result<SecretString, String> {
             return Ok(SecretString::from(existing));
         }
     }
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| format!("no randomness for the token key: {e}"))?;
-    let secret = hex::encode(bytes);
+    let secret = random_hex()?;
     let mut file = fs::OpenOptions::new()
         .write(true)
         .create(true)
@@ -86,4 +97,10 @@ fn stored_secret(data_dir: &Path) -> Result<SecretString, String> {
     file.write_all(secret.as_bytes())
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     Ok(SecretString::from(secret))
+}
+
+fn random_hex() -> Result<String, String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| format!("no randomness for the token key: {e}"))?;
+    Ok(hex::encode(bytes))
 }

@@ -49,6 +49,21 @@ pub async fn load(state: &AppState) -> Result<Vec<Login>, ApiError> {
     Ok(logins)
 }
 
+/// Whether the demo accounts exist (a database migrated by `agir migrate` before the
+/// first `serve` has none until `agir demo load`).
+pub async fn is_loaded(state: &AppState) -> bool {
+    let Ok(email) = Email::parse("email", ACCOUNTS[0].0) else {
+        return false;
+    };
+    let Ok(mut conn) = pool::get(&state.pool).await else {
+        return false;
+    };
+    matches!(
+        users::find_credentials(&mut conn, &email).await,
+        Ok(Some(_))
+    )
+}
+
 /// The demo logins, without touching the database.
 pub fn logins() -> Vec<Login> {
     ACCOUNTS

@@ -15,7 +15,7 @@ use agir_persistence::{PoolOptions, pool, users};
 use clap::{Parser, Subcommand};
 
 use crate::config::Config;
-use crate::database::Database;
+use crate::database::{Database, Purpose};
 
 /// The Agir Ensemble API: local alliances for sustainable campuses in sustainable cities.
 ///
@@ -85,7 +85,7 @@ fn main() -> ExitCode {
     telemetry::init(&config.log_format);
     let result = match command {
         Command::Serve => serve(config),
-        Command::Migrate => Database::open(&config).map(|db| {
+        Command::Migrate => Database::open(&config, Purpose::Admin).map(|db| {
             println!("migrations applied: {}", db.applied_migrations.len());
         }),
         Command::Admin {
@@ -115,7 +115,7 @@ fn app_state(config: &Config, db: &Database) -> Result<AppState, String> {
 }
 
 fn serve(config: Config) -> Result<(), String> {
-    let db = Database::open(&config)?;
+    let db = Database::open(&config, Purpose::Serve)?;
     let state = app_state(&config, &db)?;
     let bind = config.bind.clone();
     actix_web::rt::System::new().block_on(async move {
@@ -124,12 +124,12 @@ fn serve(config: Config) -> Result<(), String> {
         }
         if db.embedded {
             // The demo is loaded once, on the first start; its logins are shown every time.
-            let logins = if db.fresh {
-                demo::load(&state).await.map_err(|e| e.to_string())?
-            } else {
-                demo::logins()
-            };
-            demo::print_logins(&logins);
+            if db.fresh {
+                demo::load(&state).await.map_err(|e| e.to_string())?;
+            }
+            if demo::is_loaded(&state).await {
+                demo::print_logins(&demo::logins());
+            }
         }
         let server_state = state.clone();
         let server = actix_web::HttpServer::new(move || build_app(server_state.clone()))
@@ -174,8 +174,12 @@ async fn bootstrap_admin(state: &AppState, email: &str, password: &str) -> Resul
         return Ok(());
     }
     drop(conn);
-    create_account(state, email, None, password).await?;
-    tracing::info!("bootstrap admin created");
+    match create_account(state, email, None, password).await {
+        Ok(()) => tracing::info!("bootstrap admin created"),
+        // The address belongs to an account already (a disabled admin, a member):
+        // the server still starts, and says why no admin was made.
+        Err(err) => tracing::warn!(error = %err, "bootstrap admin not created"),
+    }
     Ok(())
 }
 
@@ -219,7 +223,7 @@ fn create_admin(config: Config, email: &str, name: Option<&str>) -> Result<(), S
         .read_line(&mut password)
         .map_err(|e| format!("cannot read the password from stdin: {e}"))?;
     let password = password.trim_end_matches(['\r', '\n']).to_owned();
-    let db = Database::open(&config)?;
+    let db = Database::open(&config, Purpose::Admin)?;
     let state = app_state(&config, &db)?;
     actix_web::rt::System::new().block_on(create_account(&state, email, name, &password))?;
     println!("admin {email} created");
@@ -227,7 +231,7 @@ fn create_admin(config: Config, email: &str, name: Option<&str>) -> Result<(), S
 }
 
 fn load_demo(config: Config) -> Result<(), String> {
-    let db = Database::open(&config)?;
+    let db = Database::open(&config, Purpose::Admin)?;
     let state = app_state(&config, &db)?;
     let logins = actix_web::rt::System::new()
         .block_on(demo::load(&state))

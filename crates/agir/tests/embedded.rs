@@ -161,6 +161,31 @@ fn the_embedded_database_starts_on_an_empty_folder_and_keeps_its_data() {
     )
     .unwrap();
     assert_eq!(status, 201, "{created}");
+
+    // A second server on the same data folder fails fast and says why.
+    let started = Instant::now();
+    let second = Command::new(env!("CARGO_BIN_EXE_agir"))
+        .arg("serve")
+        .env_remove("DATABASE_URL")
+        .env("AGIR_DATA_DIR", &data_dir)
+        .env("AGIR_BIND", free_port().to_string())
+        .env("RUST_LOG", "error")
+        .output()
+        .unwrap();
+    assert!(!second.status.success());
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "took {:?}",
+        started.elapsed()
+    );
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert!(
+        stderr.contains("PostgreSQL did not become ready"),
+        "{stderr}"
+    );
+    let (status, _) = http(server.addr, "GET", "/readyz", None, None).unwrap();
+    assert_eq!(status, 200, "the first server was disturbed");
+
     server.signal("TERM");
     assert_postgres_stopped(&data_dir);
 

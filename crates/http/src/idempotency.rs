@@ -107,7 +107,9 @@ pub async fn idempotency(
                 }
             };
             let status = response.status();
-            if status.is_server_error() {
+            // Answers that depend on the moment rather than the request are not kept:
+            // a retry after logging in again, or after the limit passed, runs anew.
+            if status.is_server_error() || matches!(status.as_u16(), 401 | 403 | 429) {
                 release(&state, &scope, &key).await;
                 return Ok(response);
             }

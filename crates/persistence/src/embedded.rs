@@ -151,17 +151,21 @@ impl EmbeddedPostgres {
                 settings.push(setting.to_owned());
             }
         }
-        // The watchdog: start postgres, wait for our end of the pipe to close, then
-        // ask for a fast shutdown and wait for it. An ephemeral cluster removes itself.
+        // The watchdog: start postgres; when our end of the pipe closes, ask it for a
+        // fast shutdown. The watchdog exits with postgres, so a failed start shows at
+        // once. An ephemeral cluster removes itself.
         let script = r#"
             bin="$1"; data="$2"; sock="$3"; cleanup="$4"; shift 4
-            "$bin/postgres" -D "$data" -k "$sock" -p 5432 "$@" &
-            pid=$!
             trap '' INT TERM
-            read -r _ignored || true
-            kill -INT "$pid" 2>/dev/null
+            exec 3<&0
+            "$bin/postgres" -D "$data" -k "$sock" -p 5432 "$@" </dev/null &
+            pid=$!
+            # Background jobs read /dev/null unless told otherwise: read the pipe on fd 3.
+            ( read -r _ignored <&3; kill -INT "$pid" 2>/dev/null ) &
             wait "$pid"
+            status=$?
             if [ -n "$cleanup" ]; then rm -rf "$cleanup"; elif [ "$sock" != "$data" ]; then rm -rf "$sock"; fi
+            exit "$status"
         "#;
         let cleanup = if options.ephemeral {
             data_dir.display().to_string()

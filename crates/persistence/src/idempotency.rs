@@ -10,6 +10,8 @@ use crate::schema::idempotency_keys as ik;
 
 /// How long an answer is kept for replay.
 pub const RETENTION_HOURS: i64 = 24;
+/// A claim still unanswered after this long is taken to be abandoned.
+pub const IN_FLIGHT_TIMEOUT_SECS: i64 = 60;
 
 /// An answer as first sent.
 #[derive(Debug, Clone)]
@@ -40,13 +42,20 @@ pub async fn claim(
     key: &str,
     request_hash: &str,
 ) -> Result<Claim> {
-    let expired_before = Utc::now() - Duration::hours(RETENTION_HOURS);
-    // Forget an expired answer under this key, then try to take the key.
+    let now = Utc::now();
+    let expired_before = now - Duration::hours(RETENTION_HOURS);
+    let abandoned_before = now - Duration::seconds(IN_FLIGHT_TIMEOUT_SECS);
+    // Forget an expired answer under this key, or a claim whose request never
+    // finished (the process died), then try to take the key.
     diesel::delete(
         ik::table
             .filter(ik::scope.eq(scope))
             .filter(ik::key.eq(key))
-            .filter(ik::created_at.lt(expired_before)),
+            .filter(
+                ik::created_at.lt(expired_before).or(ik::status
+                    .is_null()
+                    .and(ik::created_at.lt(abandoned_before))),
+            ),
     )
     .execute(conn)
     .await?;

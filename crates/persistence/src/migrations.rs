@@ -30,3 +30,9 @@ pub fn run_pending_blocking(database_url: &str) -> Result<Vec<String>, Persisten
         .map_err(|err| PersistenceError::Unavailable(format!("migration failed: {err}")))?;
     Ok(applied.iter().map(ToString::to_string).collect())
 }
+
+/// How many migrations the binary embeds.
+pub fn count() -> usize {
+    use diesel::migration::MigrationSource;
+    MigrationSource::<diesel::pg::Pg>::migrations(&MIGRATIONS).map_or(0, |m| m.len())
+}

@@ -100,13 +100,17 @@ pub async fn update_me(
                 .await?
                 .ok_or(ApiError::Unauthenticated)?;
             if_match.check(&MeResponse {
-                user: current.into(),
+                user: current.clone().into(),
             })?;
+            let Some(display_name) = display_name else {
+                // Nothing to change: nothing written, nothing journaled.
+                return Ok(current);
+            };
             let updated = users::update(
                 conn,
                 me,
                 UserChanges {
-                    display_name: display_name.map(DisplayName::into_inner),
+                    display_name: Some(display_name.into_inner()),
                     ..UserChanges::default()
                 },
             )
@@ -119,7 +123,7 @@ pub async fn update_me(
                     verb: "user.updated",
                     subject_type: "user",
                     subject_id: Some(me.0),
-                    summary: json!({"display_name": updated.display_name.as_str()}),
+                    summary: json!({"fields": ["display_name"]}),
                 },
             )
             .await?;

@@ -202,7 +202,8 @@ pub async fn create_account(
                     verb: "user.created",
                     subject_type: "user",
                     subject_id: Some(user.id.0),
-                    summary: json!({"email": user.email.as_str(), "is_admin": user.is_admin}),
+                    // Ids, not emails: the journal is append-only and personal data must stay erasable.
+                    summary: json!({"is_admin": user.is_admin}),
                 },
             )
             .await?;
@@ -290,6 +291,10 @@ pub async fn update_user(
                 .await?
                 .ok_or_else(|| ApiError::not_found("user"))?;
             if_match.check(&UserResponse::from(current.clone()))?;
+            if display_name.is_none() && body.is_admin.is_none() && body.disabled.is_none() {
+                // Nothing to change: nothing written, nothing journaled.
+                return Ok(current);
+            }
             let changes = UserChanges {
                 display_name: display_name.map(DisplayName::into_inner),
                 is_admin: body.is_admin,
@@ -315,7 +320,6 @@ pub async fn update_user(
                     subject_type: "user",
                     subject_id: Some(target.0),
                     summary: json!({
-                        "display_name": updated.display_name.as_str(),
                         "is_admin": updated.is_admin,
                         "disabled": updated.disabled,
                     }),
