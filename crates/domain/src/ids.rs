@@ -50,4 +50,12 @@ id_type!(
     AllianceId,
     /// A partner organisation of one alliance.
     PartnerId,
+    /// A city (commune).
+    CityId,
+    /// A person's role in an alliance for a period.
+    MandateId,
+    /// An invitation to take a mandate.
+    InvitationId,
+    /// A version of an alliance's charter.
+    CharterId,
 );

@@ -4,10 +4,13 @@
 //! refuses invalid input with a [`DomainError`], so the layers above handle only
 //! values that already hold.
 
+pub mod alliance;
 pub mod error;
 pub mod ids;
 pub mod journal;
+pub mod mandate;
 pub mod policy;
+pub mod succession;
 pub mod user;
 
 pub use error::{DomainError, FieldError};

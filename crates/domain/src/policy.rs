@@ -1,8 +1,10 @@
-//! Authorization as pure functions over the caller and the resource.
+//! Authorization as pure functions over the caller and the resource (SPEC §3).
 //!
-//! Every handler asks one of these before it writes; the whole matrix is readable here.
+//! Every handler asks one of these before it reads private data or writes; the
+//! whole matrix is readable here. Permissions come only from current mandates.
 
-use crate::ids::UserId;
+use crate::ids::{AllianceId, MandateId, PartnerId, UserId};
+use crate::mandate::Role;
 
 /// Who is calling, as far as rules care.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -12,25 +14,112 @@ pub struct Principal {
     pub is_admin: bool,
 }
 
-/// A refusal, with the reason given to the client.
+/// A refusal.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Denied(pub &'static str);
+pub enum Denied {
+    /// No caller: the operation needs one (401).
+    Anonymous,
+    /// The caller lacks the right (403), with the reason given to the client.
+    Forbidden(&'static str),
+}
+
+pub type Decision = Result<(), Denied>;
+
+fn forbidden(reason: &'static str) -> Decision {
+    Err(Denied::Forbidden(reason))
+}
+
+/// One current mandate of the caller in the alliance at hand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CurrentMandate {
+    pub id: MandateId,
+    pub partner: PartnerId,
+    pub role: Role,
+}
+
+/// The caller as seen from one alliance: who they are and their mandates current today.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AllianceCaller {
+    pub alliance: AllianceId,
+    pub principal: Option<Principal>,
+    pub mandates: Vec<CurrentMandate>,
+}
+
+impl AllianceCaller {
+    pub fn is_admin(&self) -> bool {
+        self.principal.is_some_and(|p| p.is_admin)
+    }
+
+    pub fn user(&self) -> Option<UserId> {
+        self.principal.map(|p| p.user)
+    }
+
+    pub fn has_role(&self, role: Role) -> bool {
+        self.mandates.iter().any(|m| m.role == role)
+    }
+
+    pub fn is_coordinator(&self) -> bool {
+        self.has_role(Role::Coordinator)
+    }
+
+    /// Holds any current mandate here, observer included.
+    pub fn is_insider(&self) -> bool {
+        !self.mandates.is_empty()
+    }
+
+    /// Holds a current mandate of a representative or coordinator for this partner.
+    pub fn speaks_for(&self, partner: PartnerId) -> bool {
+        self.mandates
+            .iter()
+            .any(|m| m.partner == partner && m.role.speaks_for_partner())
+    }
+
+    /// The partners the caller speaks for.
+    pub fn partners_spoken_for(&self) -> Vec<PartnerId> {
+        let mut partners: Vec<PartnerId> = self
+            .mandates
+            .iter()
+            .filter(|m| m.role.speaks_for_partner())
+            .map(|m| m.partner)
+            .collect();
+        partners.sort();
+        partners.dedup();
+        partners
+    }
+
+    fn authenticated(&self) -> Decision {
+        if self.principal.is_some() {
+            Ok(())
+        } else {
+            Err(Denied::Anonymous)
+        }
+    }
+}
 
 /// Creating, reading and changing any account: platform admins only.
-pub fn manage_users(principal: &Principal) -> Result<(), Denied> {
+pub fn manage_users(principal: &Principal) -> Decision {
     if principal.is_admin {
         Ok(())
     } else {
-        Err(Denied("only platform admins may manage accounts"))
+        forbidden("only platform admins may manage accounts")
     }
 }
 
 /// Reading the platform journal: platform admins only.
-pub fn read_platform_journal(principal: &Principal) -> Result<(), Denied> {
+pub fn read_platform_journal(principal: &Principal) -> Decision {
     if principal.is_admin {
         Ok(())
     } else {
-        Err(Denied("only platform admins may read the platform journal"))
+        forbidden("only platform admins may read the platform journal")
+    }
+}
+
+/// Creating cities and alliances, deciding labels: platform admins only.
+pub fn manage_platform(principal: Option<&Principal>) -> Decision {
+    match principal {
+        None => Err(Denied::Anonymous),
+        Some(p) if p.is_admin => Ok(()),
+        Some(_) => forbidden("only platform admins may do this"),
     }
 }
 
@@ -40,19 +129,114 @@ pub fn change_own_admin_status(
     target: UserId,
     disabling: bool,
     demoting: bool,
-) -> Result<(), Denied> {
+) -> Decision {
     if principal.user == target && (disabling || demoting) {
-        Err(Denied(
-            "an admin cannot disable or demote their own account",
-        ))
+        forbidden("an admin cannot disable or demote their own account")
     } else {
         Ok(())
     }
 }
 
+/// Members list, journal, succession report, draft plans: anyone with a current
+/// mandate here (observers included) and admins.
+pub fn read_private(caller: &AllianceCaller) -> Decision {
+    caller.authenticated()?;
+    if caller.is_admin() || caller.is_insider() {
+        Ok(())
+    } else {
+        forbidden("only members of this alliance may read this")
+    }
+}
+
+/// Partners, invitations, mandates, plan phases, events, charter versions: the
+/// coordinator and admins.
+pub fn manage_alliance(caller: &AllianceCaller) -> Decision {
+    caller.authenticated()?;
+    if caller.is_admin() || caller.is_coordinator() {
+        Ok(())
+    } else {
+        forbidden("only the alliance's coordinator may do this")
+    }
+}
+
+/// Editing an alliance's own profile: the coordinator and admins; its status: admins.
+pub fn edit_alliance(caller: &AllianceCaller, changes_status: bool) -> Decision {
+    if changes_status && !caller.is_admin() {
+        caller.authenticated()?;
+        return forbidden("only platform admins may archive or reopen an alliance");
+    }
+    manage_alliance(caller)
+}
+
+/// Signing the charter for a partner: a current representative or coordinator of
+/// that partner. An admin does not sign for partners.
+pub fn sign_for_partner(caller: &AllianceCaller, partner: PartnerId) -> Decision {
+    caller.authenticated()?;
+    if caller.speaks_for(partner) {
+        Ok(())
+    } else {
+        forbidden("only a current representative of this partner may act for it")
+    }
+}
+
+/// Designating a successor to a mandate: the coordinator and admins for any mandate,
+/// a representative for the mandates of their own partner.
+pub fn designate_successor(caller: &AllianceCaller, mandate_partner: PartnerId) -> Decision {
+    caller.authenticated()?;
+    if caller.is_admin() || caller.is_coordinator() || caller.speaks_for(mandate_partner) {
+        Ok(())
+    } else {
+        forbidden(
+            "only the coordinator or a representative of this partner may designate a successor",
+        )
+    }
+}
+
+/// Reading a mandate's handover notes: its holder, its successor, the coordinator and admins.
+pub fn read_handover_notes(
+    caller: &AllianceCaller,
+    holder: UserId,
+    successor: Option<UserId>,
+) -> bool {
+    let Some(user) = caller.user() else {
+        return false;
+    };
+    caller.is_admin() || caller.is_coordinator() || user == holder || successor == Some(user)
+}
+
+/// Changing a mandate: the coordinator and admins; its holder may write its handover notes.
+pub fn edit_mandate(caller: &AllianceCaller, holder: UserId, only_notes: bool) -> Decision {
+    caller.authenticated()?;
+    if caller.is_admin() || caller.is_coordinator() {
+        return Ok(());
+    }
+    if only_notes && caller.user() == Some(holder) {
+        return Ok(());
+    }
+    forbidden("only the coordinator may change a mandate; its holder may write its handover notes")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn caller(is_admin: bool, mandates: &[(PartnerId, Role)]) -> AllianceCaller {
+        AllianceCaller {
+            alliance: AllianceId::new(),
+            principal: Some(Principal {
+                user: UserId::new(),
+                is_admin,
+            }),
+            mandates: mandates
+                .iter()
+                .map(|(partner, role)| CurrentMandate {
+                    id: MandateId::new(),
+                    partner: *partner,
+                    role: *role,
+                })
+                .collect(),
+        }
+    }
 
     #[test]
     fn only_admins_manage_users() {
@@ -84,5 +268,51 @@ mod tests {
         assert!(change_own_admin_status(&admin, me, false, true).is_err());
         assert!(change_own_admin_status(&admin, me, false, false).is_ok());
         assert!(change_own_admin_status(&admin, UserId::new(), true, true).is_ok());
+    }
+
+    #[test]
+    fn the_matrix_of_alliance_roles() {
+        let p = PartnerId::new();
+        let q = PartnerId::new();
+        let anonymous = AllianceCaller {
+            alliance: AllianceId::new(),
+            principal: None,
+            mandates: vec![],
+        };
+        let outsider = caller(false, &[]);
+        let observer = caller(false, &[(p, Role::Observer)]);
+        let member = caller(false, &[(p, Role::Member)]);
+        let representative = caller(false, &[(p, Role::Representative)]);
+        let coordinator = caller(false, &[(q, Role::Coordinator)]);
+        let admin = caller(true, &[]);
+
+        assert_eq!(read_private(&anonymous), Err(Denied::Anonymous));
+        assert!(read_private(&outsider).is_err());
+        for c in [&observer, &member, &representative, &coordinator, &admin] {
+            assert!(read_private(c).is_ok());
+        }
+        for c in [&outsider, &observer, &member, &representative] {
+            assert!(manage_alliance(c).is_err());
+        }
+        assert!(manage_alliance(&coordinator).is_ok());
+        assert!(manage_alliance(&admin).is_ok());
+
+        assert!(sign_for_partner(&representative, p).is_ok());
+        assert!(sign_for_partner(&representative, q).is_err());
+        assert!(sign_for_partner(&member, p).is_err());
+        assert!(sign_for_partner(&coordinator, q).is_ok());
+        assert!(
+            sign_for_partner(&admin, p).is_err(),
+            "an admin never acts for a partner"
+        );
+
+        assert!(designate_successor(&representative, p).is_ok());
+        assert!(designate_successor(&representative, q).is_err());
+        assert!(designate_successor(&coordinator, p).is_ok());
+        assert!(designate_successor(&member, p).is_err());
+
+        assert!(edit_alliance(&coordinator, false).is_ok());
+        assert!(edit_alliance(&coordinator, true).is_err());
+        assert!(edit_alliance(&admin, true).is_ok());
     }
 }

@@ -11,6 +11,7 @@ pub mod openapi;
 pub mod pagination;
 pub mod problem;
 pub mod routes;
+pub mod scope;
 pub mod state;
 
 pub use app::{build_app, openapi};

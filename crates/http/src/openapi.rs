@@ -40,6 +40,12 @@ Errors are RFC 9457 `application/problem+json` with a stable `code`. Collections
         (name = "auth", description = "Log in, refresh and log out"),
         (name = "me", description = "The caller's own account"),
         (name = "users", description = "Accounts (platform admins)"),
+        (name = "cities", description = "Cities (communes)"),
+        (name = "alliances", description = "Local alliances"),
+        (name = "partners", description = "An alliance's partner organisations"),
+        (name = "mandates", description = "People's roles, the members list and succession"),
+        (name = "invitations", description = "Invitations to take a mandate"),
+        (name = "charters", description = "The charter of shared values"),
         (name = "journal", description = "The tamper-evident journal"),
         (name = "operations", description = "Health, readiness and metrics"),
     )

@@ -264,6 +264,15 @@ fn unique_detail(constraint: &str) -> String {
     }
 }
 
+impl From<agir_domain::policy::Denied> for ApiError {
+    fn from(denied: agir_domain::policy::Denied) -> Self {
+        match denied {
+            agir_domain::policy::Denied::Anonymous => Self::Unauthenticated,
+            agir_domain::policy::Denied::Forbidden(reason) => Self::Forbidden(reason.to_owned()),
+        }
+    }
+}
+
 impl From<agir_persistence::DieselError> for ApiError {
     fn from(err: agir_persistence::DieselError) -> Self {
         PersistenceError::from(err).into()

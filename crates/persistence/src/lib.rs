@@ -5,12 +5,17 @@
 //! Query functions take `&mut AsyncPgConnection`, so that a caller composes
 //! several of them, and the journal entry they owe, inside one transaction.
 
+pub mod charters;
+pub mod cities;
 pub mod embedded;
 pub mod error;
 pub mod idempotency;
+pub mod invitations;
 pub mod journal;
+pub mod mandates;
 pub mod migrations;
 pub mod page;
+pub mod partners;
 pub mod pool;
 pub mod schema;
 pub mod sessions;

@@ -63,8 +63,115 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    cities (id) {
+        id -> Uuid,
+        name -> Text,
+        insee_code -> Text,
+        department -> Text,
+        region -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    alliances (id) {
+        id -> Uuid,
+        city_id -> Uuid,
+        name -> Text,
+        description -> Text,
+        status -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    partners (id) {
+        id -> Uuid,
+        alliance_id -> Uuid,
+        name -> Text,
+        kind -> Text,
+        description -> Text,
+        website -> Nullable<Text>,
+        status -> Text,
+        joined_on -> Date,
+        left_on -> Nullable<Date>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    mandates (id) {
+        id -> Uuid,
+        alliance_id -> Uuid,
+        user_id -> Uuid,
+        partner_id -> Uuid,
+        role -> Text,
+        starts_on -> Date,
+        ends_on -> Nullable<Date>,
+        successor_of -> Nullable<Uuid>,
+        handover_notes -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    invitations (id) {
+        id -> Uuid,
+        alliance_id -> Uuid,
+        email -> Text,
+        partner_id -> Uuid,
+        role -> Text,
+        starts_on -> Date,
+        ends_on -> Nullable<Date>,
+        successor_of -> Nullable<Uuid>,
+        handover_notes -> Nullable<Text>,
+        token_hash -> Text,
+        expires_at -> Timestamptz,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        accepted_at -> Nullable<Timestamptz>,
+        accepted_by -> Nullable<Uuid>,
+        mandate_id -> Nullable<Uuid>,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    charters (id) {
+        id -> Uuid,
+        alliance_id -> Uuid,
+        version -> Int4,
+        text -> Text,
+        status -> Text,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        adopted_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    charter_signatures (charter_id, partner_id) {
+        charter_id -> Uuid,
+        alliance_id -> Uuid,
+        partner_id -> Uuid,
+        signed_by -> Uuid,
+        signed_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
+diesel::joinable!(alliances -> cities (city_id));
+diesel::joinable!(partners -> alliances (alliance_id));
+diesel::joinable!(mandates -> users (user_id));
+diesel::joinable!(mandates -> partners (partner_id));
+diesel::joinable!(charter_signatures -> charters (charter_id));
+diesel::joinable!(charter_signatures -> partners (partner_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -72,4 +179,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     journal_entries,
     idempotency_keys,
+    cities,
+    alliances,
+    partners,
+    mandates,
+    invitations,
+    charters,
+    charter_signatures,
 );

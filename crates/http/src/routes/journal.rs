@@ -14,6 +14,7 @@ use crate::auth::Caller;
 use crate::page_schema;
 use crate::pagination::PageParams;
 use crate::problem::{ApiError, Forbidden, ServiceUnavailable, Unauthorized, UnprocessableEntity};
+use crate::scope::InAlliance;
 use crate::state::AppState;
 
 /// One journal entry. `hash` = SHA-256 over `prev_hash` and the canonical encoding
@@ -100,6 +101,59 @@ impl From<ChainCheck> for ChainVerification {
     }
 }
 
+/// Read an alliance's journal, in sequence order (members of the alliance).
+#[utoipa::path(
+    tag = "journal",
+    params(("id" = Uuid, Path, description = "Alliance id"), PageParams),
+    responses(
+        (status = 200, description = "A page of entries", body = JournalPage),
+        (status = 403, response = Forbidden),
+        (status = 404, response = crate::problem::NotFound),
+        (status = 422, response = UnprocessableEntity),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[get("/alliances/{id}/journal")]
+pub async fn list_alliance_journal(
+    state: web::Data<AppState>,
+    scope: InAlliance,
+    params: web::Query<PageParams>,
+) -> Result<web::Json<JournalPage>, ApiError> {
+    policy::read_private(&scope.caller)?;
+    let page = params.request::<i64>()?;
+    let mut conn = pool::get(&state.pool).await?;
+    let entries = journal::list(&mut conn, Some(scope.id()), &page).await?;
+    Ok(web::Json(JournalPage::from_page(
+        entries,
+        JournalEntryResponse::from,
+    )))
+}
+
+/// Recompute an alliance's chain and say whether it is intact (members of the alliance).
+#[utoipa::path(
+    tag = "journal",
+    params(("id" = Uuid, Path, description = "Alliance id")),
+    responses(
+        (status = 200, description = "The verification", body = ChainVerification),
+        (status = 403, response = Forbidden),
+        (status = 404, response = crate::problem::NotFound),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[get("/alliances/{id}/journal/verify")]
+pub async fn verify_alliance_journal(
+    state: web::Data<AppState>,
+    scope: InAlliance,
+) -> Result<web::Json<ChainVerification>, ApiError> {
+    policy::read_private(&scope.caller)?;
+    let mut conn = pool::get(&state.pool).await?;
+    Ok(web::Json(
+        journal::verify(&mut conn, Some(scope.id())).await?.into(),
+    ))
+}
+
 /// Read the platform journal, in sequence order (platform admins).
 #[utoipa::path(
     tag = "journal",
@@ -119,7 +173,7 @@ pub async fn list_platform_journal(
     caller: Caller,
     params: web::Query<PageParams>,
 ) -> Result<web::Json<JournalPage>, ApiError> {
-    policy::read_platform_journal(&caller.principal()).map_err(|d| ApiError::forbidden(d.0))?;
+    policy::read_platform_journal(&caller.principal())?;
     let page = params.request::<i64>()?;
     let mut conn = pool::get(&state.pool).await?;
     let entries = journal::list(&mut conn, None, &page).await?;
@@ -145,7 +199,7 @@ pub async fn verify_platform_journal(
     state: web::Data<AppState>,
     caller: Caller,
 ) -> Result<web::Json<ChainVerification>, ApiError> {
-    policy::read_platform_journal(&caller.principal()).map_err(|d| ApiError::forbidden(d.0))?;
+    policy::read_platform_journal(&caller.principal())?;
     let mut conn = pool::get(&state.pool).await?;
     Ok(web::Json(journal::verify(&mut conn, None).await?.into()))
 }

@@ -2,10 +2,12 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, patch, post, web};
+use agir_domain::user::User;
 use agir_domain::user::{DisplayName, NewPassword};
 use agir_persistence::journal::{self, Actor, NewEntry};
 use agir_persistence::users::UserChanges;
-use agir_persistence::{AsyncConnection, pool, sessions, users};
+use agir_persistence::{AsyncConnection, mandates, pool, sessions, users};
+use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
@@ -15,14 +17,29 @@ use crate::etag::{IfMatch, json_with_etag};
 use crate::problem::{
     ApiError, PreconditionFailed, ServiceUnavailable, Unauthorized, UnprocessableEntity,
 };
+use crate::routes::mandates::MandateResponse;
 use crate::routes::users::UserResponse;
 use crate::state::AppState;
 
-/// The caller.
+/// The caller, with their mandates current today in every alliance.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct MeResponse {
     #[serde(flatten)]
     pub user: UserResponse,
+    pub mandates: Vec<MandateResponse>,
+}
+
+async fn me_response(state: &AppState, user: User) -> Result<MeResponse, ApiError> {
+    let today = Utc::now().date_naive();
+    let mut conn = pool::get(&state.pool).await?;
+    let current = mandates::current_of_user_everywhere(&mut conn, user.id, today).await?;
+    Ok(MeResponse {
+        user: user.into(),
+        mandates: current
+            .into_iter()
+            .map(|m| MandateResponse::new(m, today, true))
+            .collect(),
+    })
 }
 
 /// Changes to the caller's own account.
@@ -57,13 +74,11 @@ pub struct ChangePasswordRequest {
     security(("bearer_auth" = []))
 )]
 #[get("/me")]
-pub async fn get_me(caller: Caller) -> HttpResponse {
-    json_with_etag(
+pub async fn get_me(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
+    Ok(json_with_etag(
         StatusCode::OK,
-        &MeResponse {
-            user: caller.user.into(),
-        },
-    )
+        &me_response(&state, caller.user).await?,
+    ))
 }
 
 /// Change the caller's display name.
@@ -99,9 +114,7 @@ pub async fn update_me(
             let current = users::find_for_update(conn, me)
                 .await?
                 .ok_or(ApiError::Unauthenticated)?;
-            if_match.check(&MeResponse {
-                user: current.clone().into(),
-            })?;
+            if_match.check(&me_response(&state, current.clone()).await?)?;
             let Some(display_name) = display_name else {
                 // Nothing to change: nothing written, nothing journaled.
                 return Ok(current);
@@ -132,7 +145,7 @@ pub async fn update_me(
         .await?;
     Ok(json_with_etag(
         StatusCode::OK,
-        &MeResponse { user: user.into() },
+        &me_response(&state, user).await?,
     ))
 }
 

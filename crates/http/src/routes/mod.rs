@@ -1,12 +1,24 @@
 //! Handlers, one module per resource.
 
+pub mod alliances;
 pub mod auth;
+pub mod charters;
+pub mod cities;
 pub mod health;
+pub mod invitations;
 pub mod journal;
+pub mod mandates;
 pub mod me;
+pub mod partners;
+pub mod succession;
 pub mod users;
 
+use agir_domain::ids::AllianceId;
+use agir_persistence::journal::{Actor, NewEntry};
+use serde::{Deserialize, Deserializer};
+use serde_json::Value;
 use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
 
 /// Registers every operation under the base path `/api/v1`.
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -20,9 +32,66 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(users::create_user)
         .service(users::get_user)
         .service(users::update_user)
+        .service(cities::list_cities)
+        .service(cities::create_city)
+        .service(cities::get_city)
+        .service(cities::update_city)
+        .service(alliances::list_alliances)
+        .service(alliances::create_alliance)
+        .service(alliances::get_alliance)
+        .service(alliances::update_alliance)
+        .service(partners::list_partners)
+        .service(partners::create_partner)
+        .service(partners::get_partner)
+        .service(partners::update_partner)
+        .service(mandates::list_mandates)
+        .service(mandates::create_mandate)
+        .service(mandates::get_mandate)
+        .service(mandates::update_mandate)
+        .service(mandates::delete_mandate)
+        .service(mandates::designate_successor)
+        .service(succession::get_succession)
+        .service(invitations::list_invitations)
+        .service(invitations::create_invitation)
+        .service(invitations::revoke_invitation)
+        .service(invitations::accept_invitation)
+        .service(charters::list_charters)
+        .service(charters::create_charter)
+        .service(charters::sign_charter)
+        .service(journal::list_alliance_journal)
+        .service(journal::verify_alliance_journal)
         .service(journal::list_platform_journal)
         .service(journal::verify_platform_journal)
         .service(health::healthz)
         .service(health::readyz)
         .service(health::metrics);
+}
+
+/// A journal entry for a write (`alliance: None` for the platform chain).
+pub(crate) fn entry(
+    alliance: Option<AllianceId>,
+    actor: Actor,
+    verb: &'static str,
+    subject_type: &'static str,
+    subject: Uuid,
+    summary: Value,
+) -> NewEntry {
+    NewEntry {
+        alliance,
+        actor,
+        verb,
+        subject_type,
+        subject_id: Some(subject),
+        summary,
+    }
+}
+
+/// For `Option<Option<T>>` fields with `#[serde(default)]`: absent is `None`,
+/// `null` is `Some(None)`, a value is `Some(Some(v))`.
+pub(crate) fn nullable<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: Deserialize<'de>,
+    D: Deserializer<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
 }

@@ -282,8 +282,7 @@ pub async fn update_user(
         target,
         body.disabled == Some(true),
         body.is_admin == Some(false),
-    )
-    .map_err(|d| ApiError::forbidden(d.0))?;
+    )?;
     let mut conn = pool::get(&state.pool).await?;
     let user = conn
         .transaction::<_, ApiError, _>(async |conn| {

@@ -1,0 +1,304 @@
+//! Alliances: public profiles; created by platform admins, edited by their coordinator.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, get, patch, post, web};
+use agir_domain::alliance::{Alliance, AllianceStatus, description, name};
+use agir_domain::error::Validator;
+use agir_domain::ids::{AllianceId, CityId};
+use agir_domain::policy;
+use agir_persistence::cities::{self, AllianceChanges, AllianceFilter};
+use agir_persistence::journal::{self, Actor};
+use agir_persistence::page::TimeKey;
+use agir_persistence::{AsyncConnection, pool};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::auth::{AdminCaller, MaybeCaller};
+use crate::etag::{IfMatch, created, json_with_etag};
+use crate::page_schema;
+use crate::pagination::PageParams;
+use crate::problem::{
+    ApiError, Conflict, Forbidden, NotFound, PreconditionFailed, ServiceUnavailable,
+    UnprocessableEntity,
+};
+use crate::routes::entry;
+use crate::scope::InAlliance;
+use crate::state::AppState;
+
+/// A local alliance: a city with its higher-education establishments, student
+/// associations and local actors.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0192f0a4-7b1e-7cc3-9a52-3f1d2c4b5a02",
+    "city_id": "0192f0a4-7b1e-7cc3-9a52-3f1d2c4b5a01",
+    "name": "Alliance Agir Ensemble de Sceaux",
+    "description": "Campus durables en ville durable",
+    "status": "active",
+    "created_at": "2026-09-01T08:30:00Z",
+    "updated_at": "2026-09-01T08:30:00Z"
+}))]
+pub struct AllianceResponse {
+    pub id: Uuid,
+    pub city_id: Uuid,
+    pub name: String,
+    pub description: String,
+    /// `active` or `archived`.
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Alliance> for AllianceResponse {
+    fn from(a: Alliance) -> Self {
+        Self {
+            id: a.id.0,
+            city_id: a.city.0,
+            name: a.name,
+            description: a.description,
+            status: a.status.as_str().to_owned(),
+            created_at: a.created_at,
+            updated_at: a.updated_at,
+        }
+    }
+}
+
+page_schema!(AlliancePage, AllianceResponse);
+
+/// A new alliance.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "city_id": "0192f0a4-7b1e-7cc3-9a52-3f1d2c4b5a01",
+    "name": "Alliance Agir Ensemble de Sceaux",
+    "description": "Campus durables en ville durable"
+}))]
+pub struct CreateAllianceRequest {
+    pub city_id: Uuid,
+    #[schema(max_length = 200)]
+    pub name: String,
+    #[schema(max_length = 5000)]
+    #[serde(default)]
+    pub description: String,
+}
+
+/// Changes to an alliance; `status` only by platform admins.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"description": "Campus durables en ville durable, depuis 2019"}))]
+pub struct UpdateAllianceRequest {
+    #[schema(max_length = 200)]
+    pub name: Option<String>,
+    #[schema(max_length = 5000)]
+    pub description: Option<String>,
+    /// `active` or `archived` (platform admins).
+    pub status: Option<String>,
+}
+
+/// Filters of the alliance list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AllianceFilterParams {
+    pub city_id: Option<Uuid>,
+    /// Region of the alliance's city (exact name).
+    pub region: Option<String>,
+    /// `active` or `archived`.
+    pub status: Option<String>,
+}
+
+/// List alliances, oldest first.
+#[utoipa::path(
+    tag = "alliances",
+    params(PageParams, AllianceFilterParams),
+    responses(
+        (status = 200, description = "A page of alliances", body = AlliancePage),
+        (status = 422, response = UnprocessableEntity),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security((), ("bearer_auth" = []))
+)]
+#[get("/alliances")]
+pub async fn list_alliances(
+    state: web::Data<AppState>,
+    _caller: MaybeCaller,
+    page: web::Query<PageParams>,
+    filter: web::Query<AllianceFilterParams>,
+) -> Result<web::Json<AlliancePage>, ApiError> {
+    let page = page.request::<TimeKey>()?;
+    let filter = AllianceFilter {
+        city: filter.city_id.map(CityId),
+        region: filter.region.clone(),
+        status: filter
+            .status
+            .as_deref()
+            .map(|s| AllianceStatus::parse("status", s))
+            .transpose()?,
+    };
+    let mut conn = pool::get(&state.pool).await?;
+    let alliances = cities::list_alliances(&mut conn, &filter, &page).await?;
+    Ok(web::Json(AlliancePage::from_page(
+        alliances,
+        AllianceResponse::from,
+    )))
+}
+
+/// Create an alliance in a city (platform admins).
+#[utoipa::path(
+    tag = "alliances",
+    request_body = CreateAllianceRequest,
+    responses(
+        (status = 201, description = "Created", body = AllianceResponse,
+            headers(("Location" = String), ("ETag" = String))),
+        (status = 403, response = Forbidden),
+        (status = 409, response = Conflict),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[post("/alliances")]
+pub async fn create_alliance(
+    state: web::Data<AppState>,
+    admin: AdminCaller,
+    body: web::Json<CreateAllianceRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let mut v = Validator::new();
+    let name = v.check(name("name", &body.name));
+    let description = v.check(description("description", &body.description));
+    v.finish()?;
+    let city = CityId(body.city_id);
+    let actor = Actor::user(admin.0.id());
+    let mut conn = pool::get(&state.pool).await?;
+    let alliance = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            if cities::find_city(conn, city).await?.is_none() {
+                return Err(ApiError::field("city_id", "not_found", "no such city"));
+            }
+            let alliance = cities::insert_alliance(
+                conn,
+                AllianceId::new(),
+                AllianceChanges {
+                    city_id: Some(city.0),
+                    name,
+                    description,
+                    status: None,
+                },
+            )
+            .await?;
+            journal::append(
+                conn,
+                entry(
+                    None,
+                    actor,
+                    "alliance.created",
+                    "alliance",
+                    alliance.id.0,
+                    json!({
+                        "name": alliance.name, "city_id": city.0
+                    }),
+                ),
+            )
+            .await?;
+            Ok(alliance)
+        })
+        .await?;
+    let response = AllianceResponse::from(alliance);
+    Ok(created(
+        format!("/api/v1/alliances/{}", response.id),
+        &response,
+    ))
+}
+
+/// Read an alliance's public profile.
+#[utoipa::path(
+    tag = "alliances",
+    params(("id" = Uuid, Path, description = "Alliance id")),
+    responses(
+        (status = 200, description = "The alliance", body = AllianceResponse, headers(("ETag" = String))),
+        (status = 404, response = NotFound),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security((), ("bearer_auth" = []))
+)]
+#[get("/alliances/{id}")]
+pub async fn get_alliance(scope: InAlliance) -> HttpResponse {
+    json_with_etag(StatusCode::OK, &AllianceResponse::from(scope.alliance))
+}
+
+/// Change an alliance (its coordinator; archiving: platform admins).
+#[utoipa::path(
+    tag = "alliances",
+    request_body = UpdateAllianceRequest,
+    params(
+        ("id" = Uuid, Path, description = "Alliance id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if the alliance changed since"),
+    ),
+    responses(
+        (status = 200, description = "The updated alliance", body = AllianceResponse, headers(("ETag" = String))),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 412, response = PreconditionFailed),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[patch("/alliances/{id}")]
+pub async fn update_alliance(
+    state: web::Data<AppState>,
+    scope: InAlliance,
+    if_match: IfMatch,
+    body: web::Json<UpdateAllianceRequest>,
+) -> Result<HttpResponse, ApiError> {
+    policy::edit_alliance(&scope.caller, body.status.is_some())?;
+    let mut v = Validator::new();
+    let changes = AllianceChanges {
+        city_id: None,
+        name: body.name.as_deref().and_then(|n| v.check(name("name", n))),
+        description: body
+            .description
+            .as_deref()
+            .and_then(|d| v.check(description("description", d))),
+        status: body
+            .status
+            .as_deref()
+            .and_then(|s| v.check(AllianceStatus::parse("status", s)))
+            .map(|s| s.as_str().to_owned()),
+    };
+    v.finish()?;
+    let id = scope.id();
+    let actor = scope.actor();
+    let mut conn = pool::get(&state.pool).await?;
+    let alliance = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let current = cities::lock_alliance(conn, id)
+                .await?
+                .ok_or_else(|| ApiError::not_found("alliance"))?;
+            if_match.check(&AllianceResponse::from(current.clone()))?;
+            if changes.name.is_none() && changes.description.is_none() && changes.status.is_none() {
+                return Ok(current);
+            }
+            let alliance = cities::update_alliance(conn, id, changes).await?;
+            journal::append(
+                conn,
+                entry(
+                    Some(id),
+                    actor,
+                    "alliance.updated",
+                    "alliance",
+                    id.0,
+                    json!({
+                        "name": alliance.name, "status": alliance.status.as_str()
+                    }),
+                ),
+            )
+            .await?;
+            Ok(alliance)
+        })
+        .await?;
+    Ok(json_with_etag(
+        StatusCode::OK,
+        &AllianceResponse::from(alliance),
+    ))
+}

@@ -1,0 +1,291 @@
+//! The charter of shared values: versions, and the partners that signed them.
+
+use actix_web::{HttpResponse, get, post, web};
+use agir_domain::alliance::limits;
+use agir_domain::error::bounded_text;
+use agir_domain::ids::{CharterId, PartnerId};
+use agir_domain::policy;
+use agir_persistence::charters::{self, CURRENT, Charter, Signature};
+use agir_persistence::journal;
+use agir_persistence::{AsyncConnection, cities, pool};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::etag::created;
+use crate::problem::{ApiError, Conflict, Forbidden, NotFound, ServiceUnavailable};
+use crate::routes::entry;
+use crate::scope::InAlliance;
+use crate::state::AppState;
+
+/// A version of the charter and the partners that signed it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "version": 1,
+    "text": "Nous partageons les valeurs de coopération, d'écoute et d'ouverture…",
+    "status": "current",
+    "created_at": "2025-09-15T10:00:00Z",
+    "adopted_at": "2025-09-15T10:00:00Z",
+    "signatures": [{"partner_id": "0192f0a4-7b1e-7cc3-9a52-3f1d2c4b5a03", "partner_name": "Ecolo'phi", "signed_at": "2025-09-20T10:00:00Z"}]
+}))]
+pub struct CharterResponse {
+    pub version: i32,
+    pub text: String,
+    /// `proposed` (awaiting adoption), `current` or `superseded`.
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    pub adopted_at: Option<DateTime<Utc>>,
+    pub signatures: Vec<SignatureResponse>,
+}
+
+/// A partner's signature.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SignatureResponse {
+    pub partner_id: Uuid,
+    pub partner_name: String,
+    pub signed_at: DateTime<Utc>,
+}
+
+/// Every version, newest first, and the number of the current one.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CharterPage {
+    pub items: Vec<CharterResponse>,
+    /// Always `null`: an alliance has few versions.
+    pub next_cursor: Option<String>,
+    /// The version in force, if any.
+    pub current_version: Option<i32>,
+}
+
+fn response(charter: Charter, signatures: &[Signature]) -> CharterResponse {
+    CharterResponse {
+        signatures: signatures
+            .iter()
+            .filter(|s| s.charter.0 == charter.id)
+            .map(|s| SignatureResponse {
+                partner_id: s.partner.0,
+                partner_name: s.partner_name.clone(),
+                signed_at: s.signed_at,
+            })
+            .collect(),
+        version: charter.version,
+        text: charter.text,
+        status: charter.status,
+        created_at: charter.created_at,
+        adopted_at: charter.adopted_at,
+    }
+}
+
+/// A new version of the charter.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"text": "Nous partageons les valeurs de coopération, d'écoute et d'ouverture…"}))]
+pub struct CreateCharterRequest {
+    #[schema(max_length = 50000)]
+    pub text: String,
+    /// `true` (default): in force at once, the previous version superseded; `false`:
+    /// proposed, to be adopted by a `charter_adoption` vote. Partners sign the current version.
+    #[serde(default = "yes")]
+    pub make_current: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A signature for a partner.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"partner_id": "0192f0a4-7b1e-7cc3-9a52-3f1d2c4b5a03"}))]
+pub struct SignCharterRequest {
+    /// The partner signing; may be left out when the caller speaks for one partner only.
+    pub partner_id: Option<Uuid>,
+}
+
+/// The charter's versions and their signatures (public).
+#[utoipa::path(
+    tag = "charters",
+    params(("id" = Uuid, Path, description = "Alliance id")),
+    responses(
+        (status = 200, description = "Every version, newest first", body = CharterPage),
+        (status = 404, response = NotFound),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security((), ("bearer_auth" = []))
+)]
+#[get("/alliances/{id}/charters")]
+pub async fn list_charters(
+    state: web::Data<AppState>,
+    scope: InAlliance,
+) -> Result<web::Json<CharterPage>, ApiError> {
+    let mut conn = pool::get(&state.pool).await?;
+    let versions = charters::list(&mut conn, scope.id()).await?;
+    let ids: Vec<CharterId> = versions.iter().map(|c| CharterId(c.id)).collect();
+    let signatures = charters::signatures(&mut conn, &ids).await?;
+    let current_version = versions
+        .iter()
+        .find(|c| c.status == CURRENT)
+        .map(|c| c.version);
+    Ok(web::Json(CharterPage {
+        items: versions
+            .into_iter()
+            .map(|c| response(c, &signatures))
+            .collect(),
+        next_cursor: None,
+        current_version,
+    }))
+}
+
+/// Publish a new version of the charter (coordinator). Signatures of the previous
+/// version do not carry over.
+#[utoipa::path(
+    tag = "charters",
+    params(("id" = Uuid, Path, description = "Alliance id")),
+    request_body = CreateCharterRequest,
+    responses(
+        (status = 201, description = "Created", body = CharterResponse,
+            headers(("Location" = String), ("ETag" = String))),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[post("/alliances/{id}/charters")]
+pub async fn create_charter(
+    state: web::Data<AppState>,
+    scope: InAlliance,
+    body: web::Json<CreateCharterRequest>,
+) -> Result<HttpResponse, ApiError> {
+    policy::manage_alliance(&scope.caller)?;
+    let text = bounded_text("text", &body.text, limits::CHARTER_TEXT)?;
+    let alliance = scope.id();
+    let actor = scope.actor();
+    let make_current = body.make_current;
+    let mut conn = pool::get(&state.pool).await?;
+    let charter = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            // Versions are numbered one after the other: one writer at a time.
+            cities::lock_alliance(conn, alliance).await?;
+            let charter = charters::insert(conn, alliance, &text, actor.user, make_current).await?;
+            journal::append(
+                conn,
+                entry(
+                    Some(alliance),
+                    actor,
+                    "charter.version_created",
+                    "charter",
+                    charter.id,
+                    json!({
+                        "version": charter.version, "status": charter.status
+                    }),
+                ),
+            )
+            .await?;
+            Ok(charter)
+        })
+        .await?;
+    let response = response(charter, &[]);
+    Ok(created(
+        format!("/api/v1/alliances/{alliance}/charters/{}", response.version),
+        &response,
+    ))
+}
+
+/// Sign the current version for a partner (a current representative or coordinator of it).
+#[utoipa::path(
+    tag = "charters",
+    params(
+        ("id" = Uuid, Path, description = "Alliance id"),
+        ("version" = i32, Path, description = "Charter version"),
+    ),
+    request_body = SignCharterRequest,
+    responses(
+        (status = 201, description = "Signed", body = SignatureResponse),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[post("/alliances/{id}/charters/{version}/signatures")]
+pub async fn sign_charter(
+    state: web::Data<AppState>,
+    scope: InAlliance,
+    path: web::Path<(Uuid, i32)>,
+    body: web::Json<SignCharterRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let partner = match body.partner_id {
+        Some(partner) => PartnerId(partner),
+        None => match scope.caller.partners_spoken_for().as_slice() {
+            [only] => *only,
+            [] => policy::sign_for_partner(&scope.caller, PartnerId::new())
+                .map(|()| PartnerId::new())?,
+            _ => {
+                return Err(ApiError::field(
+                    "partner_id",
+                    "required",
+                    "you speak for several partners: say which one signs",
+                ));
+            }
+        },
+    };
+    policy::sign_for_partner(&scope.caller, partner)?;
+    let alliance = scope.id();
+    let actor = scope.actor_for(partner);
+    let version = path.1;
+    let mut conn = pool::get(&state.pool).await?;
+    let signature = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let charter = charters::find_version(conn, alliance, version)
+                .await?
+                .ok_or_else(|| ApiError::not_found("charter version"))?;
+            if charter.status != CURRENT {
+                return Err(ApiError::conflict(
+                    "charter_not_current",
+                    "only the version in force can be signed",
+                ));
+            }
+            let signed_at = charters::sign(
+                conn,
+                alliance,
+                CharterId(charter.id),
+                partner,
+                actor.user.ok_or(ApiError::Unauthenticated)?,
+            )
+            .await
+            .map_err(|err| match err.constraint() {
+                Some("charter_signatures_pkey") => {
+                    ApiError::conflict("already_signed", "this partner already signed this version")
+                }
+                _ => err.into(),
+            })?;
+            journal::append(
+                conn,
+                entry(
+                    Some(alliance),
+                    actor,
+                    "charter.signed",
+                    "charter",
+                    charter.id,
+                    json!({
+                        "version": version, "partner_id": partner.0
+                    }),
+                ),
+            )
+            .await?;
+            let name = agir_persistence::partners::find(conn, alliance, partner)
+                .await?
+                .map(|p| p.name)
+                .unwrap_or_default();
+            Ok(SignatureResponse {
+                partner_id: partner.0,
+                partner_name: name,
+                signed_at,
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(signature))
+}

@@ -1,0 +1,301 @@
+//! Cities (communes): public to read, created and changed by platform admins.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, get, patch, post, web};
+use agir_domain::alliance::{City, InseeCode, name, place};
+use agir_domain::error::Validator;
+use agir_domain::ids::CityId;
+use agir_domain::policy;
+use agir_persistence::cities::{self, CityChanges, CityFilter};
+use agir_persistence::journal::{self, Actor};
+use agir_persistence::page::TimeKey;
+use agir_persistence::{AsyncConnection, pool};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::auth::{AdminCaller, MaybeCaller};
+use crate::etag::{IfMatch, created, json_with_etag};
+use crate::page_schema;
+use crate::pagination::PageParams;
+use crate::problem::{
+    ApiError, Conflict, Forbidden, NotFound, PreconditionFailed, ServiceUnavailable,
+    UnprocessableEntity,
+};
+use crate::routes::entry;
+use crate::state::AppState;
+
+/// A commune.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0192f0a4-7b1e-7cc3-9a52-3f1d2c4b5a01",
+    "name": "Sceaux",
+    "insee_code": "92071",
+    "department": "Hauts-de-Seine",
+    "region": "Île-de-France",
+    "created_at": "2026-09-01T08:30:00Z",
+    "updated_at": "2026-09-01T08:30:00Z"
+}))]
+pub struct CityResponse {
+    pub id: Uuid,
+    pub name: String,
+    /// INSEE code, unique.
+    pub insee_code: String,
+    pub department: String,
+    pub region: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<City> for CityResponse {
+    fn from(c: City) -> Self {
+        Self {
+            id: c.id.0,
+            name: c.name,
+            insee_code: c.insee_code.as_str().to_owned(),
+            department: c.department,
+            region: c.region,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+        }
+    }
+}
+
+page_schema!(CityPage, CityResponse);
+
+/// A new city.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Sceaux", "insee_code": "92071", "department": "Hauts-de-Seine", "region": "Île-de-France"}))]
+pub struct CreateCityRequest {
+    #[schema(max_length = 200)]
+    pub name: String,
+    /// 5 characters: digits, or 2A/2B and 3 digits for Corsica.
+    #[schema(min_length = 5, max_length = 5)]
+    pub insee_code: String,
+    #[schema(max_length = 100)]
+    pub department: String,
+    #[schema(max_length = 100)]
+    pub region: String,
+}
+
+/// Changes to a city; absent fields stay as they are.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"region": "Île-de-France"}))]
+pub struct UpdateCityRequest {
+    #[schema(max_length = 200)]
+    pub name: Option<String>,
+    #[schema(min_length = 5, max_length = 5)]
+    pub insee_code: Option<String>,
+    #[schema(max_length = 100)]
+    pub department: Option<String>,
+    #[schema(max_length = 100)]
+    pub region: Option<String>,
+}
+
+/// Filters of the city list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CityFilterParams {
+    /// Only cities of this region (exact name).
+    pub region: Option<String>,
+    /// Only cities of this department (exact name).
+    pub department: Option<String>,
+}
+
+/// List cities, oldest first.
+#[utoipa::path(
+    tag = "cities",
+    params(PageParams, CityFilterParams),
+    responses(
+        (status = 200, description = "A page of cities", body = CityPage),
+        (status = 422, response = UnprocessableEntity),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security((), ("bearer_auth" = []))
+)]
+#[get("/cities")]
+pub async fn list_cities(
+    state: web::Data<AppState>,
+    _caller: MaybeCaller,
+    page: web::Query<PageParams>,
+    filter: web::Query<CityFilterParams>,
+) -> Result<web::Json<CityPage>, ApiError> {
+    let page = page.request::<TimeKey>()?;
+    let filter = CityFilter {
+        region: filter.region.clone(),
+        department: filter.department.clone(),
+    };
+    let mut conn = pool::get(&state.pool).await?;
+    let cities = cities::list_cities(&mut conn, &filter, &page).await?;
+    Ok(web::Json(CityPage::from_page(cities, CityResponse::from)))
+}
+
+/// Create a city (platform admins).
+#[utoipa::path(
+    tag = "cities",
+    request_body = CreateCityRequest,
+    responses(
+        (status = 201, description = "Created", body = CityResponse,
+            headers(("Location" = String), ("ETag" = String))),
+        (status = 403, response = Forbidden),
+        (status = 409, response = Conflict),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[post("/cities")]
+pub async fn create_city(
+    state: web::Data<AppState>,
+    admin: AdminCaller,
+    body: web::Json<CreateCityRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let mut v = Validator::new();
+    let name = v.check(name("name", &body.name));
+    let code = v.check(InseeCode::parse("insee_code", &body.insee_code));
+    let department = v.check(place("department", &body.department));
+    let region = v.check(place("region", &body.region));
+    v.finish()?;
+    let changes = CityChanges {
+        name,
+        insee_code: code.map(|c| c.as_str().to_owned()),
+        department,
+        region,
+    };
+    let actor = Actor::user(admin.0.id());
+    let mut conn = pool::get(&state.pool).await?;
+    let city = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let city = cities::insert_city(conn, CityId::new(), changes).await?;
+            journal::append(
+                conn,
+                entry(
+                    None,
+                    actor,
+                    "city.created",
+                    "city",
+                    city.id.0,
+                    json!({
+                        "name": city.name, "insee_code": city.insee_code.as_str()
+                    }),
+                ),
+            )
+            .await?;
+            Ok(city)
+        })
+        .await?;
+    let response = CityResponse::from(city);
+    Ok(created(
+        format!("/api/v1/cities/{}", response.id),
+        &response,
+    ))
+}
+
+/// Read a city.
+#[utoipa::path(
+    tag = "cities",
+    params(("id" = Uuid, Path, description = "City id")),
+    responses(
+        (status = 200, description = "The city", body = CityResponse, headers(("ETag" = String))),
+        (status = 404, response = NotFound),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security((), ("bearer_auth" = []))
+)]
+#[get("/cities/{id}")]
+pub async fn get_city(
+    state: web::Data<AppState>,
+    _caller: MaybeCaller,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = pool::get(&state.pool).await?;
+    let city = cities::find_city(&mut conn, CityId(path.into_inner()))
+        .await?
+        .ok_or_else(|| ApiError::not_found("city"))?;
+    Ok(json_with_etag(StatusCode::OK, &CityResponse::from(city)))
+}
+
+/// Change a city (platform admins).
+#[utoipa::path(
+    tag = "cities",
+    request_body = UpdateCityRequest,
+    params(
+        ("id" = Uuid, Path, description = "City id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if the city changed since"),
+    ),
+    responses(
+        (status = 200, description = "The updated city", body = CityResponse, headers(("ETag" = String))),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 412, response = PreconditionFailed),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[patch("/cities/{id}")]
+pub async fn update_city(
+    state: web::Data<AppState>,
+    admin: AdminCaller,
+    path: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: web::Json<UpdateCityRequest>,
+) -> Result<HttpResponse, ApiError> {
+    policy::manage_platform(Some(&admin.0.principal()))?;
+    let mut v = Validator::new();
+    let changes = CityChanges {
+        name: body.name.as_deref().and_then(|n| v.check(name("name", n))),
+        insee_code: body
+            .insee_code
+            .as_deref()
+            .and_then(|c| v.check(InseeCode::parse("insee_code", c)))
+            .map(|c| c.as_str().to_owned()),
+        department: body
+            .department
+            .as_deref()
+            .and_then(|d| v.check(place("department", d))),
+        region: body
+            .region
+            .as_deref()
+            .and_then(|r| v.check(place("region", r))),
+    };
+    v.finish()?;
+    let id = CityId(path.into_inner());
+    let actor = Actor::user(admin.0.id());
+    let mut conn = pool::get(&state.pool).await?;
+    let city = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let current = cities::lock_city(conn, id)
+                .await?
+                .ok_or_else(|| ApiError::not_found("city"))?;
+            if_match.check(&CityResponse::from(current.clone()))?;
+            if changes.name.is_none()
+                && changes.insee_code.is_none()
+                && changes.department.is_none()
+                && changes.region.is_none()
+            {
+                return Ok(current);
+            }
+            let city = cities::update_city(conn, id, changes).await?;
+            journal::append(
+                conn,
+                entry(
+                    None,
+                    actor,
+                    "city.updated",
+                    "city",
+                    id.0,
+                    json!({
+                        "name": city.name, "insee_code": city.insee_code.as_str()
+                    }),
+                ),
+            )
+            .await?;
+            Ok(city)
+        })
+        .await?;
+    Ok(json_with_etag(StatusCode::OK, &CityResponse::from(city)))
+}

@@ -1,0 +1,367 @@
+//! Partners of an alliance: public to read, managed by the coordinator.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, get, patch, post, web};
+use agir_domain::alliance::{Partner, PartnerKind, PartnerStatus, description, name, website};
+use agir_domain::error::Validator;
+use agir_domain::ids::PartnerId;
+use agir_domain::policy;
+use agir_persistence::journal;
+use agir_persistence::page::TimeKey;
+use agir_persistence::partners::{self, PartnerChanges, PartnerFilter};
+use agir_persistence::{AsyncConnection, pool};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::etag::{IfMatch, created, json_with_etag};
+use crate::page_schema;
+use crate::pagination::PageParams;
+use crate::problem::{
+    ApiError, Conflict, Forbidden, NotFound, PreconditionFailed, ServiceUnavailable,
+    UnprocessableEntity,
+};
+use crate::routes::entry;
+use crate::scope::InAlliance;
+use crate::state::AppState;
+
+/// An organisation taking part in an alliance.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0192f0a4-7b1e-7cc3-9a52-3f1d2c4b5a03",
+    "alliance_id": "0192f0a4-7b1e-7cc3-9a52-3f1d2c4b5a02",
+    "name": "Ecolo'phi",
+    "kind": "student_association",
+    "college": "students",
+    "description": "Association étudiante de l'EPF",
+    "website": null,
+    "status": "active",
+    "joined_on": "2025-09-01",
+    "left_on": null,
+    "created_at": "2026-09-01T08:30:00Z",
+    "updated_at": "2026-09-01T08:30:00Z"
+}))]
+pub struct PartnerResponse {
+    pub id: Uuid,
+    pub alliance_id: Uuid,
+    pub name: String,
+    /// `local_authority`, `university`, `school`, `student_services`, `student_association`,
+    /// `campus_office`, `business`, `social_economy`, `association`, `public_body`, `other`.
+    pub kind: String,
+    /// The college of the kind, used by votes: `city`, `higher_education`, `students`, `civil_society`.
+    pub college: String,
+    pub description: String,
+    pub website: Option<String>,
+    /// `active` or `withdrawn`.
+    pub status: String,
+    pub joined_on: NaiveDate,
+    pub left_on: Option<NaiveDate>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Partner> for PartnerResponse {
+    fn from(p: Partner) -> Self {
+        Self {
+            id: p.id.0,
+            alliance_id: p.alliance.0,
+            name: p.name,
+            kind: p.kind.as_str().to_owned(),
+            college: p.kind.college().as_str().to_owned(),
+            description: p.description,
+            website: p.website,
+            status: p.status.as_str().to_owned(),
+            joined_on: p.joined_on,
+            left_on: p.left_on,
+            created_at: p.created_at,
+            updated_at: p.updated_at,
+        }
+    }
+}
+
+page_schema!(PartnerPage, PartnerResponse);
+
+/// A new partner.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Ecolo'phi", "kind": "student_association", "description": "Association étudiante de l'EPF"}))]
+pub struct CreatePartnerRequest {
+    #[schema(max_length = 200)]
+    pub name: String,
+    pub kind: String,
+    #[schema(max_length = 5000)]
+    #[serde(default)]
+    pub description: String,
+    #[schema(max_length = 500)]
+    pub website: Option<String>,
+    /// Default: today.
+    pub joined_on: Option<NaiveDate>,
+}
+
+/// Changes to a partner; `null` clears `website` or `left_on`. Withdrawing
+/// (`status: withdrawn`) sets `left_on` to today unless given.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"status": "withdrawn", "left_on": "2026-08-31"}))]
+pub struct UpdatePartnerRequest {
+    #[schema(max_length = 200)]
+    pub name: Option<String>,
+    pub kind: Option<String>,
+    #[schema(max_length = 5000)]
+    pub description: Option<String>,
+    #[serde(default, deserialize_with = "crate::routes::nullable")]
+    #[schema(max_length = 500, value_type = Option<String>)]
+    pub website: Option<Option<String>>,
+    pub status: Option<String>,
+    pub joined_on: Option<NaiveDate>,
+    #[serde(default, deserialize_with = "crate::routes::nullable")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub left_on: Option<Option<NaiveDate>>,
+}
+
+/// Filters of the partner list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PartnerFilterParams {
+    pub kind: Option<String>,
+    /// `active` or `withdrawn`.
+    pub status: Option<String>,
+}
+
+/// List an alliance's partners (public).
+#[utoipa::path(
+    tag = "partners",
+    params(("id" = Uuid, Path, description = "Alliance id"), PageParams, PartnerFilterParams),
+    responses(
+        (status = 200, description = "A page of partners", body = PartnerPage),
+        (status = 404, response = NotFound),
+        (status = 422, response = UnprocessableEntity),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security((), ("bearer_auth" = []))
+)]
+#[get("/alliances/{id}/partners")]
+pub async fn list_partners(
+    state: web::Data<AppState>,
+    scope: InAlliance,
+    page: web::Query<PageParams>,
+    filter: web::Query<PartnerFilterParams>,
+) -> Result<web::Json<PartnerPage>, ApiError> {
+    let page = page.request::<TimeKey>()?;
+    let filter = PartnerFilter {
+        kind: filter
+            .kind
+            .as_deref()
+            .map(|k| PartnerKind::parse("kind", k))
+            .transpose()?,
+        status: filter
+            .status
+            .as_deref()
+            .map(|s| PartnerStatus::parse("status", s))
+            .transpose()?,
+    };
+    let mut conn = pool::get(&state.pool).await?;
+    let partners = partners::list(&mut conn, scope.id(), &filter, &page).await?;
+    Ok(web::Json(PartnerPage::from_page(
+        partners,
+        PartnerResponse::from,
+    )))
+}
+
+/// Add a partner (coordinator).
+#[utoipa::path(
+    tag = "partners",
+    params(("id" = Uuid, Path, description = "Alliance id")),
+    request_body = CreatePartnerRequest,
+    responses(
+        (status = 201, description = "Created", body = PartnerResponse,
+            headers(("Location" = String), ("ETag" = String))),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[post("/alliances/{id}/partners")]
+pub async fn create_partner(
+    state: web::Data<AppState>,
+    scope: InAlliance,
+    body: web::Json<CreatePartnerRequest>,
+) -> Result<HttpResponse, ApiError> {
+    policy::manage_alliance(&scope.caller)?;
+    let mut v = Validator::new();
+    let name = v.check(name("name", &body.name));
+    let kind = v.check(PartnerKind::parse("kind", &body.kind));
+    let description = v.check(description("description", &body.description));
+    let website = body
+        .website
+        .as_deref()
+        .map(|w| v.check(website("website", w)));
+    v.finish()?;
+    let alliance = scope.id();
+    let actor = scope.actor();
+    let changes = PartnerChanges {
+        name,
+        kind: kind.map(|k| k.as_str().to_owned()),
+        description,
+        website,
+        status: None,
+        joined_on: Some(body.joined_on.unwrap_or(scope.today)),
+        left_on: None,
+    };
+    let mut conn = pool::get(&state.pool).await?;
+    let partner = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let partner = partners::insert(conn, alliance, PartnerId::new(), changes).await?;
+            journal::append(
+                conn,
+                entry(
+                    Some(alliance),
+                    actor,
+                    "partner.created",
+                    "partner",
+                    partner.id.0,
+                    json!({
+                        "name": partner.name, "kind": partner.kind.as_str()
+                    }),
+                ),
+            )
+            .await?;
+            Ok(partner)
+        })
+        .await?;
+    let response = PartnerResponse::from(partner);
+    Ok(created(
+        format!("/api/v1/alliances/{}/partners/{}", alliance, response.id),
+        &response,
+    ))
+}
+
+/// Read a partner (public).
+#[utoipa::path(
+    tag = "partners",
+    params(
+        ("id" = Uuid, Path, description = "Alliance id"),
+        ("partner_id" = Uuid, Path, description = "Partner id"),
+    ),
+    responses(
+        (status = 200, description = "The partner", body = PartnerResponse, headers(("ETag" = String))),
+        (status = 404, response = NotFound),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security((), ("bearer_auth" = []))
+)]
+#[get("/alliances/{id}/partners/{partner_id}")]
+pub async fn get_partner(
+    state: web::Data<AppState>,
+    scope: InAlliance,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = pool::get(&state.pool).await?;
+    let partner = partners::find(&mut conn, scope.id(), PartnerId(path.1))
+        .await?
+        .ok_or_else(|| ApiError::not_found("partner"))?;
+    Ok(json_with_etag(
+        StatusCode::OK,
+        &PartnerResponse::from(partner),
+    ))
+}
+
+/// Change a partner, or withdraw it (coordinator).
+#[utoipa::path(
+    tag = "partners",
+    request_body = UpdatePartnerRequest,
+    params(
+        ("id" = Uuid, Path, description = "Alliance id"),
+        ("partner_id" = Uuid, Path, description = "Partner id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if the partner changed since"),
+    ),
+    responses(
+        (status = 200, description = "The updated partner", body = PartnerResponse, headers(("ETag" = String))),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 412, response = PreconditionFailed),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[patch("/alliances/{id}/partners/{partner_id}")]
+pub async fn update_partner(
+    state: web::Data<AppState>,
+    scope: InAlliance,
+    path: web::Path<(Uuid, Uuid)>,
+    if_match: IfMatch,
+    body: web::Json<UpdatePartnerRequest>,
+) -> Result<HttpResponse, ApiError> {
+    policy::manage_alliance(&scope.caller)?;
+    let body = body.into_inner();
+    let mut v = Validator::new();
+    let status = body
+        .status
+        .as_deref()
+        .and_then(|s| v.check(PartnerStatus::parse("status", s)));
+    let mut changes = PartnerChanges {
+        name: body.name.as_deref().and_then(|n| v.check(name("name", n))),
+        kind: body
+            .kind
+            .as_deref()
+            .and_then(|k| v.check(PartnerKind::parse("kind", k)))
+            .map(|k| k.as_str().to_owned()),
+        description: body
+            .description
+            .as_deref()
+            .and_then(|d| v.check(description("description", d))),
+        website: body
+            .website
+            .map(|w| w.and_then(|w| v.check(website("website", &w)))),
+        status: status.map(|s| s.as_str().to_owned()),
+        joined_on: body.joined_on,
+        left_on: body.left_on,
+    };
+    v.finish()?;
+    if status == Some(PartnerStatus::Withdrawn) && changes.left_on.is_none() {
+        changes.left_on = Some(Some(scope.today));
+    }
+    if status == Some(PartnerStatus::Active) && changes.left_on.is_none() {
+        changes.left_on = Some(None);
+    }
+    let alliance = scope.id();
+    let id = PartnerId(path.1);
+    let actor = scope.actor();
+    let mut conn = pool::get(&state.pool).await?;
+    let partner = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let current = partners::lock(conn, alliance, id)
+                .await?
+                .ok_or_else(|| ApiError::not_found("partner"))?;
+            if_match.check(&PartnerResponse::from(current.clone()))?;
+            let joined = changes.joined_on.unwrap_or(current.joined_on);
+            let left = changes.left_on.unwrap_or(current.left_on);
+            if left.is_some_and(|left| left < joined) {
+                return Err(ApiError::field("left_on", "before_start", "must not be before joined_on"));
+            }
+            let partner = partners::update(conn, id, changes).await?;
+            let verb = match (current.status, partner.status) {
+                (PartnerStatus::Active, PartnerStatus::Withdrawn) => "partner.withdrawn",
+                (PartnerStatus::Withdrawn, PartnerStatus::Active) => "partner.rejoined",
+                _ => "partner.updated",
+            };
+            journal::append(
+                conn,
+                entry(Some(alliance), actor, verb, "partner", id.0, json!({
+                    "name": partner.name, "kind": partner.kind.as_str(), "status": partner.status.as_str()
+                })),
+            )
+            .await?;
+            Ok(partner)
+        })
+        .await?;
+    Ok(json_with_etag(
+        StatusCode::OK,
+        &PartnerResponse::from(partner),
+    ))
+}

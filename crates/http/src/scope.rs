@@ -1,0 +1,96 @@
+//! Role scoping in one place: the alliance named in the path, and the caller's
+//! mandates in it that are current today. Handlers then ask a domain policy.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, web};
+use agir_domain::alliance::Alliance;
+use agir_domain::ids::{AllianceId, PartnerId};
+use agir_domain::policy::AllianceCaller;
+use agir_persistence::journal::Actor;
+use agir_persistence::{cities, mandates, pool};
+use chrono::{NaiveDate, Utc};
+use uuid::Uuid;
+
+use crate::auth::{Caller, MaybeCaller};
+use crate::problem::ApiError;
+use crate::state::AppState;
+
+/// The alliance of `/alliances/{id}/...` and the caller as seen from it.
+#[derive(Debug, Clone)]
+pub struct InAlliance {
+    pub alliance: Alliance,
+    pub caller: AllianceCaller,
+    /// The authenticated caller, if any.
+    pub user: Option<Caller>,
+    /// The day permissions are judged on (today, UTC).
+    pub today: NaiveDate,
+}
+
+impl InAlliance {
+    pub fn id(&self) -> AllianceId {
+        self.alliance.id
+    }
+
+    /// The caller, for the journal.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            user: self.caller.user(),
+            partner: None,
+        }
+    }
+
+    /// The caller, for the journal, acting for a partner.
+    pub fn actor_for(&self, partner: PartnerId) -> Actor {
+        Actor {
+            user: self.caller.user(),
+            partner: Some(partner),
+        }
+    }
+}
+
+impl FromRequest for InAlliance {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let caller = MaybeCaller::from_request(&req, payload);
+        Box::pin(async move {
+            let MaybeCaller(user) = caller.await?;
+            let id = req
+                .match_info()
+                .get("id")
+                .and_then(|raw| raw.parse::<Uuid>().ok())
+                .map(AllianceId)
+                .ok_or_else(|| ApiError::not_found("alliance"))?;
+            let state = req
+                .app_data::<web::Data<AppState>>()
+                .ok_or_else(|| ApiError::Internal("application state missing".into()))?;
+            let today = Utc::now().date_naive();
+            let mut conn = pool::get(&state.pool).await.map_err(ApiError::from)?;
+            let alliance = cities::find_alliance(&mut conn, id)
+                .await
+                .map_err(ApiError::from)?
+                .ok_or_else(|| ApiError::not_found("alliance"))?;
+            let current = match &user {
+                Some(caller) => mandates::current_for_user(&mut conn, id, caller.id(), today)
+                    .await
+                    .map_err(ApiError::from)?,
+                None => Vec::new(),
+            };
+            Ok(InAlliance {
+                caller: AllianceCaller {
+                    alliance: id,
+                    principal: user.as_ref().map(Caller::principal),
+                    mandates: current,
+                },
+                alliance,
+                user,
+                today,
+            })
+        })
+    }
+}

@@ -1,0 +1,276 @@
+//! Cities and alliances.
+
+use agir_domain::alliance::{Alliance, AllianceStatus, City, InseeCode};
+use agir_domain::ids::{AllianceId, CityId};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::page::{Page, PageRequest, TimeKey};
+use crate::schema::{alliances, cities};
+use crate::{PersistenceError, Result};
+
+/// Adds the keyset condition "after this (created_at, id)" to a boxed query.
+macro_rules! after_key {
+    ($query:expr, $table:ident, $page:expr) => {{
+        let mut query = $query;
+        if let Some(after) = $page.after {
+            query = query.filter(
+                $table::created_at
+                    .gt(after.created_at)
+                    .or($table::created_at
+                        .eq(after.created_at)
+                        .and($table::id.gt(after.id))),
+            );
+        }
+        query
+            .order(($table::created_at, $table::id))
+            .limit($page.fetch_limit())
+    }};
+}
+pub(crate) use after_key;
+
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = cities, check_for_backend(diesel::pg::Pg))]
+struct CityRow {
+    id: Uuid,
+    name: String,
+    insee_code: String,
+    department: String,
+    region: String,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<CityRow> for City {
+    type Error = PersistenceError;
+    fn try_from(r: CityRow) -> Result<Self> {
+        Ok(City {
+            id: CityId(r.id),
+            name: r.name,
+            insee_code: InseeCode::parse("insee_code", &r.insee_code)?,
+            department: r.department,
+            region: r.region,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+#[derive(Debug, Insertable, AsChangeset, Default)]
+#[diesel(table_name = cities)]
+pub struct CityChanges {
+    pub name: Option<String>,
+    pub insee_code: Option<String>,
+    pub department: Option<String>,
+    pub region: Option<String>,
+}
+
+pub async fn insert_city(
+    conn: &mut AsyncPgConnection,
+    id: CityId,
+    city: CityChanges,
+) -> Result<City> {
+    let row: CityRow = diesel::insert_into(cities::table)
+        .values((cities::id.eq(id.0), &city))
+        .returning(CityRow::as_returning())
+        .get_result(conn)
+        .await?;
+    row.try_into()
+}
+
+pub async fn find_city(conn: &mut AsyncPgConnection, id: CityId) -> Result<Option<City>> {
+    let row: Option<CityRow> = cities::table
+        .find(id.0)
+        .select(CityRow::as_select())
+        .first(conn)
+        .await
+        .optional()?;
+    row.map(TryInto::try_into).transpose()
+}
+
+pub async fn lock_city(conn: &mut AsyncPgConnection, id: CityId) -> Result<Option<City>> {
+    let row: Option<CityRow> = cities::table
+        .find(id.0)
+        .select(CityRow::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?;
+    row.map(TryInto::try_into).transpose()
+}
+
+pub async fn update_city(
+    conn: &mut AsyncPgConnection,
+    id: CityId,
+    changes: CityChanges,
+) -> Result<City> {
+    let row: CityRow = diesel::update(cities::table.find(id.0))
+        .set((&changes, cities::updated_at.eq(Utc::now())))
+        .returning(CityRow::as_returning())
+        .get_result(conn)
+        .await?;
+    row.try_into()
+}
+
+/// Filters of the city list.
+#[derive(Debug, Default, Clone)]
+pub struct CityFilter {
+    pub region: Option<String>,
+    pub department: Option<String>,
+}
+
+pub async fn list_cities(
+    conn: &mut AsyncPgConnection,
+    filter: &CityFilter,
+    page: &PageRequest<TimeKey>,
+) -> Result<Page<City>> {
+    let mut query = cities::table.select(CityRow::as_select()).into_boxed();
+    if let Some(region) = &filter.region {
+        query = query.filter(cities::region.eq(region.clone()));
+    }
+    if let Some(department) = &filter.department {
+        query = query.filter(cities::department.eq(department.clone()));
+    }
+    let rows: Vec<CityRow> = after_key!(query, cities, page).load(conn).await?;
+    let items = rows
+        .into_iter()
+        .map(City::try_from)
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Page::from_rows(items, page.limit, |c| TimeKey {
+        created_at: c.created_at,
+        id: c.id.0,
+    }))
+}
+
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = alliances, check_for_backend(diesel::pg::Pg))]
+struct AllianceRow {
+    id: Uuid,
+    city_id: Uuid,
+    name: String,
+    description: String,
+    status: String,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<AllianceRow> for Alliance {
+    type Error = PersistenceError;
+    fn try_from(r: AllianceRow) -> Result<Self> {
+        Ok(Alliance {
+            id: AllianceId(r.id),
+            city: CityId(r.city_id),
+            name: r.name,
+            description: r.description,
+            status: AllianceStatus::parse("status", &r.status)?,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+#[derive(Debug, Insertable, AsChangeset, Default)]
+#[diesel(table_name = alliances)]
+pub struct AllianceChanges {
+    pub city_id: Option<Uuid>,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub status: Option<String>,
+}
+
+pub async fn insert_alliance(
+    conn: &mut AsyncPgConnection,
+    id: AllianceId,
+    alliance: AllianceChanges,
+) -> Result<Alliance> {
+    let row: AllianceRow = diesel::insert_into(alliances::table)
+        .values((alliances::id.eq(id.0), &alliance))
+        .returning(AllianceRow::as_returning())
+        .get_result(conn)
+        .await?;
+    row.try_into()
+}
+
+pub async fn find_alliance(
+    conn: &mut AsyncPgConnection,
+    id: AllianceId,
+) -> Result<Option<Alliance>> {
+    let row: Option<AllianceRow> = alliances::table
+        .find(id.0)
+        .select(AllianceRow::as_select())
+        .first(conn)
+        .await
+        .optional()?;
+    row.map(TryInto::try_into).transpose()
+}
+
+pub async fn lock_alliance(
+    conn: &mut AsyncPgConnection,
+    id: AllianceId,
+) -> Result<Option<Alliance>> {
+    let row: Option<AllianceRow> = alliances::table
+        .find(id.0)
+        .select(AllianceRow::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?;
+    row.map(TryInto::try_into).transpose()
+}
+
+pub async fn update_alliance(
+    conn: &mut AsyncPgConnection,
+    id: AllianceId,
+    changes: AllianceChanges,
+) -> Result<Alliance> {
+    let row: AllianceRow = diesel::update(alliances::table.find(id.0))
+        .set((&changes, alliances::updated_at.eq(Utc::now())))
+        .returning(AllianceRow::as_returning())
+        .get_result(conn)
+        .await?;
+    row.try_into()
+}
+
+/// Filters of the alliance list.
+#[derive(Debug, Default, Clone)]
+pub struct AllianceFilter {
+    pub city: Option<CityId>,
+    pub region: Option<String>,
+    pub status: Option<AllianceStatus>,
+}
+
+pub async fn list_alliances(
+    conn: &mut AsyncPgConnection,
+    filter: &AllianceFilter,
+    page: &PageRequest<TimeKey>,
+) -> Result<Page<Alliance>> {
+    let mut query = alliances::table
+        .select(AllianceRow::as_select())
+        .into_boxed();
+    if let Some(city) = filter.city {
+        query = query.filter(alliances::city_id.eq(city.0));
+    }
+    if let Some(status) = filter.status {
+        query = query.filter(alliances::status.eq(status.as_str()));
+    }
+    if let Some(region) = &filter.region {
+        query = query.filter(
+            alliances::city_id.eq_any(
+                cities::table
+                    .filter(cities::region.eq(region.clone()))
+                    .select(cities::id),
+            ),
+        );
+    }
+    let rows: Vec<AllianceRow> = after_key!(query, alliances, page).load(conn).await?;
+    let items = rows
+        .into_iter()
+        .map(Alliance::try_from)
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Page::from_rows(items, page.limit, |a| TimeKey {
+        created_at: a.created_at,
+        id: a.id.0,
+    }))
+}
