@@ -262,7 +262,7 @@ async fn a_disabled_user_is_locked_out_at_once() {
 
 #[actix_web::test]
 async fn login_is_rate_limited_per_account_and_per_address() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_with(|c| c.login_limits = Default::default()).await;
     app.create_user("ada@example.org", false).await;
     let attempt = |email: &'static str, peer: SocketAddr| {
         let client = app.anonymous().from_address(peer);

@@ -49,6 +49,8 @@ impl TestApp {
         let db = TestDb::new().await;
         let mut config = HttpConfig::new(JWT_SECRET.to_owned().into());
         config.argon2 = Argon2Params::TESTING;
+        // Every in-process request comes from one address: tests log many people in.
+        config.login_limits.per_address_per_minute = 10_000;
         configure(&mut config);
         let pool = pool::build(
             db.url(),

@@ -8,9 +8,11 @@
 
 pub mod app;
 pub mod db;
+pub mod fixture;
 
 pub use app::{Client, TestApp, TestResponse};
 pub use db::TestDb;
+pub use fixture::{AllianceFixture, Principal};
 
 /// Tracing output only with `TEST_LOG=1`.
 pub fn init_logging() {

@@ -1,0 +1,221 @@
+//! A small alliance with one person per role, built through the API.
+
+use actix_web::http::StatusCode;
+use chrono::{Days, NaiveDate, Utc};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::app::{Client, TestApp};
+
+/// An alliance with two partners and one principal per role.
+pub struct AllianceFixture {
+    pub city: Uuid,
+    pub alliance: Uuid,
+    /// The partner of the coordinator (the city itself).
+    pub city_partner: Uuid,
+    /// A partner `P` with a representative, a member and an observer.
+    pub partner_p: Uuid,
+    /// Another partner `Q` with its own representative.
+    pub partner_q: Uuid,
+    pub coordinator: Principal,
+    pub representative_p: Principal,
+    pub representative_q: Principal,
+    pub member_p: Principal,
+    pub observer_p: Principal,
+}
+
+/// A person of the fixture: their account, their mandate, a logged-in client.
+#[derive(Clone)]
+pub struct Principal {
+    pub user: Uuid,
+    pub mandate: Uuid,
+    pub client: Client,
+}
+
+pub fn today() -> NaiveDate {
+    Utc::now().date_naive()
+}
+
+pub fn days_from_today(days: i64) -> NaiveDate {
+    let today = today();
+    if days >= 0 {
+        today
+            .checked_add_days(Days::new(days.unsigned_abs()))
+            .unwrap_or(today)
+    } else {
+        today
+            .checked_sub_days(Days::new(days.unsigned_abs()))
+            .unwrap_or(today)
+    }
+}
+
+#[track_caller]
+fn created(response: &super::TestResponse, what: &str) -> Value {
+    assert_eq!(
+        response.status(),
+        StatusCode::CREATED,
+        "creating {what}: {}",
+        response.text()
+    );
+    response.json()
+}
+
+fn id(value: &Value) -> Uuid {
+    value["id"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_default()
+}
+
+impl TestApp {
+    /// A city and an alliance (as the platform admin).
+    pub async fn city_and_alliance(&self, city: &str, insee: &str, alliance: &str) -> (Uuid, Uuid) {
+        let admin = self.admin().await;
+        let c = created(
+            &admin
+                .post("/api/v1/cities")
+                .json(&json!({"name": city, "insee_code": insee, "department": "Hauts-de-Seine", "region": "Île-de-France"}))
+                .send()
+                .await,
+            "city",
+        );
+        let a = created(
+            &admin
+                .post("/api/v1/alliances")
+                .json(&json!({"city_id": id(&c), "name": alliance}))
+                .send()
+                .await,
+            "alliance",
+        );
+        (id(&c), id(&a))
+    }
+
+    pub async fn partner(&self, alliance: Uuid, name: &str, kind: &str) -> Uuid {
+        let admin = self.admin().await;
+        let p = created(
+            &admin
+                .post(&format!("/api/v1/alliances/{alliance}/partners"))
+                .json(&json!({"name": name, "kind": kind}))
+                .send()
+                .await,
+            "partner",
+        );
+        id(&p)
+    }
+
+    /// A mandate for an existing user, made by the admin; returns its id.
+    pub async fn mandate(
+        &self,
+        alliance: Uuid,
+        user: Uuid,
+        partner: Uuid,
+        role: &str,
+        starts_on: NaiveDate,
+        ends_on: Option<NaiveDate>,
+    ) -> Uuid {
+        let admin = self.admin().await;
+        let m = created(
+            &admin
+                .post(&format!("/api/v1/alliances/{alliance}/mandates"))
+                .json(&json!({
+                    "user_id": user, "partner_id": partner, "role": role,
+                    "starts_on": starts_on, "ends_on": ends_on
+                }))
+                .send()
+                .await,
+            "mandate",
+        );
+        id(&m)
+    }
+
+    /// A new account with a current mandate, logged in.
+    pub async fn person(
+        &self,
+        email: &str,
+        alliance: Uuid,
+        partner: Uuid,
+        role: &str,
+    ) -> Principal {
+        let (user, client) = self.user(email).await;
+        let mandate = self
+            .mandate(
+                alliance,
+                user.0,
+                partner,
+                role,
+                days_from_today(-30),
+                Some(days_from_today(300)),
+            )
+            .await;
+        Principal {
+            user: user.0,
+            mandate,
+            client,
+        }
+    }
+
+    /// The standard fixture; `tag` keeps emails and INSEE codes apart when a test
+    /// builds two alliances.
+    pub async fn alliance_fixture(&self, tag: u8) -> AllianceFixture {
+        let insee = format!("920{tag:02}");
+        let (city, alliance) = self
+            .city_and_alliance(&format!("Ville {tag}"), &insee, &format!("Alliance {tag}"))
+            .await;
+        let city_partner = self
+            .partner(alliance, &format!("Ville {tag}"), "local_authority")
+            .await;
+        let partner_p = self
+            .partner(alliance, &format!("Ecolo'phi {tag}"), "student_association")
+            .await;
+        let partner_q = self
+            .partner(alliance, &format!("IUT {tag}"), "school")
+            .await;
+        AllianceFixture {
+            city,
+            alliance,
+            city_partner,
+            partner_p,
+            partner_q,
+            coordinator: self
+                .person(
+                    &format!("coordinator{tag}@example.org"),
+                    alliance,
+                    city_partner,
+                    "coordinator",
+                )
+                .await,
+            representative_p: self
+                .person(
+                    &format!("rep.p{tag}@example.org"),
+                    alliance,
+                    partner_p,
+                    "representative",
+                )
+                .await,
+            representative_q: self
+                .person(
+                    &format!("rep.q{tag}@example.org"),
+                    alliance,
+                    partner_q,
+                    "representative",
+                )
+                .await,
+            member_p: self
+                .person(
+                    &format!("member.p{tag}@example.org"),
+                    alliance,
+                    partner_p,
+                    "member",
+                )
+                .await,
+            observer_p: self
+                .person(
+                    &format!("observer.p{tag}@example.org"),
+                    alliance,
+                    partner_p,
+                    "observer",
+                )
+                .await,
+        }
+    }
+}
