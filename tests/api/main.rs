@@ -2,9 +2,11 @@
 
 #![expect(clippy::unwrap_used, reason = "tests fail loudly")]
 
+mod alliances;
 mod auth;
 mod conventions;
 mod errors;
 mod journal;
 mod openapi;
+mod succession;
 mod users;
