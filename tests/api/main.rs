@@ -5,8 +5,10 @@
 mod alliances;
 mod auth;
 mod conventions;
+mod demo;
 mod errors;
 mod journal;
+mod matrix;
 mod openapi;
 mod succession;
 mod users;

@@ -58,4 +58,16 @@ id_type!(
     InvitationId,
     /// A version of an alliance's charter.
     CharterId,
+    /// An alliance's action plan for one academic year.
+    PlanId,
+    /// An action of a plan.
+    ActionId,
+    /// A comment on an action.
+    CommentId,
+    /// A measured quantity of an action.
+    IndicatorId,
+    /// A value of an indicator on a date.
+    MeasurementId,
+    /// An event of an alliance.
+    EventId,
 );

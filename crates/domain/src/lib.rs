@@ -9,6 +9,7 @@ pub mod error;
 pub mod ids;
 pub mod journal;
 pub mod mandate;
+pub mod plan;
 pub mod policy;
 pub mod succession;
 pub mod user;

@@ -179,15 +179,22 @@ pub fn sign_for_partner(caller: &AllianceCaller, partner: PartnerId) -> Decision
     }
 }
 
-/// Designating a successor to a mandate: the coordinator and admins for any mandate,
-/// a representative for the mandates of their own partner.
-pub fn designate_successor(caller: &AllianceCaller, mandate_partner: PartnerId) -> Decision {
+/// Designating a successor to a mandate: the coordinator and admins for any mandate;
+/// a representative for their own mandate, while they speak for its partner.
+pub fn designate_successor(
+    caller: &AllianceCaller,
+    holder: UserId,
+    mandate_partner: PartnerId,
+) -> Decision {
     caller.authenticated()?;
-    if caller.is_admin() || caller.is_coordinator() || caller.speaks_for(mandate_partner) {
+    if caller.is_admin()
+        || caller.is_coordinator()
+        || (caller.user() == Some(holder) && caller.speaks_for(mandate_partner))
+    {
         Ok(())
     } else {
         forbidden(
-            "only the coordinator or a representative of this partner may designate a successor",
+            "only the coordinator, or a representative for their own mandate, may designate a successor",
         )
     }
 }
@@ -214,6 +221,106 @@ pub fn edit_mandate(caller: &AllianceCaller, holder: UserId, only_notes: bool) -
         return Ok(());
     }
     forbidden("only the coordinator may change a mandate; its holder may write its handover notes")
+}
+
+/// Whether the caller holds a current mandate other than observer for this partner.
+fn takes_part_for(caller: &AllianceCaller, partner: PartnerId) -> bool {
+    caller
+        .mandates
+        .iter()
+        .any(|m| m.partner == partner && m.role.takes_part())
+}
+
+/// Reading a plan and its actions: public once adopted; before, members of the alliance.
+pub fn read_plan(caller: &AllianceCaller, public: bool) -> Decision {
+    if public { Ok(()) } else { read_private(caller) }
+}
+
+/// Proposing an action as a partner: a member, representative or coordinator of that
+/// partner (admins for any partner).
+pub fn propose_action(caller: &AllianceCaller, partner: PartnerId) -> Decision {
+    caller.authenticated()?;
+    if caller.is_admin() || takes_part_for(caller, partner) {
+        Ok(())
+    } else {
+        forbidden("you may propose actions only as a partner you take part for")
+    }
+}
+
+/// The partners an action belongs to, for editing rights.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ActionOwners {
+    pub proposing: PartnerId,
+    pub lead: PartnerId,
+}
+
+/// Editing and progressing an action: the coordinator and admins, and the members of
+/// the partner that leads or proposed it.
+pub fn edit_action(caller: &AllianceCaller, owners: ActionOwners) -> Decision {
+    caller.authenticated()?;
+    if caller.is_admin()
+        || caller.is_coordinator()
+        || takes_part_for(caller, owners.proposing)
+        || takes_part_for(caller, owners.lead)
+    {
+        Ok(())
+    } else {
+        forbidden(
+            "only the partner that leads or proposed this action, or the coordinator, may change it",
+        )
+    }
+}
+
+/// Commenting: anyone taking part in the alliance (observers do not), and admins.
+pub fn comment(caller: &AllianceCaller) -> Decision {
+    caller.authenticated()?;
+    if caller.is_admin() || caller.mandates.iter().any(|m| m.role.takes_part()) {
+        Ok(())
+    } else {
+        forbidden("only members of this alliance may comment")
+    }
+}
+
+/// Changing or deleting a comment: its author (admins may delete any).
+pub fn edit_comment(caller: &AllianceCaller, author: UserId, deleting: bool) -> Decision {
+    caller.authenticated()?;
+    if caller.user() == Some(author) || (deleting && caller.is_admin()) {
+        Ok(())
+    } else {
+        forbidden("only its author may change a comment")
+    }
+}
+
+/// Recording a measurement for a partner: the coordinator and admins, and members of a
+/// partner taking part in the action.
+pub fn record_measurement(
+    caller: &AllianceCaller,
+    participants: &[PartnerId],
+    partner: PartnerId,
+) -> Decision {
+    caller.authenticated()?;
+    if !participants.contains(&partner) {
+        return forbidden("this partner does not take part in the action");
+    }
+    if caller.is_admin() || caller.is_coordinator() || takes_part_for(caller, partner) {
+        Ok(())
+    } else {
+        forbidden("only members of a partner taking part in the action may record its measurements")
+    }
+}
+
+/// Reviewing a measurement: a representative or coordinator of another partner than
+/// the one that recorded it.
+pub fn review_measurement(
+    caller: &AllianceCaller,
+    reviewer: PartnerId,
+    recorder: PartnerId,
+) -> Decision {
+    caller.authenticated()?;
+    if reviewer == recorder {
+        return forbidden("a partner cannot review its own measurement");
+    }
+    sign_for_partner(caller, reviewer)
 }
 
 #[cfg(test)]
@@ -306,10 +413,15 @@ mod tests {
             "an admin never acts for a partner"
         );
 
-        assert!(designate_successor(&representative, p).is_ok());
-        assert!(designate_successor(&representative, q).is_err());
-        assert!(designate_successor(&coordinator, p).is_ok());
-        assert!(designate_successor(&member, p).is_err());
+        let own = representative.user().unwrap();
+        assert!(designate_successor(&representative, own, p).is_ok());
+        assert!(
+            designate_successor(&representative, UserId::new(), p).is_err(),
+            "another's mandate"
+        );
+        assert!(designate_successor(&representative, own, q).is_err());
+        assert!(designate_successor(&coordinator, UserId::new(), p).is_ok());
+        assert!(designate_successor(&member, member.user().unwrap(), p).is_err());
 
         assert!(edit_alliance(&coordinator, false).is_ok());
         assert!(edit_alliance(&coordinator, true).is_err());

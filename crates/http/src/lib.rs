@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod demo;
 pub mod etag;
 pub mod idempotency;
 pub mod metrics;

@@ -46,6 +46,10 @@ Errors are RFC 9457 `application/problem+json` with a stable `code`. Collections
         (name = "mandates", description = "People's roles, the members list and succession"),
         (name = "invitations", description = "Invitations to take a mandate"),
         (name = "charters", description = "The charter of shared values"),
+        (name = "plans", description = "Co-created action plans and their phases"),
+        (name = "actions", description = "Actions, comments and endorsements"),
+        (name = "results", description = "Indicators, measurements and their review"),
+        (name = "events", description = "Meetings, handovers, celebrations"),
         (name = "journal", description = "The tamper-evident journal"),
         (name = "operations", description = "Health, readiness and metrics"),
     )

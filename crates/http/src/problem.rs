@@ -82,7 +82,8 @@ pub enum ApiError {
     TooManyRequests { retry_after_secs: u64 },
     #[error("the database is unavailable")]
     Unavailable,
-    #[error("internal error")]
+    /// Never shown to clients (see [`ApiError::problem`]); the cause is for logs and the CLI.
+    #[error("internal error: {0}")]
     Internal(String),
 }
 

@@ -164,6 +164,20 @@ pub async fn find(
     row.map(TryInto::try_into).transpose()
 }
 
+/// The invitation of a token.
+pub async fn find_by_token(
+    conn: &mut AsyncPgConnection,
+    token_hash: &str,
+) -> Result<Option<Invitation>> {
+    let row: Option<InvitationRow> = invitations::table
+        .filter(invitations::token_hash.eq(token_hash))
+        .select(InvitationRow::as_select())
+        .first(conn)
+        .await
+        .optional()?;
+    row.map(TryInto::try_into).transpose()
+}
+
 /// The invitation of a token, locked for acceptance.
 pub async fn lock_by_token(
     conn: &mut AsyncPgConnection,

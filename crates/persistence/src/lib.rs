@@ -7,8 +7,10 @@
 
 pub mod charters;
 pub mod cities;
+pub mod comments;
 pub mod embedded;
 pub mod error;
+pub mod events;
 pub mod idempotency;
 pub mod invitations;
 pub mod journal;
@@ -16,7 +18,9 @@ pub mod mandates;
 pub mod migrations;
 pub mod page;
 pub mod partners;
+pub mod plans;
 pub mod pool;
+pub mod results;
 pub mod schema;
 pub mod sessions;
 pub mod users;

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::cities::after_key;
 use crate::page::{Page, PageRequest, TimeKey};
-use crate::schema::{mandates, users};
+use crate::schema::{mandates, partners, users};
 use crate::{PersistenceError, Result};
 
 #[derive(Debug, Queryable, Selectable)]
@@ -176,7 +176,10 @@ pub async fn current_for_user(
     user: UserId,
     day: NaiveDate,
 ) -> Result<Vec<CurrentMandate>> {
+    // A withdrawn partner's people no longer act in the alliance.
     let rows: Vec<(Uuid, Uuid, String)> = mandates::table
+        .inner_join(partners::table.on(partners::id.eq(mandates::partner_id)))
+        .filter(partners::status.eq("active"))
         .filter(mandates::alliance_id.eq(alliance.0))
         .filter(mandates::user_id.eq(user.0))
         .filter(mandates::starts_on.le(day))

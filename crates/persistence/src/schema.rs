@@ -164,6 +164,142 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    plans (id) {
+        id -> Uuid,
+        alliance_id -> Uuid,
+        academic_year -> Text,
+        title -> Text,
+        description -> Text,
+        phase -> Text,
+        carried_over_from -> Nullable<Uuid>,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    actions (id) {
+        id -> Uuid,
+        alliance_id -> Uuid,
+        plan_id -> Uuid,
+        title -> Text,
+        description -> Text,
+        theme -> Text,
+        sdgs -> Array<Int2>,
+        proposed_by -> Uuid,
+        proposing_partner_id -> Uuid,
+        lead_partner_id -> Uuid,
+        planned_start -> Nullable<Date>,
+        planned_end -> Nullable<Date>,
+        status -> Text,
+        curriculum_partner_id -> Nullable<Uuid>,
+        curriculum_course -> Nullable<Text>,
+        curriculum_academic_year -> Nullable<Text>,
+        curriculum_students -> Nullable<Int4>,
+        carried_over_from -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    action_partners (action_id, partner_id) {
+        action_id -> Uuid,
+        alliance_id -> Uuid,
+        partner_id -> Uuid,
+    }
+}
+
+diesel::table! {
+    comments (id) {
+        id -> Uuid,
+        alliance_id -> Uuid,
+        action_id -> Uuid,
+        author_id -> Uuid,
+        body -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    endorsements (action_id, partner_id) {
+        action_id -> Uuid,
+        alliance_id -> Uuid,
+        partner_id -> Uuid,
+        endorsed_by -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    indicators (id) {
+        id -> Uuid,
+        alliance_id -> Uuid,
+        action_id -> Uuid,
+        catalogue -> Nullable<Text>,
+        name -> Text,
+        unit -> Text,
+        target -> Nullable<Float8>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    measurements (id) {
+        id -> Uuid,
+        alliance_id -> Uuid,
+        indicator_id -> Uuid,
+        value -> Float8,
+        measured_on -> Date,
+        evidence_url -> Nullable<Text>,
+        note -> Nullable<Text>,
+        recorded_by -> Uuid,
+        partner_id -> Uuid,
+        review_status -> Nullable<Text>,
+        reviewed_by -> Nullable<Uuid>,
+        reviewer_partner_id -> Nullable<Uuid>,
+        review_reason -> Nullable<Text>,
+        reviewed_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    events (id) {
+        id -> Uuid,
+        alliance_id -> Uuid,
+        title -> Text,
+        kind -> Text,
+        description -> Text,
+        starts_at -> Timestamptz,
+        ends_at -> Nullable<Timestamptz>,
+        place -> Nullable<Text>,
+        attendance -> Nullable<Int4>,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    event_partners (event_id, partner_id) {
+        event_id -> Uuid,
+        alliance_id -> Uuid,
+        partner_id -> Uuid,
+    }
+}
+
+diesel::table! {
+    event_actions (event_id, action_id) {
+        event_id -> Uuid,
+        alliance_id -> Uuid,
+        action_id -> Uuid,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(alliances -> cities (city_id));
@@ -172,6 +308,15 @@ diesel::joinable!(mandates -> users (user_id));
 diesel::joinable!(mandates -> partners (partner_id));
 diesel::joinable!(charter_signatures -> charters (charter_id));
 diesel::joinable!(charter_signatures -> partners (partner_id));
+diesel::joinable!(actions -> plans (plan_id));
+diesel::joinable!(action_partners -> actions (action_id));
+diesel::joinable!(comments -> actions (action_id));
+diesel::joinable!(comments -> users (author_id));
+diesel::joinable!(endorsements -> actions (action_id));
+diesel::joinable!(indicators -> actions (action_id));
+diesel::joinable!(measurements -> indicators (indicator_id));
+diesel::joinable!(event_partners -> events (event_id));
+diesel::joinable!(event_actions -> events (event_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -186,4 +331,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     invitations,
     charters,
     charter_signatures,
+    plans,
+    actions,
+    action_partners,
+    comments,
+    endorsements,
+    indicators,
+    measurements,
+    events,
+    event_partners,
+    event_actions,
 );

@@ -16,7 +16,7 @@ use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::auth::{AdminCaller, MaybeCaller};
+use crate::auth::{AdminCaller, Caller, MaybeCaller};
 use crate::etag::{IfMatch, created, json_with_etag};
 use crate::page_schema;
 use crate::pagination::PageParams;
@@ -247,6 +247,7 @@ pub async fn get_alliance(scope: InAlliance) -> HttpResponse {
 #[patch("/alliances/{id}")]
 pub async fn update_alliance(
     state: web::Data<AppState>,
+    _caller: Caller,
     scope: InAlliance,
     if_match: IfMatch,
     body: web::Json<UpdateAllianceRequest>,

@@ -14,6 +14,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::auth::Caller;
 use crate::etag::created;
 use crate::problem::{ApiError, Conflict, Forbidden, NotFound, ServiceUnavailable};
 use crate::routes::entry;
@@ -155,6 +156,7 @@ pub async fn list_charters(
 #[post("/alliances/{id}/charters")]
 pub async fn create_charter(
     state: web::Data<AppState>,
+    _caller: Caller,
     scope: InAlliance,
     body: web::Json<CreateCharterRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -213,6 +215,7 @@ pub async fn create_charter(
 #[post("/alliances/{id}/charters/{version}/signatures")]
 pub async fn sign_charter(
     state: web::Data<AppState>,
+    _caller: Caller,
     scope: InAlliance,
     path: web::Path<(Uuid, i32)>,
     body: web::Json<SignCharterRequest>,
@@ -239,6 +242,7 @@ pub async fn sign_charter(
     let mut conn = pool::get(&state.pool).await?;
     let signature = conn
         .transaction::<_, ApiError, _>(async |conn| {
+            crate::routes::mandates::check_partner(conn, alliance, partner).await?;
             let charter = charters::find_version(conn, alliance, version)
                 .await?
                 .ok_or_else(|| ApiError::not_found("charter version"))?;

@@ -18,6 +18,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::auth::Caller;
 use crate::auth::MaybeCaller;
 use crate::auth::token::{hash_refresh_token, new_refresh_token};
 use crate::etag::created;
@@ -162,6 +163,25 @@ pub struct AcceptedInvitation {
     pub tokens: Option<TokenPair>,
 }
 
+/// 409 unless the invitation can still be accepted.
+fn refuse_unusable(invitation: &Invitation) -> Result<(), ApiError> {
+    match invitation.state(Utc::now()) {
+        InvitationState::Pending => Ok(()),
+        InvitationState::Accepted => Err(ApiError::conflict(
+            "invitation_used",
+            "this invitation was already accepted",
+        )),
+        InvitationState::Revoked => Err(ApiError::conflict(
+            "invitation_revoked",
+            "this invitation was revoked",
+        )),
+        InvitationState::Expired => Err(ApiError::conflict(
+            "invitation_expired",
+            "this invitation has expired",
+        )),
+    }
+}
+
 /// A new invitation token and its hash.
 pub(crate) fn new_token() -> (String, String) {
     new_refresh_token()
@@ -195,6 +215,7 @@ pub(crate) fn expires_at(days: Option<i64>) -> Result<DateTime<Utc>, ApiError> {
 #[get("/alliances/{id}/invitations")]
 pub async fn list_invitations(
     state: web::Data<AppState>,
+    _caller: Caller,
     scope: InAlliance,
     page: web::Query<PageParams>,
 ) -> Result<web::Json<InvitationPage>, ApiError> {
@@ -225,6 +246,7 @@ pub async fn list_invitations(
 #[post("/alliances/{id}/invitations")]
 pub async fn create_invitation(
     state: web::Data<AppState>,
+    _caller: Caller,
     scope: InAlliance,
     body: web::Json<CreateInvitationRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -298,6 +320,7 @@ pub async fn create_invitation(
 #[delete("/alliances/{id}/invitations/{invitation_id}")]
 pub async fn revoke_invitation(
     state: web::Data<AppState>,
+    _caller: Caller,
     scope: InAlliance,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
@@ -372,6 +395,13 @@ pub async fn accept_invitation(
     let token_hash = hash_refresh_token(path.trim());
     let body = body.into_inner();
     let existing = caller.0.map(|c| c.user);
+    {
+        let mut conn = pool::get(&state.pool).await?;
+        let invitation = invitations::find_by_token(&mut conn, &token_hash)
+            .await?
+            .ok_or_else(|| ApiError::not_found("invitation"))?;
+        refuse_unusable(&invitation)?;
+    }
     // A new account's name and password are checked, and the password hashed,
     // before the transaction: hashing is slow and must not hold row locks.
     let new_account = match &existing {
@@ -393,18 +423,7 @@ pub async fn accept_invitation(
             let invitation = invitations::lock_by_token(conn, &token_hash)
                 .await?
                 .ok_or_else(|| ApiError::not_found("invitation"))?;
-            match invitation.state(Utc::now()) {
-                InvitationState::Pending => {}
-                InvitationState::Accepted => {
-                    return Err(ApiError::conflict("invitation_used", "this invitation was already accepted"));
-                }
-                InvitationState::Revoked => {
-                    return Err(ApiError::conflict("invitation_revoked", "this invitation was revoked"));
-                }
-                InvitationState::Expired => {
-                    return Err(ApiError::conflict("invitation_expired", "this invitation has expired"));
-                }
-            }
+            refuse_unusable(&invitation)?;
             let (user, created_account) = match (&existing, &new_account) {
                 (Some(user), _) => {
                     if user.email.as_str() != invitation.email {

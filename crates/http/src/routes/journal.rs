@@ -117,6 +117,7 @@ impl From<ChainCheck> for ChainVerification {
 #[get("/alliances/{id}/journal")]
 pub async fn list_alliance_journal(
     state: web::Data<AppState>,
+    _caller: Caller,
     scope: InAlliance,
     params: web::Query<PageParams>,
 ) -> Result<web::Json<JournalPage>, ApiError> {
@@ -145,6 +146,7 @@ pub async fn list_alliance_journal(
 #[get("/alliances/{id}/journal/verify")]
 pub async fn verify_alliance_journal(
     state: web::Data<AppState>,
+    _caller: Caller,
     scope: InAlliance,
 ) -> Result<web::Json<ChainVerification>, ApiError> {
     policy::read_private(&scope.caller)?;

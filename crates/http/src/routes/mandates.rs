@@ -19,6 +19,7 @@ use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::auth::Caller;
 use crate::etag::{IfMatch, created, json_with_etag};
 use crate::page_schema;
 use crate::pagination::PageParams;
@@ -208,6 +209,7 @@ async fn may_read_notes(
 #[get("/alliances/{id}/mandates")]
 pub async fn list_mandates(
     state: web::Data<AppState>,
+    _caller: Caller,
     scope: InAlliance,
     page: web::Query<PageParams>,
     filter: web::Query<MandateFilterParams>,
@@ -253,6 +255,7 @@ pub async fn list_mandates(
 #[post("/alliances/{id}/mandates")]
 pub async fn create_mandate(
     state: web::Data<AppState>,
+    _caller: Caller,
     scope: InAlliance,
     body: web::Json<CreateMandateRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -363,18 +366,23 @@ fn mandate_entry(
 #[get("/alliances/{id}/mandates/{mandate_id}")]
 pub async fn get_mandate(
     state: web::Data<AppState>,
+    _caller: Caller,
     scope: InAlliance,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = pool::get(&state.pool).await?;
-    let record = mandates::find(&mut conn, scope.id(), MandateId(path.1))
-        .await?
-        .ok_or_else(|| ApiError::not_found("mandate"))?;
-    // A successor reads their predecessor's notes, even before their own mandate starts.
-    let show = may_read_notes(&mut conn, &scope, &record).await?;
+    let found = mandates::find(&mut conn, scope.id(), MandateId(path.1)).await?;
+    // A successor reads their predecessor's mandate and notes, even before their own
+    // mandate starts; anyone else must be a member (checked before saying whether the
+    // id exists, so that ids leak nothing).
+    let show = match &found {
+        Some(record) => may_read_notes(&mut conn, &scope, record).await?,
+        None => false,
+    };
     if !show {
         policy::read_private(&scope.caller)?;
     }
+    let record = found.ok_or_else(|| ApiError::not_found("mandate"))?;
     Ok(json_with_etag(
         StatusCode::OK,
         &MandateResponse::new(record, scope.today, show),
@@ -402,6 +410,7 @@ pub async fn get_mandate(
 #[patch("/alliances/{id}/mandates/{mandate_id}")]
 pub async fn update_mandate(
     state: web::Data<AppState>,
+    _caller: Caller,
     scope: InAlliance,
     path: web::Path<(Uuid, Uuid)>,
     if_match: IfMatch,
@@ -480,6 +489,7 @@ pub async fn update_mandate(
 #[delete("/alliances/{id}/mandates/{mandate_id}")]
 pub async fn delete_mandate(
     state: web::Data<AppState>,
+    _caller: Caller,
     scope: InAlliance,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
@@ -527,10 +537,12 @@ pub async fn delete_mandate(
 #[post("/alliances/{id}/mandates/{mandate_id}/successor")]
 pub async fn designate_successor(
     state: web::Data<AppState>,
+    _caller: Caller,
     scope: InAlliance,
     path: web::Path<(Uuid, Uuid)>,
     body: web::Json<DesignateSuccessorRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    policy::read_private(&scope.caller)?;
     let email = Email::parse("email", &body.email)?;
     let handover_notes = notes("handover_notes", body.handover_notes.as_deref())?;
     let expires_at = expires_at(body.expires_in_days)?;
@@ -544,7 +556,11 @@ pub async fn designate_successor(
             let predecessor = mandates::lock(conn, alliance, id)
                 .await?
                 .ok_or_else(|| ApiError::not_found("mandate"))?;
-            policy::designate_successor(&scope.caller, predecessor.mandate.partner)?;
+            policy::designate_successor(
+                &scope.caller,
+                predecessor.mandate.user,
+                predecessor.mandate.partner,
+            )?;
             let starts_on = successor_start(predecessor.mandate.period.ends_on)?;
             let period = Period::new(starts_on, body.ends_on)?;
             check_partner(conn, alliance, predecessor.mandate.partner).await?;

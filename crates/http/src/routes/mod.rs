@@ -1,15 +1,20 @@
 //! Handlers, one module per resource.
 
+pub mod actions;
 pub mod alliances;
 pub mod auth;
 pub mod charters;
 pub mod cities;
+pub mod comments;
+pub mod events;
 pub mod health;
 pub mod invitations;
 pub mod journal;
 pub mod mandates;
 pub mod me;
 pub mod partners;
+pub mod plans;
+pub mod results;
 pub mod succession;
 pub mod users;
 
@@ -58,6 +63,32 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(charters::list_charters)
         .service(charters::create_charter)
         .service(charters::sign_charter)
+        .service(plans::list_plans)
+        .service(plans::create_plan)
+        .service(plans::get_plan)
+        .service(plans::update_plan)
+        .service(plans::transition_plan)
+        .service(plans::carry_over_plan)
+        .service(actions::list_actions)
+        .service(actions::create_action)
+        .service(actions::get_action)
+        .service(actions::update_action)
+        .service(comments::list_comments)
+        .service(comments::create_comment)
+        .service(comments::update_comment)
+        .service(comments::delete_comment)
+        .service(comments::endorse_action)
+        .service(comments::withdraw_endorsement)
+        .service(results::list_indicators)
+        .service(results::create_indicator)
+        .service(results::list_measurements)
+        .service(results::create_measurement)
+        .service(results::review_measurement)
+        .service(events::list_events)
+        .service(events::create_event)
+        .service(events::get_event)
+        .service(events::update_event)
+        .service(events::delete_event)
         .service(journal::list_alliance_journal)
         .service(journal::verify_alliance_journal)
         .service(journal::list_platform_journal)

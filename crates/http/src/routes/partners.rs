@@ -16,6 +16,7 @@ use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::auth::Caller;
 use crate::etag::{IfMatch, created, json_with_etag};
 use crate::page_schema;
 use crate::pagination::PageParams;
@@ -188,6 +189,7 @@ pub async fn list_partners(
 #[post("/alliances/{id}/partners")]
 pub async fn create_partner(
     state: web::Data<AppState>,
+    _caller: Caller,
     scope: InAlliance,
     body: web::Json<CreatePartnerRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -292,6 +294,7 @@ pub async fn get_partner(
 #[patch("/alliances/{id}/partners/{partner_id}")]
 pub async fn update_partner(
     state: web::Data<AppState>,
+    _caller: Caller,
     scope: InAlliance,
     path: web::Path<(Uuid, Uuid)>,
     if_match: IfMatch,

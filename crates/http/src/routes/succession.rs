@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::auth::Caller;
 use crate::problem::{ApiError, Forbidden, NotFound, ServiceUnavailable, UnprocessableEntity};
 use crate::scope::InAlliance;
 use crate::state::AppState;
@@ -108,6 +109,7 @@ pub struct Successor {
 #[get("/alliances/{id}/succession")]
 pub async fn get_succession(
     state: web::Data<AppState>,
+    _caller: Caller,
     scope: InAlliance,
     params: web::Query<SuccessionParams>,
 ) -> Result<web::Json<SuccessionReport>, ApiError> {

@@ -1,0 +1,436 @@
+//! Comments on actions and partners' endorsements.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use agir_domain::error::bounded_text;
+use agir_domain::ids::{ActionId, CommentId, PartnerId};
+use agir_domain::plan;
+use agir_domain::policy;
+use agir_persistence::comments::{self, Comment};
+use agir_persistence::journal;
+use agir_persistence::page::TimeKey;
+use agir_persistence::{AsyncConnection, pool};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::auth::Caller;
+use crate::etag::{IfMatch, created, json_with_etag};
+use crate::page_schema;
+use crate::pagination::PageParams;
+use crate::problem::{
+    ApiError, Conflict, Forbidden, NotFound, PreconditionFailed, ServiceUnavailable,
+    UnprocessableEntity,
+};
+use crate::routes::actions::{own_partner, visible_action};
+use crate::routes::entry;
+use crate::scope::InAlliance;
+use crate::state::AppState;
+
+/// Comments are at most this long.
+const COMMENT_MAX: usize = 5_000;
+
+/// A comment on an action.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0192f0a4-7b1e-7cc3-9a52-3f1d2c4b5a30",
+    "action_id": "0192f0a4-7b1e-7cc3-9a52-3f1d2c4b5a20",
+    "author_id": "0192f0a4-7b1e-7cc3-9a52-3f1d2c4b5a69",
+    "author_name": "Léa Dubois",
+    "body": "La résidence Crous est partante pour accueillir le composteur.",
+    "created_at": "2025-10-02T10:00:00Z",
+    "updated_at": "2025-10-02T10:00:00Z"
+}))]
+pub struct CommentResponse {
+    pub id: Uuid,
+    pub action_id: Uuid,
+    pub author_id: Uuid,
+    pub author_name: String,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Comment> for CommentResponse {
+    fn from(c: Comment) -> Self {
+        Self {
+            id: c.id.0,
+            action_id: c.action.0,
+            author_id: c.author.0,
+            author_name: c.author_name,
+            body: c.body,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+        }
+    }
+}
+
+page_schema!(CommentPage, CommentResponse);
+
+/// A comment's text.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"body": "La résidence Crous est partante pour accueillir le composteur."}))]
+pub struct CommentRequest {
+    #[schema(max_length = 5000)]
+    pub body: String,
+}
+
+/// An endorsement for a partner.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"partner_id": "0192f0a4-7b1e-7cc3-9a52-3f1d2c4b5a03"}))]
+pub struct EndorseRequest {
+    /// May be left out when you speak for one partner only.
+    pub partner_id: Option<Uuid>,
+}
+
+/// Which partner withdraws its endorsement.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EndorsementParams {
+    /// May be left out when you speak for one partner only.
+    pub partner_id: Option<Uuid>,
+}
+
+/// Read an action's comments (members of the alliance).
+#[utoipa::path(
+    tag = "actions",
+    params(
+        ("id" = Uuid, Path, description = "Alliance id"),
+        ("action_id" = Uuid, Path, description = "Action id"),
+        PageParams,
+    ),
+    responses(
+        (status = 200, description = "A page of comments, oldest first", body = CommentPage),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 422, response = UnprocessableEntity),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[get("/alliances/{id}/actions/{action_id}/comments")]
+pub async fn list_comments(
+    state: web::Data<AppState>,
+    _caller: Caller,
+    scope: InAlliance,
+    path: web::Path<(Uuid, Uuid)>,
+    page: web::Query<PageParams>,
+) -> Result<web::Json<CommentPage>, ApiError> {
+    policy::read_private(&scope.caller)?;
+    let page = page.request::<TimeKey>()?;
+    let mut conn = pool::get(&state.pool).await?;
+    let (action, _) = visible_action(&mut conn, &scope, ActionId(path.1)).await?;
+    let found = comments::list_comments(&mut conn, action.id, &page).await?;
+    Ok(web::Json(CommentPage::from_page(
+        found,
+        CommentResponse::from,
+    )))
+}
+
+/// Comment on an action (anyone taking part in the alliance).
+#[utoipa::path(
+    tag = "actions",
+    params(
+        ("id" = Uuid, Path, description = "Alliance id"),
+        ("action_id" = Uuid, Path, description = "Action id"),
+    ),
+    request_body = CommentRequest,
+    responses(
+        (status = 201, description = "Created", body = CommentResponse,
+            headers(("Location" = String), ("ETag" = String))),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[post("/alliances/{id}/actions/{action_id}/comments")]
+pub async fn create_comment(
+    state: web::Data<AppState>,
+    caller: Caller,
+    scope: InAlliance,
+    path: web::Path<(Uuid, Uuid)>,
+    body: web::Json<CommentRequest>,
+) -> Result<HttpResponse, ApiError> {
+    policy::comment(&scope.caller)?;
+    let text = bounded_text("body", &body.body, COMMENT_MAX)?;
+    let alliance = scope.id();
+    let mut conn = pool::get(&state.pool).await?;
+    let comment = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let (action, _) = visible_action(conn, &scope, ActionId(path.1)).await?;
+            let comment =
+                comments::insert_comment(conn, alliance, action.id, caller.id(), &text).await?;
+            journal::append(
+                conn,
+                entry(
+                    Some(alliance),
+                    scope.actor(),
+                    "comment.created",
+                    "comment",
+                    comment.id.0,
+                    json!({
+                        "action_id": action.id.0
+                    }),
+                ),
+            )
+            .await?;
+            Ok(comment)
+        })
+        .await?;
+    let response = CommentResponse::from(comment);
+    Ok(created(
+        format!(
+            "/api/v1/alliances/{alliance}/actions/{}/comments/{}",
+            response.action_id, response.id
+        ),
+        &response,
+    ))
+}
+
+/// Edit your comment.
+#[utoipa::path(
+    tag = "actions",
+    params(
+        ("id" = Uuid, Path, description = "Alliance id"),
+        ("action_id" = Uuid, Path, description = "Action id"),
+        ("comment_id" = Uuid, Path, description = "Comment id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if the comment changed since"),
+    ),
+    request_body = CommentRequest,
+    responses(
+        (status = 200, description = "The updated comment", body = CommentResponse, headers(("ETag" = String))),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 412, response = PreconditionFailed),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[patch("/alliances/{id}/actions/{action_id}/comments/{comment_id}")]
+pub async fn update_comment(
+    state: web::Data<AppState>,
+    _caller: Caller,
+    scope: InAlliance,
+    path: web::Path<(Uuid, Uuid, Uuid)>,
+    if_match: IfMatch,
+    body: web::Json<CommentRequest>,
+) -> Result<HttpResponse, ApiError> {
+    policy::read_private(&scope.caller)?;
+    let text = bounded_text("body", &body.body, COMMENT_MAX)?;
+    let alliance = scope.id();
+    let (action, id) = (ActionId(path.1), CommentId(path.2));
+    let mut conn = pool::get(&state.pool).await?;
+    let comment = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let current = comments::find_comment(conn, alliance, action, id)
+                .await?
+                .ok_or_else(|| ApiError::not_found("comment"))?;
+            policy::edit_comment(&scope.caller, current.author, false)?;
+            if_match.check(&CommentResponse::from(current.clone()))?;
+            comments::update_comment(conn, id, &text).await?;
+            journal::append(
+                conn,
+                entry(
+                    Some(alliance),
+                    scope.actor(),
+                    "comment.updated",
+                    "comment",
+                    id.0,
+                    json!({
+                        "action_id": action.0
+                    }),
+                ),
+            )
+            .await?;
+            comments::find_comment(conn, alliance, action, id)
+                .await?
+                .ok_or_else(|| ApiError::not_found("comment"))
+        })
+        .await?;
+    Ok(json_with_etag(
+        StatusCode::OK,
+        &CommentResponse::from(comment),
+    ))
+}
+
+/// Delete your comment.
+#[utoipa::path(
+    tag = "actions",
+    params(
+        ("id" = Uuid, Path, description = "Alliance id"),
+        ("action_id" = Uuid, Path, description = "Action id"),
+        ("comment_id" = Uuid, Path, description = "Comment id"),
+    ),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[delete("/alliances/{id}/actions/{action_id}/comments/{comment_id}")]
+pub async fn delete_comment(
+    state: web::Data<AppState>,
+    _caller: Caller,
+    scope: InAlliance,
+    path: web::Path<(Uuid, Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    policy::read_private(&scope.caller)?;
+    let alliance = scope.id();
+    let (action, id) = (ActionId(path.1), CommentId(path.2));
+    let mut conn = pool::get(&state.pool).await?;
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        let current = comments::find_comment(conn, alliance, action, id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("comment"))?;
+        policy::edit_comment(&scope.caller, current.author, true)?;
+        comments::delete_comment(conn, id).await?;
+        journal::append(
+            conn,
+            entry(
+                Some(alliance),
+                scope.actor(),
+                "comment.deleted",
+                "comment",
+                id.0,
+                json!({
+                    "action_id": action.0
+                }),
+            ),
+        )
+        .await?;
+        Ok(())
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+fn endorsing_partner(scope: &InAlliance, given: Option<Uuid>) -> Result<PartnerId, ApiError> {
+    match given {
+        Some(id) => Ok(PartnerId(id)),
+        None => match scope.caller.partners_spoken_for().as_slice() {
+            [only] => Ok(*only),
+            _ => own_partner(&scope.caller, "partner_id", None),
+        },
+    }
+}
+
+/// Endorse an action for your partner (a representative or coordinator of it); one per partner.
+#[utoipa::path(
+    tag = "actions",
+    params(
+        ("id" = Uuid, Path, description = "Alliance id"),
+        ("action_id" = Uuid, Path, description = "Action id"),
+    ),
+    request_body = EndorseRequest,
+    responses(
+        (status = 204, description = "Endorsed"),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[post("/alliances/{id}/actions/{action_id}/endorsements")]
+pub async fn endorse_action(
+    state: web::Data<AppState>,
+    caller: Caller,
+    scope: InAlliance,
+    path: web::Path<(Uuid, Uuid)>,
+    body: web::Json<EndorseRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let partner = endorsing_partner(&scope, body.partner_id)?;
+    policy::sign_for_partner(&scope.caller, partner)?;
+    let alliance = scope.id();
+    let mut conn = pool::get(&state.pool).await?;
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        let (action, plan) = visible_action(conn, &scope, ActionId(path.1)).await?;
+        plan::can_edit_action(plan.phase)?;
+        comments::endorse(conn, alliance, action.id, partner, caller.id())
+            .await
+            .map_err(|err| match err.constraint() {
+                Some("endorsements_pkey") => ApiError::conflict(
+                    "already_endorsed",
+                    "this partner already endorses this action",
+                ),
+                _ => err.into(),
+            })?;
+        journal::append(
+            conn,
+            entry(
+                Some(alliance),
+                scope.actor_for(partner),
+                "action.endorsed",
+                "action",
+                action.id.0,
+                json!({
+                    "partner_id": partner.0
+                }),
+            ),
+        )
+        .await?;
+        Ok(())
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Withdraw your partner's endorsement.
+#[utoipa::path(
+    tag = "actions",
+    params(
+        ("id" = Uuid, Path, description = "Alliance id"),
+        ("action_id" = Uuid, Path, description = "Action id"),
+        EndorsementParams,
+    ),
+    responses(
+        (status = 204, description = "Withdrawn"),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[delete("/alliances/{id}/actions/{action_id}/endorsements")]
+pub async fn withdraw_endorsement(
+    state: web::Data<AppState>,
+    _caller: Caller,
+    scope: InAlliance,
+    path: web::Path<(Uuid, Uuid)>,
+    params: web::Query<EndorsementParams>,
+) -> Result<HttpResponse, ApiError> {
+    let partner = endorsing_partner(&scope, params.partner_id)?;
+    policy::sign_for_partner(&scope.caller, partner)?;
+    let alliance = scope.id();
+    let mut conn = pool::get(&state.pool).await?;
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        let (action, _) = visible_action(conn, &scope, ActionId(path.1)).await?;
+        if !comments::withdraw_endorsement(conn, action.id, partner).await? {
+            return Err(ApiError::not_found("endorsement"));
+        }
+        journal::append(
+            conn,
+            entry(
+                Some(alliance),
+                scope.actor_for(partner),
+                "action.endorsement_withdrawn",
+                "action",
+                action.id.0,
+                json!({
+                    "partner_id": partner.0
+                }),
+            ),
+        )
+        .await?;
+        Ok(())
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,479 @@
+//! Events: meetings, the June handover, celebrations, public actions, forums...
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use agir_domain::alliance::{description, name, place};
+use agir_domain::error::Validator;
+use agir_domain::ids::{ActionId, AllianceId, EventId, PartnerId};
+use agir_domain::plan::EventKind;
+use agir_domain::policy;
+use agir_persistence::events::{self, Event, EventChanges, EventFilter};
+use agir_persistence::journal;
+use agir_persistence::page::TimeKey;
+use agir_persistence::{AsyncConnection, AsyncPgConnection, plans, pool};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::auth::Caller;
+use crate::etag::{IfMatch, created, json_with_etag};
+use crate::page_schema;
+use crate::pagination::PageParams;
+use crate::problem::{
+    ApiError, Forbidden, NotFound, PreconditionFailed, ServiceUnavailable, UnprocessableEntity,
+};
+use crate::routes::entry;
+use crate::routes::mandates::check_partner;
+use crate::scope::InAlliance;
+use crate::state::AppState;
+
+/// An event of the alliance.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0192f0a4-7b1e-7cc3-9a52-3f1d2c4b5a60",
+    "alliance_id": "0192f0a4-7b1e-7cc3-9a52-3f1d2c4b5a02",
+    "title": "Rencontre de passation",
+    "kind": "handover",
+    "description": "Faire connaissance avec les nouveaux présidents d'associations",
+    "starts_at": "2026-06-18T17:00:00Z",
+    "ends_at": "2026-06-18T19:00:00Z",
+    "place": "Hôtel de ville de Sceaux",
+    "attendance": null,
+    "partner_ids": [],
+    "action_ids": [],
+    "created_at": "2026-05-01T10:00:00Z",
+    "updated_at": "2026-05-01T10:00:00Z"
+}))]
+pub struct EventResponse {
+    pub id: Uuid,
+    pub alliance_id: Uuid,
+    pub title: String,
+    /// `meeting`, `handover`, `celebration`, `public_action`, `forum`, `training` or `other`.
+    pub kind: String,
+    pub description: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: Option<DateTime<Utc>>,
+    pub place: Option<String>,
+    /// How many people came.
+    pub attendance: Option<i32>,
+    /// Partners involved.
+    pub partner_ids: Vec<Uuid>,
+    /// Actions the event serves.
+    pub action_ids: Vec<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Event> for EventResponse {
+    fn from(e: Event) -> Self {
+        Self {
+            id: e.id.0,
+            alliance_id: e.alliance.0,
+            title: e.title,
+            kind: e.kind.as_str().to_owned(),
+            description: e.description,
+            starts_at: e.starts_at,
+            ends_at: e.ends_at,
+            place: e.place,
+            attendance: e.attendance,
+            partner_ids: e.partners.iter().map(|p| p.0).collect(),
+            action_ids: e.actions.iter().map(|a| a.0).collect(),
+            created_at: e.created_at,
+            updated_at: e.updated_at,
+        }
+    }
+}
+
+page_schema!(EventPage, EventResponse);
+
+/// A new event.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "title": "Rencontre de passation",
+    "kind": "handover",
+    "starts_at": "2026-06-18T17:00:00Z",
+    "ends_at": "2026-06-18T19:00:00Z",
+    "place": "Hôtel de ville de Sceaux"
+}))]
+pub struct CreateEventRequest {
+    #[schema(max_length = 200)]
+    pub title: String,
+    pub kind: String,
+    #[schema(max_length = 5000)]
+    #[serde(default)]
+    pub description: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: Option<DateTime<Utc>>,
+    #[schema(max_length = 100)]
+    pub place: Option<String>,
+    #[schema(minimum = 0)]
+    pub attendance: Option<i32>,
+    #[serde(default)]
+    pub partner_ids: Vec<Uuid>,
+    #[serde(default)]
+    pub action_ids: Vec<Uuid>,
+}
+
+/// Changes to an event; `null` clears a nullable field; lists replace the previous ones.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"attendance": 42}))]
+pub struct UpdateEventRequest {
+    #[schema(max_length = 200)]
+    pub title: Option<String>,
+    pub kind: Option<String>,
+    #[schema(max_length = 5000)]
+    pub description: Option<String>,
+    pub starts_at: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "crate::routes::nullable")]
+    #[schema(value_type = Option<DateTime<Utc>>)]
+    pub ends_at: Option<Option<DateTime<Utc>>>,
+    #[serde(default, deserialize_with = "crate::routes::nullable")]
+    #[schema(max_length = 100, value_type = Option<String>)]
+    pub place: Option<Option<String>>,
+    #[serde(default, deserialize_with = "crate::routes::nullable")]
+    #[schema(minimum = 0, value_type = Option<i32>)]
+    pub attendance: Option<Option<i32>>,
+    pub partner_ids: Option<Vec<Uuid>>,
+    pub action_ids: Option<Vec<Uuid>>,
+}
+
+/// Filters of the event list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EventFilterParams {
+    pub kind: Option<String>,
+    /// Events starting at or after this time.
+    pub from: Option<DateTime<Utc>>,
+    /// Events starting before this time.
+    pub to: Option<DateTime<Utc>>,
+}
+
+async fn check_links(
+    conn: &mut AsyncPgConnection,
+    alliance: AllianceId,
+    partners: &[PartnerId],
+    actions: &[ActionId],
+) -> Result<(), ApiError> {
+    for partner in partners {
+        check_partner(conn, alliance, *partner).await.map_err(|_| {
+            ApiError::field(
+                "partner_ids",
+                "not_found",
+                "no such active partner in this alliance",
+            )
+        })?;
+    }
+    for action in actions {
+        if plans::find_action(conn, alliance, *action).await?.is_none() {
+            return Err(ApiError::field(
+                "action_ids",
+                "not_found",
+                "no such action in this alliance",
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_times(starts_at: DateTime<Utc>, ends_at: Option<DateTime<Utc>>) -> Result<(), ApiError> {
+    if ends_at.is_some_and(|e| e < starts_at) {
+        return Err(ApiError::field(
+            "ends_at",
+            "before_start",
+            "must not be before starts_at",
+        ));
+    }
+    Ok(())
+}
+
+/// List events in chronological order (public).
+#[utoipa::path(
+    tag = "events",
+    params(("id" = Uuid, Path, description = "Alliance id"), PageParams, EventFilterParams),
+    responses(
+        (status = 200, description = "A page of events", body = EventPage),
+        (status = 404, response = NotFound),
+        (status = 422, response = UnprocessableEntity),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security((), ("bearer_auth" = []))
+)]
+#[get("/alliances/{id}/events")]
+pub async fn list_events(
+    state: web::Data<AppState>,
+    scope: InAlliance,
+    page: web::Query<PageParams>,
+    filter: web::Query<EventFilterParams>,
+) -> Result<web::Json<EventPage>, ApiError> {
+    let page = page.request::<TimeKey>()?;
+    let filter = EventFilter {
+        kind: filter
+            .kind
+            .as_deref()
+            .map(|k| EventKind::parse("kind", k))
+            .transpose()?,
+        from: filter.from,
+        to: filter.to,
+    };
+    let mut conn = pool::get(&state.pool).await?;
+    let found = events::list(&mut conn, scope.id(), &filter, &page).await?;
+    Ok(web::Json(EventPage::from_page(found, EventResponse::from)))
+}
+
+/// Plan an event (coordinator), such as the June handover meeting.
+#[utoipa::path(
+    tag = "events",
+    params(("id" = Uuid, Path, description = "Alliance id")),
+    request_body = CreateEventRequest,
+    responses(
+        (status = 201, description = "Created", body = EventResponse,
+            headers(("Location" = String), ("ETag" = String))),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[post("/alliances/{id}/events")]
+pub async fn create_event(
+    state: web::Data<AppState>,
+    _caller: Caller,
+    scope: InAlliance,
+    body: web::Json<CreateEventRequest>,
+) -> Result<HttpResponse, ApiError> {
+    policy::manage_alliance(&scope.caller)?;
+    let body = body.into_inner();
+    let mut v = Validator::new();
+    let changes = EventChanges {
+        title: v.check(name("title", &body.title)),
+        kind: v
+            .check(EventKind::parse("kind", &body.kind))
+            .map(|k| k.as_str().to_owned()),
+        description: v.check(description("description", &body.description)),
+        starts_at: Some(body.starts_at),
+        ends_at: Some(body.ends_at),
+        place: Some(
+            body.place
+                .as_deref()
+                .and_then(|p| v.check(place("place", p))),
+        ),
+        attendance: Some(body.attendance),
+    };
+    if body.attendance.is_some_and(|a| a < 0) {
+        v.push(agir_domain::FieldError::new(
+            "attendance",
+            "out_of_range",
+            "must not be negative",
+        ));
+    }
+    v.finish()?;
+    check_times(body.starts_at, body.ends_at)?;
+    let partners: Vec<PartnerId> = body.partner_ids.into_iter().map(PartnerId).collect();
+    let actions: Vec<ActionId> = body.action_ids.into_iter().map(ActionId).collect();
+    let alliance = scope.id();
+    let actor = scope.actor();
+    let mut conn = pool::get(&state.pool).await?;
+    let event = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            check_links(conn, alliance, &partners, &actions).await?;
+            let event =
+                events::insert(conn, alliance, changes, &partners, &actions, actor.user).await?;
+            journal::append(
+                conn,
+                entry(Some(alliance), actor, "event.created", "event", event.id.0, json!({
+                    "title": event.title, "kind": event.kind.as_str(), "starts_at": event.starts_at
+                })),
+            )
+            .await?;
+            Ok(event)
+        })
+        .await?;
+    let response = EventResponse::from(event);
+    Ok(created(
+        format!("/api/v1/alliances/{alliance}/events/{}", response.id),
+        &response,
+    ))
+}
+
+/// Read an event (public).
+#[utoipa::path(
+    tag = "events",
+    params(
+        ("id" = Uuid, Path, description = "Alliance id"),
+        ("event_id" = Uuid, Path, description = "Event id"),
+    ),
+    responses(
+        (status = 200, description = "The event", body = EventResponse, headers(("ETag" = String))),
+        (status = 404, response = NotFound),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security((), ("bearer_auth" = []))
+)]
+#[get("/alliances/{id}/events/{event_id}")]
+pub async fn get_event(
+    state: web::Data<AppState>,
+    scope: InAlliance,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = pool::get(&state.pool).await?;
+    let event = events::find(&mut conn, scope.id(), EventId(path.1))
+        .await?
+        .ok_or_else(|| ApiError::not_found("event"))?;
+    Ok(json_with_etag(StatusCode::OK, &EventResponse::from(event)))
+}
+
+/// Change an event, or record its attendance (coordinator).
+#[utoipa::path(
+    tag = "events",
+    request_body = UpdateEventRequest,
+    params(
+        ("id" = Uuid, Path, description = "Alliance id"),
+        ("event_id" = Uuid, Path, description = "Event id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if the event changed since"),
+    ),
+    responses(
+        (status = 200, description = "The updated event", body = EventResponse, headers(("ETag" = String))),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 412, response = PreconditionFailed),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[patch("/alliances/{id}/events/{event_id}")]
+pub async fn update_event(
+    state: web::Data<AppState>,
+    _caller: Caller,
+    scope: InAlliance,
+    path: web::Path<(Uuid, Uuid)>,
+    if_match: IfMatch,
+    body: web::Json<UpdateEventRequest>,
+) -> Result<HttpResponse, ApiError> {
+    policy::manage_alliance(&scope.caller)?;
+    let body = body.into_inner();
+    let mut v = Validator::new();
+    let changes = EventChanges {
+        title: body
+            .title
+            .as_deref()
+            .and_then(|t| v.check(name("title", t))),
+        kind: body
+            .kind
+            .as_deref()
+            .and_then(|k| v.check(EventKind::parse("kind", k)))
+            .map(|k| k.as_str().to_owned()),
+        description: body
+            .description
+            .as_deref()
+            .and_then(|d| v.check(description("description", d))),
+        starts_at: body.starts_at,
+        ends_at: body.ends_at,
+        place: body
+            .place
+            .map(|p| p.and_then(|p| v.check(place("place", &p)))),
+        attendance: body.attendance,
+    };
+    if matches!(body.attendance, Some(Some(a)) if a < 0) {
+        v.push(agir_domain::FieldError::new(
+            "attendance",
+            "out_of_range",
+            "must not be negative",
+        ));
+    }
+    v.finish()?;
+    let partners: Option<Vec<PartnerId>> = body
+        .partner_ids
+        .map(|ids| ids.into_iter().map(PartnerId).collect());
+    let actions: Option<Vec<ActionId>> = body
+        .action_ids
+        .map(|ids| ids.into_iter().map(ActionId).collect());
+    let alliance = scope.id();
+    let id = EventId(path.1);
+    let actor = scope.actor();
+    let mut conn = pool::get(&state.pool).await?;
+    let event = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let current = events::lock(conn, alliance, id)
+                .await?
+                .ok_or_else(|| ApiError::not_found("event"))?;
+            if_match.check(&EventResponse::from(current.clone()))?;
+            check_times(
+                changes.starts_at.unwrap_or(current.starts_at),
+                changes.ends_at.unwrap_or(current.ends_at),
+            )?;
+            check_links(
+                conn,
+                alliance,
+                partners.as_deref().unwrap_or(&[]),
+                actions.as_deref().unwrap_or(&[]),
+            )
+            .await?;
+            let event = events::update(conn, alliance, id, changes, partners.as_deref(), actions.as_deref()).await?;
+            journal::append(
+                conn,
+                entry(Some(alliance), actor, "event.updated", "event", id.0, json!({
+                    "title": event.title, "kind": event.kind.as_str(), "attendance": event.attendance
+                })),
+            )
+            .await?;
+            Ok(event)
+        })
+        .await?;
+    Ok(json_with_etag(StatusCode::OK, &EventResponse::from(event)))
+}
+
+/// Cancel an event (coordinator).
+#[utoipa::path(
+    tag = "events",
+    params(
+        ("id" = Uuid, Path, description = "Alliance id"),
+        ("event_id" = Uuid, Path, description = "Event id"),
+    ),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[delete("/alliances/{id}/events/{event_id}")]
+pub async fn delete_event(
+    state: web::Data<AppState>,
+    _caller: Caller,
+    scope: InAlliance,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    policy::manage_alliance(&scope.caller)?;
+    let alliance = scope.id();
+    let id = EventId(path.1);
+    let actor = scope.actor();
+    let mut conn = pool::get(&state.pool).await?;
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        let event = events::lock(conn, alliance, id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("event"))?;
+        events::delete(conn, id).await?;
+        journal::append(
+            conn,
+            entry(
+                Some(alliance),
+                actor,
+                "event.deleted",
+                "event",
+                id.0,
+                json!({
+                    "title": event.title, "kind": event.kind.as_str()
+                }),
+            ),
+        )
+        .await?;
+        Ok(())
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

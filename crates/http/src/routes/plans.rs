@@ -1,0 +1,609 @@
+//! Action plans: one per alliance and academic year, moved through their phases by
+//! the coordinator, and carried over to the next year.
+
+use std::collections::BTreeMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, get, patch, post, web};
+use agir_domain::alliance::{description, name};
+use agir_domain::error::Validator;
+use agir_domain::ids::{ActionId, IndicatorId, PlanId};
+use agir_domain::plan::{AcademicYear, ActionStatus, Phase};
+use agir_domain::policy;
+use agir_persistence::journal;
+use agir_persistence::page::TimeKey;
+use agir_persistence::plans::{self, NewAction, Plan, PlanChanges};
+use agir_persistence::results::{self, NewIndicator};
+use agir_persistence::{AsyncConnection, AsyncPgConnection, pool};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::auth::Caller;
+use crate::etag::{IfMatch, created, json_with_etag};
+use crate::pagination::PageParams;
+use crate::problem::{
+    ApiError, Conflict, Forbidden, NotFound, PreconditionFailed, ServiceUnavailable,
+    UnprocessableEntity,
+};
+use crate::routes::entry;
+use crate::scope::InAlliance;
+use crate::state::AppState;
+
+/// What a plan holds, by status and verification.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "actions": 6,
+    "by_status": {"proposed": 4, "completed": 2},
+    "verified": 2,
+    "completed_unverified": 0
+}))]
+pub struct PlanSummary {
+    pub actions: i64,
+    /// Actions per status (`proposed`, `adopted`, `rejected`, `in_progress`, `completed`, `abandoned`).
+    pub by_status: BTreeMap<String, i64>,
+    /// Actions whose every indicator has a measurement with evidence confirmed by another partner.
+    pub verified: i64,
+    /// Completed actions without that: reported as unverified.
+    pub completed_unverified: i64,
+}
+
+/// An alliance's action plan for one academic year.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0192f0a4-7b1e-7cc3-9a52-3f1d2c4b5a10",
+    "alliance_id": "0192f0a4-7b1e-7cc3-9a52-3f1d2c4b5a02",
+    "academic_year": "2025-2026",
+    "title": "Plan d'actions 2025-2026",
+    "description": "Co-construit avec les partenaires de l'alliance",
+    "phase": "adopted",
+    "carried_over_from": null,
+    "summary": {"actions": 6, "by_status": {"proposed": 4, "completed": 2}, "verified": 2, "completed_unverified": 0},
+    "created_at": "2025-09-15T10:00:00Z",
+    "updated_at": "2025-10-15T10:00:00Z"
+}))]
+pub struct PlanResponse {
+    pub id: Uuid,
+    pub alliance_id: Uuid,
+    /// Two consecutive years, `2025-2026`.
+    pub academic_year: String,
+    pub title: String,
+    pub description: String,
+    /// `draft`, `consultation`, `voting`, `adopted` or `closed`.
+    pub phase: String,
+    /// The plan this one carried unfinished actions over from.
+    pub carried_over_from: Option<Uuid>,
+    pub summary: PlanSummary,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One page of plans.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PlanPage {
+    pub items: Vec<PlanResponse>,
+    /// `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Plans as the API shows them, with their summaries in one query.
+async fn responses(
+    conn: &mut AsyncPgConnection,
+    plans: Vec<Plan>,
+) -> Result<Vec<PlanResponse>, ApiError> {
+    let ids: Vec<PlanId> = plans.iter().map(|p| p.id).collect();
+    let counts = plans::summaries(conn, &ids).await?;
+    Ok(plans
+        .into_iter()
+        .map(|plan| {
+            let mut summary = PlanSummary::default();
+            for count in counts.iter().filter(|c| c.plan_id == plan.id.0) {
+                summary.actions += count.actions;
+                summary.verified += count.verified;
+                if count.status == ActionStatus::Completed.as_str() {
+                    summary.completed_unverified += count.actions - count.verified;
+                }
+                summary
+                    .by_status
+                    .insert(count.status.clone(), count.actions);
+            }
+            PlanResponse {
+                id: plan.id.0,
+                alliance_id: plan.alliance.0,
+                academic_year: plan.academic_year.to_string(),
+                title: plan.title,
+                description: plan.description,
+                phase: plan.phase.as_str().to_owned(),
+                carried_over_from: plan.carried_over_from.map(|p| p.0),
+                summary,
+                created_at: plan.created_at,
+                updated_at: plan.updated_at,
+            }
+        })
+        .collect())
+}
+
+pub(crate) async fn response(
+    conn: &mut AsyncPgConnection,
+    plan: Plan,
+) -> Result<PlanResponse, ApiError> {
+    responses(conn, vec![plan])
+        .await?
+        .pop()
+        .ok_or_else(|| ApiError::Internal("plan summary missing".into()))
+}
+
+/// A plan visible to the caller: public once adopted, before that to members.
+pub(crate) async fn visible_plan(
+    conn: &mut AsyncPgConnection,
+    scope: &InAlliance,
+    id: PlanId,
+) -> Result<Plan, ApiError> {
+    let plan = plans::find_plan(conn, scope.id(), id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("plan"))?;
+    policy::read_plan(&scope.caller, plan.phase.is_public())?;
+    Ok(plan)
+}
+
+/// A new plan.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"academic_year": "2026-2027", "title": "Plan d'actions 2026-2027"}))]
+pub struct CreatePlanRequest {
+    /// Two consecutive years, `2026-2027`; one plan per alliance and year.
+    pub academic_year: String,
+    /// Default: "Plan d'actions <year>".
+    #[schema(max_length = 200)]
+    pub title: Option<String>,
+    #[schema(max_length = 5000)]
+    #[serde(default)]
+    pub description: String,
+}
+
+/// Changes to a plan's title or description (its phase moves through `/transition`).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"description": "Un plan encore plus ambitieux"}))]
+pub struct UpdatePlanRequest {
+    #[schema(max_length = 200)]
+    pub title: Option<String>,
+    #[schema(max_length = 5000)]
+    pub description: Option<String>,
+}
+
+/// A phase change.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"to": "consultation"}))]
+pub struct TransitionRequest {
+    /// `consultation`, `voting`, `adopted` or `closed`: the next phase only.
+    pub to: String,
+}
+
+/// Next year's plan.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"to_academic_year": "2026-2027"}))]
+pub struct CarryOverRequest {
+    /// A later academic year with no plan yet.
+    pub to_academic_year: String,
+}
+
+/// List an alliance's plans: adopted and closed ones for everyone, all of them for members.
+#[utoipa::path(
+    tag = "plans",
+    params(("id" = Uuid, Path, description = "Alliance id"), PageParams),
+    responses(
+        (status = 200, description = "A page of plans", body = PlanPage),
+        (status = 404, response = NotFound),
+        (status = 422, response = UnprocessableEntity),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security((), ("bearer_auth" = []))
+)]
+#[get("/alliances/{id}/plans")]
+pub async fn list_plans(
+    state: web::Data<AppState>,
+    scope: InAlliance,
+    page: web::Query<PageParams>,
+) -> Result<web::Json<PlanPage>, ApiError> {
+    let page = page.request::<TimeKey>()?;
+    let public_only = policy::read_private(&scope.caller).is_err();
+    let mut conn = pool::get(&state.pool).await?;
+    let found = plans::list_plans(&mut conn, scope.id(), public_only, &page).await?;
+    Ok(web::Json(PlanPage {
+        items: responses(&mut conn, found.items).await?,
+        next_cursor: found.next_cursor,
+    }))
+}
+
+/// Start a plan for an academic year, in `draft` (coordinator).
+#[utoipa::path(
+    tag = "plans",
+    params(("id" = Uuid, Path, description = "Alliance id")),
+    request_body = CreatePlanRequest,
+    responses(
+        (status = 201, description = "Created", body = PlanResponse,
+            headers(("Location" = String), ("ETag" = String))),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[post("/alliances/{id}/plans")]
+pub async fn create_plan(
+    state: web::Data<AppState>,
+    _caller: Caller,
+    scope: InAlliance,
+    body: web::Json<CreatePlanRequest>,
+) -> Result<HttpResponse, ApiError> {
+    policy::manage_alliance(&scope.caller)?;
+    let mut v = Validator::new();
+    let year = v.check(AcademicYear::parse("academic_year", &body.academic_year));
+    let title = body.title.as_deref().map(|t| v.check(name("title", t)));
+    let description = v.check(description("description", &body.description));
+    v.finish()?;
+    let (Some(year), Some(description)) = (year, description) else {
+        return Err(ApiError::Internal(
+            "validator let an invalid value through".into(),
+        ));
+    };
+    let title = title
+        .flatten()
+        .unwrap_or_else(|| format!("Plan d'actions {year}"));
+    let alliance = scope.id();
+    let actor = scope.actor();
+    let mut conn = pool::get(&state.pool).await?;
+    let plan = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let plan =
+                plans::insert_plan(conn, alliance, year, &title, &description, None, actor.user)
+                    .await
+                    .map_err(plan_conflict)?;
+            journal::append(
+                conn,
+                entry(
+                    Some(alliance),
+                    actor,
+                    "plan.created",
+                    "plan",
+                    plan.id.0,
+                    json!({
+                        "academic_year": year.to_string(), "title": plan.title
+                    }),
+                ),
+            )
+            .await?;
+            Ok(response(conn, plan).await?)
+        })
+        .await?;
+    Ok(created(
+        format!("/api/v1/alliances/{alliance}/plans/{}", plan.id),
+        &plan,
+    ))
+}
+
+fn plan_conflict(err: agir_persistence::PersistenceError) -> ApiError {
+    match err.constraint() {
+        Some("plans_alliance_year_key") => ApiError::conflict(
+            "plan_exists",
+            "this alliance already has a plan for that academic year",
+        ),
+        _ => err.into(),
+    }
+}
+
+/// Read a plan with its summary (public once adopted).
+#[utoipa::path(
+    tag = "plans",
+    params(
+        ("id" = Uuid, Path, description = "Alliance id"),
+        ("plan_id" = Uuid, Path, description = "Plan id"),
+    ),
+    responses(
+        (status = 200, description = "The plan", body = PlanResponse, headers(("ETag" = String))),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security((), ("bearer_auth" = []))
+)]
+#[get("/alliances/{id}/plans/{plan_id}")]
+pub async fn get_plan(
+    state: web::Data<AppState>,
+    scope: InAlliance,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = pool::get(&state.pool).await?;
+    let plan = visible_plan(&mut conn, &scope, PlanId(path.1)).await?;
+    Ok(json_with_etag(
+        StatusCode::OK,
+        &response(&mut conn, plan).await?,
+    ))
+}
+
+/// Change a plan's title or description (coordinator).
+#[utoipa::path(
+    tag = "plans",
+    request_body = UpdatePlanRequest,
+    params(
+        ("id" = Uuid, Path, description = "Alliance id"),
+        ("plan_id" = Uuid, Path, description = "Plan id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if the plan changed since"),
+    ),
+    responses(
+        (status = 200, description = "The updated plan", body = PlanResponse, headers(("ETag" = String))),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 412, response = PreconditionFailed),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[patch("/alliances/{id}/plans/{plan_id}")]
+pub async fn update_plan(
+    state: web::Data<AppState>,
+    _caller: Caller,
+    scope: InAlliance,
+    path: web::Path<(Uuid, Uuid)>,
+    if_match: IfMatch,
+    body: web::Json<UpdatePlanRequest>,
+) -> Result<HttpResponse, ApiError> {
+    policy::manage_alliance(&scope.caller)?;
+    let mut v = Validator::new();
+    let changes = PlanChanges {
+        title: body
+            .title
+            .as_deref()
+            .and_then(|t| v.check(name("title", t))),
+        description: body
+            .description
+            .as_deref()
+            .and_then(|d| v.check(description("description", d))),
+        phase: None,
+    };
+    v.finish()?;
+    let alliance = scope.id();
+    let id = PlanId(path.1);
+    let actor = scope.actor();
+    let mut conn = pool::get(&state.pool).await?;
+    let plan = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let current = plans::lock_plan(conn, alliance, id)
+                .await?
+                .ok_or_else(|| ApiError::not_found("plan"))?;
+            if_match.check(&response(conn, current.clone()).await?)?;
+            if changes.title.is_none() && changes.description.is_none() {
+                return Ok(response(conn, current).await?);
+            }
+            let plan = plans::update_plan(conn, id, changes).await?;
+            journal::append(
+                conn,
+                entry(
+                    Some(alliance),
+                    actor,
+                    "plan.updated",
+                    "plan",
+                    id.0,
+                    json!({"title": plan.title}),
+                ),
+            )
+            .await?;
+            Ok(response(conn, plan).await?)
+        })
+        .await?;
+    Ok(json_with_etag(StatusCode::OK, &plan))
+}
+
+/// Move a plan to its next phase (coordinator): draft → consultation → voting →
+/// adopted → closed. Adopting it adopts its proposed actions. Any other move is 409.
+#[utoipa::path(
+    tag = "plans",
+    request_body = TransitionRequest,
+    params(
+        ("id" = Uuid, Path, description = "Alliance id"),
+        ("plan_id" = Uuid, Path, description = "Plan id"),
+    ),
+    responses(
+        (status = 200, description = "The plan in its new phase", body = PlanResponse, headers(("ETag" = String))),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[post("/alliances/{id}/plans/{plan_id}/transition")]
+pub async fn transition_plan(
+    state: web::Data<AppState>,
+    _caller: Caller,
+    scope: InAlliance,
+    path: web::Path<(Uuid, Uuid)>,
+    body: web::Json<TransitionRequest>,
+) -> Result<HttpResponse, ApiError> {
+    policy::manage_alliance(&scope.caller)?;
+    let to = Phase::parse("to", &body.to)?;
+    let alliance = scope.id();
+    let id = PlanId(path.1);
+    let actor = scope.actor();
+    let mut conn = pool::get(&state.pool).await?;
+    let plan = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let current = plans::lock_plan(conn, alliance, id)
+                .await?
+                .ok_or_else(|| ApiError::not_found("plan"))?;
+            let phase = current.phase.transition(to)?;
+            Ok(apply_phase(conn, alliance, actor, current, phase).await?)
+        })
+        .await?;
+    Ok(json_with_etag(
+        StatusCode::OK,
+        &response(&mut conn, plan).await?,
+    ))
+}
+
+/// Sets a plan's phase, adopting its proposed actions when the plan is adopted, and
+/// journals it. Shared with the effect of a plan adoption vote.
+pub(crate) async fn apply_phase(
+    conn: &mut AsyncPgConnection,
+    alliance: agir_domain::ids::AllianceId,
+    actor: journal::Actor,
+    current: Plan,
+    phase: Phase,
+) -> Result<Plan, ApiError> {
+    let plan = plans::update_plan(
+        conn,
+        current.id,
+        PlanChanges {
+            phase: Some(phase.as_str().to_owned()),
+            ..PlanChanges::default()
+        },
+    )
+    .await?;
+    let adopted_actions = if phase == Phase::Adopted {
+        plans::adopt_proposed(conn, current.id).await?
+    } else {
+        0
+    };
+    journal::append(
+        conn,
+        entry(Some(alliance), actor, "plan.phase_changed", "plan", current.id.0, json!({
+            "from": current.phase.as_str(), "to": phase.as_str(), "actions_adopted": adopted_actions
+        })),
+    )
+    .await?;
+    Ok(plan)
+}
+
+/// Start next year's plan in `draft` with this plan's unfinished actions (proposed,
+/// adopted or in progress), each linked to its origin, with its attribution and its
+/// indicators (coordinator).
+#[utoipa::path(
+    tag = "plans",
+    request_body = CarryOverRequest,
+    params(
+        ("id" = Uuid, Path, description = "Alliance id"),
+        ("plan_id" = Uuid, Path, description = "The plan to carry over from"),
+    ),
+    responses(
+        (status = 201, description = "The new plan", body = PlanResponse,
+            headers(("Location" = String), ("ETag" = String))),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[post("/alliances/{id}/plans/{plan_id}/carry-over")]
+pub async fn carry_over_plan(
+    state: web::Data<AppState>,
+    _caller: Caller,
+    scope: InAlliance,
+    path: web::Path<(Uuid, Uuid)>,
+    body: web::Json<CarryOverRequest>,
+) -> Result<HttpResponse, ApiError> {
+    policy::manage_alliance(&scope.caller)?;
+    let year = AcademicYear::parse("to_academic_year", &body.to_academic_year)?;
+    let alliance = scope.id();
+    let id = PlanId(path.1);
+    let actor = scope.actor();
+    let mut conn = pool::get(&state.pool).await?;
+    let plan = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let source = plans::lock_plan(conn, alliance, id)
+                .await?
+                .ok_or_else(|| ApiError::not_found("plan"))?;
+            if year <= source.academic_year {
+                return Err(ApiError::field(
+                    "to_academic_year",
+                    "not_later",
+                    format!("must be after {}", source.academic_year),
+                ));
+            }
+            let plan = plans::insert_plan(
+                conn,
+                alliance,
+                year,
+                &format!("Plan d'actions {year}"),
+                &source.description,
+                Some(source.id),
+                actor.user,
+            )
+            .await
+            .map_err(plan_conflict)?;
+            let unfinished: Vec<_> = plans::all_actions(conn, source.id)
+                .await?
+                .into_iter()
+                .filter(|a| a.status.is_unfinished())
+                .collect();
+            let origin_ids: Vec<ActionId> = unfinished.iter().map(|a| a.id).collect();
+            let indicators = results::indicators_of(conn, &origin_ids).await?;
+            for action in &unfinished {
+                let copy = plans::insert_action(
+                    conn,
+                    NewAction {
+                        id: ActionId::new(),
+                        alliance,
+                        plan: plan.id,
+                        title: action.title.clone(),
+                        description: action.description.clone(),
+                        theme: action.theme,
+                        sdgs: action.sdgs.clone(),
+                        proposed_by: action.proposed_by,
+                        proposing_partner: action.proposing_partner,
+                        lead_partner: action.lead_partner,
+                        contributing_partners: action.contributing_partners.clone(),
+                        planned_start: None,
+                        planned_end: None,
+                        status: ActionStatus::Proposed,
+                        curriculum: action.curriculum.clone(),
+                        carried_over_from: Some(action.id),
+                    },
+                )
+                .await?;
+                for indicator in indicators.iter().filter(|i| i.action_id == action.id.0) {
+                    results::insert_indicator(
+                        conn,
+                        NewIndicator {
+                            id: IndicatorId::new(),
+                            alliance,
+                            action: copy.id,
+                            catalogue: indicator.catalogue.clone(),
+                            name: indicator.name.clone(),
+                            unit: indicator.unit.clone(),
+                            target: indicator.target,
+                        },
+                    )
+                    .await?;
+                }
+            }
+            journal::append(
+                conn,
+                entry(
+                    Some(alliance),
+                    actor,
+                    "plan.carried_over",
+                    "plan",
+                    plan.id.0,
+                    json!({
+                        "from_plan_id": source.id.0,
+                        "academic_year": year.to_string(),
+                        "actions": unfinished.len(),
+                    }),
+                ),
+            )
+            .await?;
+            Ok(response(conn, plan).await?)
+        })
+        .await?;
+    Ok(created(
+        format!("/api/v1/alliances/{alliance}/plans/{}", plan.id),
+        &plan,
+    ))
+}

@@ -1,0 +1,553 @@
+//! Plans and their actions.
+
+use std::collections::HashMap;
+
+use agir_domain::ids::{ActionId, AllianceId, PartnerId, PlanId, UserId};
+use agir_domain::plan::{AcademicYear, ActionStatus, Phase, Theme};
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::cities::after_key;
+use crate::page::{Page, PageRequest, TimeKey};
+use crate::schema::{action_partners, actions, plans};
+use crate::{PersistenceError, Result};
+
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = plans, check_for_backend(diesel::pg::Pg))]
+struct PlanRow {
+    id: Uuid,
+    alliance_id: Uuid,
+    academic_year: String,
+    title: String,
+    description: String,
+    phase: String,
+    carried_over_from: Option<Uuid>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+/// A plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    pub id: PlanId,
+    pub alliance: AllianceId,
+    pub academic_year: AcademicYear,
+    pub title: String,
+    pub description: String,
+    pub phase: Phase,
+    pub carried_over_from: Option<PlanId>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<PlanRow> for Plan {
+    type Error = PersistenceError;
+    fn try_from(r: PlanRow) -> Result<Self> {
+        Ok(Self {
+            id: PlanId(r.id),
+            alliance: AllianceId(r.alliance_id),
+            academic_year: AcademicYear::parse("academic_year", &r.academic_year)?,
+            title: r.title,
+            description: r.description,
+            phase: Phase::parse("phase", &r.phase)?,
+            carried_over_from: r.carried_over_from.map(PlanId),
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+pub async fn insert_plan(
+    conn: &mut AsyncPgConnection,
+    alliance: AllianceId,
+    year: AcademicYear,
+    title: &str,
+    description: &str,
+    carried_over_from: Option<PlanId>,
+    created_by: Option<UserId>,
+) -> Result<Plan> {
+    let row: PlanRow = diesel::insert_into(plans::table)
+        .values((
+            plans::id.eq(Uuid::now_v7()),
+            plans::alliance_id.eq(alliance.0),
+            plans::academic_year.eq(year.to_string()),
+            plans::title.eq(title),
+            plans::description.eq(description),
+            plans::carried_over_from.eq(carried_over_from.map(|p| p.0)),
+            plans::created_by.eq(created_by.map(|u| u.0)),
+        ))
+        .returning(PlanRow::as_returning())
+        .get_result(conn)
+        .await?;
+    row.try_into()
+}
+
+pub async fn find_plan(
+    conn: &mut AsyncPgConnection,
+    alliance: AllianceId,
+    id: PlanId,
+) -> Result<Option<Plan>> {
+    let row: Option<PlanRow> = plans::table
+        .filter(plans::alliance_id.eq(alliance.0))
+        .filter(plans::id.eq(id.0))
+        .select(PlanRow::as_select())
+        .first(conn)
+        .await
+        .optional()?;
+    row.map(TryInto::try_into).transpose()
+}
+
+pub async fn lock_plan(
+    conn: &mut AsyncPgConnection,
+    alliance: AllianceId,
+    id: PlanId,
+) -> Result<Option<Plan>> {
+    let row: Option<PlanRow> = plans::table
+        .filter(plans::alliance_id.eq(alliance.0))
+        .filter(plans::id.eq(id.0))
+        .select(PlanRow::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?;
+    row.map(TryInto::try_into).transpose()
+}
+
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = plans)]
+pub struct PlanChanges {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub phase: Option<String>,
+}
+
+pub async fn update_plan(
+    conn: &mut AsyncPgConnection,
+    id: PlanId,
+    changes: PlanChanges,
+) -> Result<Plan> {
+    let row: PlanRow = diesel::update(plans::table.find(id.0))
+        .set((&changes, plans::updated_at.eq(Utc::now())))
+        .returning(PlanRow::as_returning())
+        .get_result(conn)
+        .await?;
+    row.try_into()
+}
+
+/// Plans of an alliance; `public_only` keeps adopted and closed ones.
+pub async fn list_plans(
+    conn: &mut AsyncPgConnection,
+    alliance: AllianceId,
+    public_only: bool,
+    page: &PageRequest<TimeKey>,
+) -> Result<Page<Plan>> {
+    let mut query = plans::table
+        .filter(plans::alliance_id.eq(alliance.0))
+        .select(PlanRow::as_select())
+        .into_boxed();
+    if public_only {
+        query =
+            query.filter(plans::phase.eq_any([Phase::Adopted.as_str(), Phase::Closed.as_str()]));
+    }
+    let rows: Vec<PlanRow> = after_key!(query, plans, page).load(conn).await?;
+    let items = rows
+        .into_iter()
+        .map(Plan::try_from)
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Page::from_rows(items, page.limit, |p| TimeKey {
+        created_at: p.created_at,
+        id: p.id.0,
+    }))
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = actions, check_for_backend(diesel::pg::Pg))]
+struct ActionRow {
+    id: Uuid,
+    alliance_id: Uuid,
+    plan_id: Uuid,
+    title: String,
+    description: String,
+    theme: String,
+    sdgs: Vec<i16>,
+    proposed_by: Uuid,
+    proposing_partner_id: Uuid,
+    lead_partner_id: Uuid,
+    planned_start: Option<NaiveDate>,
+    planned_end: Option<NaiveDate>,
+    status: String,
+    curriculum_partner_id: Option<Uuid>,
+    curriculum_course: Option<String>,
+    curriculum_academic_year: Option<String>,
+    curriculum_students: Option<i32>,
+    carried_over_from: Option<Uuid>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+/// A curriculum link: students take the action up as part of a course.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Curriculum {
+    pub partner: PartnerId,
+    pub course: String,
+    pub academic_year: Option<String>,
+    pub students: Option<i32>,
+}
+
+/// An action with its contributing partners.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Action {
+    pub id: ActionId,
+    pub alliance: AllianceId,
+    pub plan: PlanId,
+    pub title: String,
+    pub description: String,
+    pub theme: Theme,
+    pub sdgs: Vec<i16>,
+    pub proposed_by: UserId,
+    pub proposing_partner: PartnerId,
+    pub lead_partner: PartnerId,
+    pub contributing_partners: Vec<PartnerId>,
+    pub planned_start: Option<NaiveDate>,
+    pub planned_end: Option<NaiveDate>,
+    pub status: ActionStatus,
+    pub curriculum: Option<Curriculum>,
+    pub carried_over_from: Option<ActionId>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Action {
+    /// The partners taking part: proposing, lead and contributing.
+    pub fn participants(&self) -> Vec<PartnerId> {
+        let mut all = vec![self.proposing_partner, self.lead_partner];
+        all.extend(&self.contributing_partners);
+        all.sort();
+        all.dedup();
+        all
+    }
+}
+
+fn action_from(r: ActionRow, contributing: Vec<PartnerId>) -> Result<Action> {
+    Ok(Action {
+        id: ActionId(r.id),
+        alliance: AllianceId(r.alliance_id),
+        plan: PlanId(r.plan_id),
+        title: r.title,
+        description: r.description,
+        theme: Theme::parse("theme", &r.theme)?,
+        sdgs: r.sdgs,
+        proposed_by: UserId(r.proposed_by),
+        proposing_partner: PartnerId(r.proposing_partner_id),
+        lead_partner: PartnerId(r.lead_partner_id),
+        contributing_partners: contributing,
+        planned_start: r.planned_start,
+        planned_end: r.planned_end,
+        status: ActionStatus::parse("status", &r.status)?,
+        curriculum: r.curriculum_partner_id.map(|partner| Curriculum {
+            partner: PartnerId(partner),
+            course: r.curriculum_course.clone().unwrap_or_default(),
+            academic_year: r.curriculum_academic_year.clone(),
+            students: r.curriculum_students,
+        }),
+        carried_over_from: r.carried_over_from.map(ActionId),
+        created_at: r.created_at,
+        updated_at: r.updated_at,
+    })
+}
+
+async fn with_partners(conn: &mut AsyncPgConnection, rows: Vec<ActionRow>) -> Result<Vec<Action>> {
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let links: Vec<(Uuid, Uuid)> = action_partners::table
+        .filter(action_partners::action_id.eq_any(&ids))
+        .order((action_partners::action_id, action_partners::partner_id))
+        .select((action_partners::action_id, action_partners::partner_id))
+        .load(conn)
+        .await?;
+    let mut by_action: HashMap<Uuid, Vec<PartnerId>> = HashMap::new();
+    for (action, partner) in links {
+        by_action
+            .entry(action)
+            .or_default()
+            .push(PartnerId(partner));
+    }
+    rows.into_iter()
+        .map(|r| {
+            let partners = by_action.remove(&r.id).unwrap_or_default();
+            action_from(r, partners)
+        })
+        .collect()
+}
+
+/// An action's writable columns.
+#[derive(Debug, Default, Clone, AsChangeset)]
+#[diesel(table_name = actions)]
+pub struct ActionChanges {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub theme: Option<String>,
+    pub sdgs: Option<Vec<i16>>,
+    pub lead_partner_id: Option<Uuid>,
+    pub planned_start: Option<Option<NaiveDate>>,
+    pub planned_end: Option<Option<NaiveDate>>,
+    pub status: Option<String>,
+    pub curriculum_partner_id: Option<Option<Uuid>>,
+    pub curriculum_course: Option<Option<String>>,
+    pub curriculum_academic_year: Option<Option<String>>,
+    pub curriculum_students: Option<Option<i32>>,
+}
+
+/// A new action (attribution fixed here, never changed).
+#[derive(Debug, Clone)]
+pub struct NewAction {
+    pub id: ActionId,
+    pub alliance: AllianceId,
+    pub plan: PlanId,
+    pub title: String,
+    pub description: String,
+    pub theme: Theme,
+    pub sdgs: Vec<i16>,
+    pub proposed_by: UserId,
+    pub proposing_partner: PartnerId,
+    pub lead_partner: PartnerId,
+    pub contributing_partners: Vec<PartnerId>,
+    pub planned_start: Option<NaiveDate>,
+    pub planned_end: Option<NaiveDate>,
+    pub status: ActionStatus,
+    pub curriculum: Option<Curriculum>,
+    pub carried_over_from: Option<ActionId>,
+}
+
+pub async fn insert_action(conn: &mut AsyncPgConnection, new: NewAction) -> Result<Action> {
+    let curriculum = new.curriculum.as_ref();
+    diesel::insert_into(actions::table)
+        .values((
+            actions::id.eq(new.id.0),
+            actions::alliance_id.eq(new.alliance.0),
+            actions::plan_id.eq(new.plan.0),
+            actions::title.eq(&new.title),
+            actions::description.eq(&new.description),
+            actions::theme.eq(new.theme.as_str()),
+            actions::sdgs.eq(&new.sdgs),
+            actions::proposed_by.eq(new.proposed_by.0),
+            actions::proposing_partner_id.eq(new.proposing_partner.0),
+            actions::lead_partner_id.eq(new.lead_partner.0),
+            actions::planned_start.eq(new.planned_start),
+            actions::planned_end.eq(new.planned_end),
+            actions::status.eq(new.status.as_str()),
+            actions::curriculum_partner_id.eq(curriculum.map(|c| c.partner.0)),
+            actions::curriculum_course.eq(curriculum.map(|c| c.course.clone())),
+            actions::curriculum_academic_year.eq(curriculum.and_then(|c| c.academic_year.clone())),
+            actions::curriculum_students.eq(curriculum.and_then(|c| c.students)),
+            actions::carried_over_from.eq(new.carried_over_from.map(|a| a.0)),
+        ))
+        .execute(conn)
+        .await?;
+    set_contributing(conn, new.alliance, new.id, &new.contributing_partners).await?;
+    find_action(conn, new.alliance, new.id)
+        .await?
+        .ok_or_else(|| PersistenceError::Corrupt("inserted action not found".into()))
+}
+
+async fn set_contributing(
+    conn: &mut AsyncPgConnection,
+    alliance: AllianceId,
+    action: ActionId,
+    partners: &[PartnerId],
+) -> Result<()> {
+    diesel::delete(action_partners::table.filter(action_partners::action_id.eq(action.0)))
+        .execute(conn)
+        .await?;
+    let rows: Vec<_> = partners
+        .iter()
+        .map(|p| {
+            (
+                action_partners::action_id.eq(action.0),
+                action_partners::alliance_id.eq(alliance.0),
+                action_partners::partner_id.eq(p.0),
+            )
+        })
+        .collect();
+    if !rows.is_empty() {
+        diesel::insert_into(action_partners::table)
+            .values(rows)
+            .on_conflict_do_nothing()
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Updates an action, and replaces its contributing partners when given.
+pub async fn update_action(
+    conn: &mut AsyncPgConnection,
+    alliance: AllianceId,
+    id: ActionId,
+    changes: ActionChanges,
+    contributing: Option<Vec<PartnerId>>,
+) -> Result<Action> {
+    diesel::update(actions::table.find(id.0))
+        .set((&changes, actions::updated_at.eq(Utc::now())))
+        .execute(conn)
+        .await?;
+    if let Some(partners) = contributing {
+        set_contributing(conn, alliance, id, &partners).await?;
+    }
+    find_action(conn, alliance, id)
+        .await?
+        .ok_or_else(|| PersistenceError::Corrupt("updated action not found".into()))
+}
+
+pub async fn find_action(
+    conn: &mut AsyncPgConnection,
+    alliance: AllianceId,
+    id: ActionId,
+) -> Result<Option<Action>> {
+    let row: Option<ActionRow> = actions::table
+        .filter(actions::alliance_id.eq(alliance.0))
+        .filter(actions::id.eq(id.0))
+        .select(ActionRow::as_select())
+        .first(conn)
+        .await
+        .optional()?;
+    match row {
+        Some(row) => Ok(with_partners(conn, vec![row]).await?.pop()),
+        None => Ok(None),
+    }
+}
+
+pub async fn lock_action(
+    conn: &mut AsyncPgConnection,
+    alliance: AllianceId,
+    id: ActionId,
+) -> Result<Option<Action>> {
+    let found: Option<Uuid> = actions::table
+        .filter(actions::alliance_id.eq(alliance.0))
+        .filter(actions::id.eq(id.0))
+        .select(actions::id)
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?;
+    match found {
+        Some(_) => find_action(conn, alliance, id).await,
+        None => Ok(None),
+    }
+}
+
+/// Filters of an action list.
+#[derive(Debug, Default, Clone)]
+pub struct ActionFilter {
+    pub status: Option<ActionStatus>,
+    pub theme: Option<Theme>,
+    /// Actions this partner proposed, leads or contributes to.
+    pub partner: Option<PartnerId>,
+}
+
+pub async fn list_actions(
+    conn: &mut AsyncPgConnection,
+    plan: PlanId,
+    filter: &ActionFilter,
+    page: &PageRequest<TimeKey>,
+) -> Result<Page<Action>> {
+    let mut query = actions::table
+        .filter(actions::plan_id.eq(plan.0))
+        .select(ActionRow::as_select())
+        .into_boxed();
+    if let Some(status) = filter.status {
+        query = query.filter(actions::status.eq(status.as_str()));
+    }
+    if let Some(theme) = filter.theme {
+        query = query.filter(actions::theme.eq(theme.as_str()));
+    }
+    if let Some(partner) = filter.partner {
+        query = query.filter(
+            actions::proposing_partner_id
+                .eq(partner.0)
+                .or(actions::lead_partner_id.eq(partner.0))
+                .or(actions::id.eq_any(
+                    action_partners::table
+                        .filter(action_partners::partner_id.eq(partner.0))
+                        .select(action_partners::action_id),
+                )),
+        );
+    }
+    let rows: Vec<ActionRow> = after_key!(query, actions, page).load(conn).await?;
+    let items = with_partners(conn, rows).await?;
+    Ok(Page::from_rows(items, page.limit, |a| TimeKey {
+        created_at: a.created_at,
+        id: a.id.0,
+    }))
+}
+
+/// Every action of a plan, oldest first.
+pub async fn all_actions(conn: &mut AsyncPgConnection, plan: PlanId) -> Result<Vec<Action>> {
+    let rows: Vec<ActionRow> = actions::table
+        .filter(actions::plan_id.eq(plan.0))
+        .order((actions::created_at, actions::id))
+        .select(ActionRow::as_select())
+        .load(conn)
+        .await?;
+    with_partners(conn, rows).await
+}
+
+/// Adopts every proposed action of a plan (the plan was adopted); returns how many.
+pub async fn adopt_proposed(conn: &mut AsyncPgConnection, plan: PlanId) -> Result<usize> {
+    Ok(diesel::update(
+        actions::table
+            .filter(actions::plan_id.eq(plan.0))
+            .filter(actions::status.eq(ActionStatus::Proposed.as_str())),
+    )
+    .set((
+        actions::status.eq(ActionStatus::Adopted.as_str()),
+        actions::updated_at.eq(Utc::now()),
+    ))
+    .execute(conn)
+    .await?)
+}
+
+/// The rule of `agir_domain::plan::is_verified`, in SQL for aggregations: an action is
+/// verified when it has indicators and each has a measurement with evidence
+/// confirmed by another partner. Yields `(action_id, verified)` for every action
+/// that has indicators.
+pub const VERIFIED_ACTIONS_SQL: &str = "
+    SELECT i.action_id,
+           bool_and(EXISTS (
+               SELECT 1 FROM measurements m
+               WHERE m.indicator_id = i.id
+                 AND m.review_status = 'confirmed'
+                 AND (m.evidence_url IS NOT NULL OR m.note IS NOT NULL)
+           )) AS verified
+    FROM indicators i
+    GROUP BY i.action_id";
+
+/// Per plan and status: how many actions, how many of them verified.
+#[derive(Debug, Clone, PartialEq, Eq, diesel::QueryableByName)]
+pub struct StatusCount {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub plan_id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub status: String,
+    #[diesel(sql_type = diesel::sql_types::Int8)]
+    pub actions: i64,
+    #[diesel(sql_type = diesel::sql_types::Int8)]
+    pub verified: i64,
+}
+
+/// Action counts per status and verification, for these plans, in one query.
+pub async fn summaries(conn: &mut AsyncPgConnection, plans: &[PlanId]) -> Result<Vec<StatusCount>> {
+    let ids: Vec<Uuid> = plans.iter().map(|p| p.0).collect();
+    Ok(diesel::sql_query(format!(
+        "WITH v AS ({VERIFIED_ACTIONS_SQL})
+         SELECT a.plan_id, a.status, count(*) AS actions,
+                count(*) FILTER (WHERE coalesce(v.verified, false)) AS verified
+         FROM actions a LEFT JOIN v ON v.action_id = a.id
+         WHERE a.plan_id = ANY($1)
+         GROUP BY a.plan_id, a.status"
+    ))
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(ids)
+    .load(conn)
+    .await?)
+}

@@ -1,0 +1,256 @@
+//! Indicators, measurements and their review: the results behind an action.
+
+use std::collections::HashMap;
+
+use agir_domain::ids::{ActionId, AllianceId, IndicatorId, MeasurementId, PartnerId, UserId};
+use agir_domain::plan::{MeasurementCheck, is_verified};
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Array, Bool, Double, Int8, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::cities::after_key;
+use crate::page::{Page, PageRequest, TimeKey};
+use crate::schema::{indicators, measurements};
+use crate::{PersistenceError, Result};
+
+/// An indicator with its progress.
+#[derive(Debug, Clone, PartialEq, QueryableByName)]
+pub struct Indicator {
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    pub alliance_id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    pub action_id: Uuid,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub catalogue: Option<String>,
+    #[diesel(sql_type = Text)]
+    pub name: String,
+    #[diesel(sql_type = Text)]
+    pub unit: String,
+    #[diesel(sql_type = Nullable<Double>)]
+    pub target: Option<f64>,
+    #[diesel(sql_type = Timestamptz)]
+    pub created_at: DateTime<Utc>,
+    /// Sum of every measurement.
+    #[diesel(sql_type = Double)]
+    pub total: f64,
+    /// Sum of the measurements confirmed by another partner.
+    #[diesel(sql_type = Double)]
+    pub confirmed_total: f64,
+    #[diesel(sql_type = Int8)]
+    pub measurements: i64,
+    /// At least one measurement with evidence is confirmed.
+    #[diesel(sql_type = Bool)]
+    pub verified: bool,
+}
+
+const INDICATOR_SELECT: &str = "
+    SELECT i.id, i.alliance_id, i.action_id, i.catalogue, i.name, i.unit, i.target, i.created_at,
+           coalesce(sum(m.value), 0)::float8 AS total,
+           coalesce(sum(m.value) FILTER (WHERE m.review_status = 'confirmed'), 0)::float8 AS confirmed_total,
+           count(m.id) AS measurements,
+           coalesce(bool_or(m.review_status = 'confirmed'
+                            AND (m.evidence_url IS NOT NULL OR m.note IS NOT NULL)), false) AS verified
+    FROM indicators i
+    LEFT JOIN measurements m ON m.indicator_id = i.id";
+
+/// A new indicator.
+#[derive(Debug, Clone)]
+pub struct NewIndicator {
+    pub id: IndicatorId,
+    pub alliance: AllianceId,
+    pub action: ActionId,
+    pub catalogue: Option<String>,
+    pub name: String,
+    pub unit: String,
+    pub target: Option<f64>,
+}
+
+pub async fn insert_indicator(
+    conn: &mut AsyncPgConnection,
+    new: NewIndicator,
+) -> Result<Indicator> {
+    diesel::insert_into(indicators::table)
+        .values((
+            indicators::id.eq(new.id.0),
+            indicators::alliance_id.eq(new.alliance.0),
+            indicators::action_id.eq(new.action.0),
+            indicators::catalogue.eq(&new.catalogue),
+            indicators::name.eq(&new.name),
+            indicators::unit.eq(&new.unit),
+            indicators::target.eq(new.target),
+        ))
+        .execute(conn)
+        .await?;
+    find_indicator(conn, new.alliance, new.id)
+        .await?
+        .ok_or_else(|| PersistenceError::Corrupt("inserted indicator not found".into()))
+}
+
+pub async fn find_indicator(
+    conn: &mut AsyncPgConnection,
+    alliance: AllianceId,
+    id: IndicatorId,
+) -> Result<Option<Indicator>> {
+    let mut rows: Vec<Indicator> = diesel::sql_query(format!(
+        "{INDICATOR_SELECT} WHERE i.alliance_id = $1 AND i.id = $2 GROUP BY i.id"
+    ))
+    .bind::<SqlUuid, _>(alliance.0)
+    .bind::<SqlUuid, _>(id.0)
+    .load(conn)
+    .await?;
+    Ok(rows.pop())
+}
+
+/// Indicators of these actions, with progress, oldest first.
+pub async fn indicators_of(
+    conn: &mut AsyncPgConnection,
+    actions: &[ActionId],
+) -> Result<Vec<Indicator>> {
+    let ids: Vec<Uuid> = actions.iter().map(|a| a.0).collect();
+    Ok(diesel::sql_query(format!(
+        "{INDICATOR_SELECT} WHERE i.action_id = ANY($1) GROUP BY i.id ORDER BY i.created_at, i.id"
+    ))
+    .bind::<Array<SqlUuid>, _>(ids)
+    .load(conn)
+    .await?)
+}
+
+/// Whether each action is verified: it has indicators and each has a measurement with
+/// evidence confirmed by another partner.
+pub async fn verification(
+    conn: &mut AsyncPgConnection,
+    actions: &[ActionId],
+) -> Result<HashMap<ActionId, bool>> {
+    let indicators = indicators_of(conn, actions).await?;
+    let mut by_action: HashMap<ActionId, Vec<Vec<MeasurementCheck>>> = HashMap::new();
+    for indicator in indicators {
+        by_action
+            .entry(ActionId(indicator.action_id))
+            .or_default()
+            .push(if indicator.verified {
+                vec![MeasurementCheck {
+                    has_evidence: true,
+                    confirmed: true,
+                }]
+            } else {
+                Vec::new()
+            });
+    }
+    Ok(actions
+        .iter()
+        .map(|a| (*a, by_action.get(a).is_some_and(|i| is_verified(i))))
+        .collect())
+}
+
+/// A measurement.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = measurements, check_for_backend(diesel::pg::Pg))]
+pub struct Measurement {
+    pub id: Uuid,
+    pub alliance_id: Uuid,
+    pub indicator_id: Uuid,
+    pub value: f64,
+    pub measured_on: NaiveDate,
+    pub evidence_url: Option<String>,
+    pub note: Option<String>,
+    pub recorded_by: Uuid,
+    pub partner_id: Uuid,
+    pub review_status: Option<String>,
+    pub reviewed_by: Option<Uuid>,
+    pub reviewer_partner_id: Option<Uuid>,
+    pub review_reason: Option<String>,
+    pub reviewed_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A new measurement.
+#[derive(Debug, Clone)]
+pub struct NewMeasurement {
+    pub id: MeasurementId,
+    pub alliance: AllianceId,
+    pub indicator: IndicatorId,
+    pub value: f64,
+    pub measured_on: NaiveDate,
+    pub evidence_url: Option<String>,
+    pub note: Option<String>,
+    pub recorded_by: UserId,
+    pub partner: PartnerId,
+}
+
+pub async fn insert_measurement(
+    conn: &mut AsyncPgConnection,
+    new: NewMeasurement,
+) -> Result<Measurement> {
+    Ok(diesel::insert_into(measurements::table)
+        .values((
+            measurements::id.eq(new.id.0),
+            measurements::alliance_id.eq(new.alliance.0),
+            measurements::indicator_id.eq(new.indicator.0),
+            measurements::value.eq(new.value),
+            measurements::measured_on.eq(new.measured_on),
+            measurements::evidence_url.eq(new.evidence_url),
+            measurements::note.eq(new.note),
+            measurements::recorded_by.eq(new.recorded_by.0),
+            measurements::partner_id.eq(new.partner.0),
+        ))
+        .returning(Measurement::as_returning())
+        .get_result(conn)
+        .await?)
+}
+
+pub async fn lock_measurement(
+    conn: &mut AsyncPgConnection,
+    alliance: AllianceId,
+    id: MeasurementId,
+) -> Result<Option<Measurement>> {
+    Ok(measurements::table
+        .filter(measurements::alliance_id.eq(alliance.0))
+        .filter(measurements::id.eq(id.0))
+        .select(Measurement::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// Records a review (the latest review is the one that counts).
+pub async fn review(
+    conn: &mut AsyncPgConnection,
+    id: MeasurementId,
+    status: &str,
+    by: UserId,
+    partner: PartnerId,
+    reason: Option<String>,
+) -> Result<Measurement> {
+    Ok(diesel::update(measurements::table.find(id.0))
+        .set((
+            measurements::review_status.eq(status),
+            measurements::reviewed_by.eq(by.0),
+            measurements::reviewer_partner_id.eq(partner.0),
+            measurements::review_reason.eq(reason),
+            measurements::reviewed_at.eq(Utc::now()),
+        ))
+        .returning(Measurement::as_returning())
+        .get_result(conn)
+        .await?)
+}
+
+pub async fn list_measurements(
+    conn: &mut AsyncPgConnection,
+    indicator: IndicatorId,
+    page: &PageRequest<TimeKey>,
+) -> Result<Page<Measurement>> {
+    let query = measurements::table
+        .filter(measurements::indicator_id.eq(indicator.0))
+        .select(Measurement::as_select())
+        .into_boxed();
+    let rows: Vec<Measurement> = after_key!(query, measurements, page).load(conn).await?;
+    Ok(Page::from_rows(rows, page.limit, |m| TimeKey {
+        created_at: m.created_at,
+        id: m.id,
+    }))
+}

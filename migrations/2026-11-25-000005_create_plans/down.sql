@@ -1,0 +1,10 @@
+DROP TABLE event_actions;
+DROP TABLE event_partners;
+DROP TABLE events;
+DROP TABLE measurements;
+DROP TABLE indicators;
+DROP TABLE endorsements;
+DROP TABLE comments;
+DROP TABLE action_partners;
+DROP TABLE actions;
+DROP TABLE plans;
