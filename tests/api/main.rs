@@ -10,5 +10,6 @@ mod errors;
 mod journal;
 mod matrix;
 mod openapi;
+mod plans;
 mod succession;
 mod users;

@@ -261,12 +261,14 @@ pub struct UpdateActionRequest {
     #[serde(default, deserialize_with = "crate::routes::nullable")]
     #[schema(value_type = Option<CurriculumLink>)]
     pub curriculum: Option<Option<CurriculumLink>>,
-    /// Immutable: any value is refused (422).
+    /// Immutable: any value, `null` included, is refused (422).
+    #[serde(default, deserialize_with = "crate::routes::nullable")]
     #[schema(value_type = Option<Uuid>)]
-    pub proposed_by: Option<Value>,
-    /// Immutable: any value is refused (422).
+    pub proposed_by: Option<Option<Value>>,
+    /// Immutable: any value, `null` included, is refused (422).
+    #[serde(default, deserialize_with = "crate::routes::nullable")]
     #[schema(value_type = Option<Uuid>)]
-    pub proposing_partner_id: Option<Value>,
+    pub proposing_partner_id: Option<Option<Value>>,
 }
 
 /// Filters of an action list.
@@ -347,11 +349,8 @@ pub(crate) fn own_partner(
     match partners.as_slice() {
         [only] => Ok(*only),
         [] if caller.principal.is_none() => Err(ApiError::Unauthenticated),
-        [] => Err(ApiError::field(
-            field,
-            "required",
-            "say which partner you act for",
-        )),
+        [] if caller.is_admin() => Err(ApiError::field(field, "required", "say which partner you act for")),
+        [] => Err(ApiError::forbidden("you take part for no partner of this alliance")),
         _ => Err(ApiError::field(
             field,
             "required",
