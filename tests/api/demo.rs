@@ -1,10 +1,13 @@
 use actix_web::http::StatusCode;
+use agir_domain::plan::AcademicYear;
 use agir_http::demo::{self, DEMO_PASSWORD};
 use agir_tests::{Client, TestApp};
+use chrono::{DateTime, Datelike, Utc};
 use serde_json::{Value, json};
 
 const SCEAUX_COORDINATOR: &str = "claire.martin@sceaux.demo";
 const ANTONY_COORDINATOR: &str = "sandrine.chevalier@antony.demo";
+const SCEAUX_MEMBER: &str = "hugo.petit@sceaux.demo";
 
 /// Logs in with the demo password (not the harness's).
 async fn demo_login(app: &TestApp, email: &str) -> Client {
@@ -56,8 +59,14 @@ async fn alliance_of(app: &TestApp, insee_code: &str) -> String {
     items(&alliances)[0]["id"].as_str().unwrap().to_owned()
 }
 
-/// Counts of what a second load must leave as it is.
-async fn counts(app: &TestApp, admin: &Client, sceaux: &str) -> [usize; 5] {
+fn entries(verify: &Value) -> usize {
+    usize::try_from(verify["entries"].as_i64().unwrap()).unwrap()
+}
+
+/// Counts of what a second load must leave as it is: cities, alliances, Sceaux's
+/// partners, users, platform journal entries, then Sceaux's plans (as the admin sees
+/// them), actions of those plans, events, and both alliances' journal entries.
+async fn counts(app: &TestApp, admin: &Client, sceaux: &str, antony: &str) -> [usize; 10] {
     let anonymous = app.anonymous();
     let cities = get_ok(&anonymous, "/api/v1/cities?limit=200").await;
     let alliances = get_ok(&anonymous, "/api/v1/alliances?limit=200").await;
@@ -68,13 +77,221 @@ async fn counts(app: &TestApp, admin: &Client, sceaux: &str) -> [usize; 5] {
     .await;
     let users = get_ok(admin, "/api/v1/users?limit=200").await;
     let platform_journal = get_ok(admin, "/api/v1/journal/verify").await;
+    let plans = get_ok(
+        admin,
+        &format!("/api/v1/alliances/{sceaux}/plans?limit=200"),
+    )
+    .await;
+    let mut actions = 0;
+    for plan in items(&plans) {
+        let page = get_ok(
+            admin,
+            &format!(
+                "/api/v1/alliances/{sceaux}/plans/{}/actions?limit=200",
+                plan["id"].as_str().unwrap()
+            ),
+        )
+        .await;
+        actions += items(&page).len();
+    }
+    let events = get_ok(
+        &anonymous,
+        &format!("/api/v1/alliances/{sceaux}/events?limit=200"),
+    )
+    .await;
+    let sceaux_journal = get_ok(admin, &format!("/api/v1/alliances/{sceaux}/journal/verify")).await;
+    let antony_journal = get_ok(admin, &format!("/api/v1/alliances/{antony}/journal/verify")).await;
     [
         items(&cities).len(),
         items(&alliances).len(),
         items(&partners).len(),
         items(&users).len(),
-        usize::try_from(platform_journal["entries"].as_i64().unwrap()).unwrap(),
+        entries(&platform_journal),
+        items(&plans).len(),
+        actions,
+        items(&events).len(),
+        entries(&sceaux_journal),
+        entries(&antony_journal),
     ]
+}
+
+fn titles(page: &Value) -> Vec<&str> {
+    items(page)
+        .iter()
+        .map(|i| i["title"].as_str().unwrap())
+        .collect()
+}
+
+/// Checks Sceaux's plans, results and events as the public and a member see them.
+async fn check_plans(app: &TestApp, sceaux: &str, partners: &Value) {
+    let anonymous = app.anonymous();
+    let partner_id = |name: &str| {
+        items(partners)
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("no partner {name}"))["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let current = AcademicYear::containing(Utc::now().date_naive());
+    let previous = AcademicYear::containing(current.starts_on() - chrono::Days::new(1));
+
+    // Last year's plan is closed, hence public, its two actions completed and verified.
+    let public = get_ok(&anonymous, &format!("/api/v1/alliances/{sceaux}/plans")).await;
+    assert_eq!(
+        items(&public).len(),
+        1,
+        "only the closed plan is public: {public}"
+    );
+    let closed = &items(&public)[0];
+    assert_eq!(closed["academic_year"], previous.to_string());
+    assert_eq!(closed["phase"], "closed");
+    assert_eq!(
+        closed["summary"],
+        json!({"actions": 2, "by_status": {"completed": 2}, "verified": 2, "completed_unverified": 0})
+    );
+    let done = get_ok(
+        &anonymous,
+        &format!(
+            "/api/v1/alliances/{sceaux}/plans/{}/actions",
+            closed["id"].as_str().unwrap()
+        ),
+    )
+    .await;
+    assert_eq!(
+        titles(&done),
+        [
+            "Disco soupe avec les commerçants du centre-ville",
+            "Participation au forum de l'ESS"
+        ]
+    );
+    for action in items(&done) {
+        assert_eq!(action["status"], "completed", "{action}");
+        assert_eq!(action["verification"], "verified", "{action}");
+        assert!(!action["endorsements"].as_array().unwrap().is_empty());
+        // Every indicator has a measurement with evidence, recorded by a partner of the
+        // action and confirmed by another one.
+        let indicators = get_ok(
+            &anonymous,
+            &format!(
+                "/api/v1/alliances/{sceaux}/actions/{}/indicators",
+                action["id"].as_str().unwrap()
+            ),
+        )
+        .await;
+        assert_eq!(items(&indicators).len(), 2, "{indicators}");
+        for indicator in items(&indicators) {
+            assert_eq!(indicator["verified"], true, "{indicator}");
+            assert!(indicator["catalogue"].is_string());
+            let measurements = get_ok(
+                &anonymous,
+                &format!(
+                    "/api/v1/alliances/{sceaux}/indicators/{}/measurements",
+                    indicator["id"].as_str().unwrap()
+                ),
+            )
+            .await;
+            assert_eq!(items(&measurements).len(), 1);
+            let m = &items(&measurements)[0];
+            assert!(m["note"].is_string(), "{m}");
+            assert_eq!(m["review"]["status"], "confirmed", "{m}");
+            assert_ne!(m["review"]["partner_id"], m["partner_id"], "{m}");
+            assert_eq!(
+                AcademicYear::containing(m["measured_on"].as_str().unwrap().parse().unwrap()),
+                previous
+            );
+        }
+    }
+    let disco = &items(&done)[0];
+    assert_eq!(disco["proposing_partner_id"], partner_id("Ecolo'phi"));
+    assert!(
+        disco["contributing_partner_ids"]
+            .as_array()
+            .unwrap()
+            .contains(&json!(partner_id("Association des commerçants de Sceaux")))
+    );
+
+    // This year's plan is in consultation: members read it, the public does not.
+    let member = demo_login(app, SCEAUX_MEMBER).await;
+    let all = get_ok(&member, &format!("/api/v1/alliances/{sceaux}/plans")).await;
+    assert_eq!(items(&all).len(), 2, "{all}");
+    let open = items(&all)
+        .iter()
+        .find(|p| p["academic_year"] == current.to_string())
+        .unwrap_or_else(|| panic!("no plan for {current}: {all}"));
+    assert_eq!(open["phase"], "consultation");
+    assert_eq!(open["summary"]["by_status"], json!({"proposed": 4}));
+    let open_id = open["id"].as_str().unwrap();
+    let refused = anonymous
+        .get(&format!("/api/v1/alliances/{sceaux}/plans/{open_id}"))
+        .send()
+        .await;
+    assert!(
+        matches!(refused.status().as_u16(), 401 | 403),
+        "{}",
+        refused.text()
+    );
+    let proposed = get_ok(
+        &member,
+        &format!("/api/v1/alliances/{sceaux}/plans/{open_id}/actions"),
+    )
+    .await;
+    assert_eq!(
+        titles(&proposed),
+        [
+            "Collecte de fruits et légumes redistribués à des publics fragiles",
+            "Compost collectif dans une résidence étudiante",
+            "Garde-manger solidaire",
+            "Fête des réussites de l'alliance",
+        ]
+    );
+    assert!(items(&proposed).iter().all(|a| a["status"] == "proposed"));
+    let linked: Vec<&Value> = items(&proposed)
+        .iter()
+        .filter(|a| !a["curriculum"].is_null())
+        .collect();
+    assert_eq!(linked.len(), 1, "{proposed}");
+    let curriculum = &linked[0]["curriculum"];
+    assert_eq!(linked[0]["title"], titles(&proposed)[0]);
+    assert_eq!(curriculum["partner_id"], partner_id("Faculté Jean-Monnet"));
+    assert_eq!(curriculum["academic_year"], current.to_string());
+    assert!(curriculum["students"].as_i64().unwrap() > 0);
+    assert!(!curriculum["course"].as_str().unwrap().is_empty());
+    let comments = get_ok(
+        &member,
+        &format!(
+            "/api/v1/alliances/{sceaux}/actions/{}/comments",
+            linked[0]["id"].as_str().unwrap()
+        ),
+    )
+    .await;
+    assert_eq!(items(&comments).len(), 1, "{comments}");
+
+    // Events are public: the June handover meeting at the town hall.
+    let handovers = get_ok(
+        &anonymous,
+        &format!("/api/v1/alliances/{sceaux}/events?kind=handover"),
+    )
+    .await;
+    assert_eq!(items(&handovers).len(), 1, "{handovers}");
+    let handover = &items(&handovers)[0];
+    let starts_at: DateTime<Utc> = handover["starts_at"].as_str().unwrap().parse().unwrap();
+    assert_eq!(starts_at.month(), 6);
+    assert_eq!(starts_at.year(), current.first_year() + 1);
+    assert_eq!(handover["place"], "Hôtel de ville de Sceaux");
+    let involved = handover["partner_ids"].as_array().unwrap();
+    assert!(involved.contains(&json!(partner_id("Ecolo'phi"))));
+    assert!(involved.contains(&json!(partner_id("Ville de Sceaux"))));
+    let all_events = get_ok(&anonymous, &format!("/api/v1/alliances/{sceaux}/events")).await;
+    let kinds: Vec<&str> = items(&all_events)
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["public_action", "forum", "handover", "celebration"]);
+    let disco_event = &items(&all_events)[0];
+    assert_eq!(disco_event["action_ids"], json!([disco["id"]]));
+    assert!(disco_event["attendance"].as_i64().unwrap() > 0);
 }
 
 #[actix_web::test]
@@ -223,6 +440,9 @@ async fn the_demo_loads_the_sceaux_alliance_once() {
     assert_eq!(signed.len(), 6, "{signed:?}");
     assert!(!signed.contains(&"Association des commerçants de Sceaux"));
 
+    // The action plans of the seed, their results and events.
+    check_plans(&app, &sceaux, &partners).await;
+
     // Scoping: Antony's coordinator runs Antony, and reads nothing private of Sceaux.
     let antony_coordinator = demo_login(&app, ANTONY_COORDINATOR).await;
     let refused = antony_coordinator
@@ -241,6 +461,12 @@ async fn the_demo_loads_the_sceaux_alliance_once() {
     )
     .await;
     assert_eq!(items(&antony_partners).len(), 3);
+    let antony_plans = get_ok(
+        &antony_coordinator,
+        &format!("/api/v1/alliances/{antony}/plans"),
+    )
+    .await;
+    assert!(items(&antony_plans).is_empty(), "{antony_plans}");
 
     // Every write was journaled, in intact chains.
     let intact =
@@ -250,8 +476,12 @@ async fn the_demo_loads_the_sceaux_alliance_once() {
         &format!("/api/v1/alliances/{sceaux}/journal/verify"),
     )
     .await;
-    // 7 partners, 12 mandates, the charter and its 6 signatures.
-    assert_eq!(verify, intact(26));
+    // 7 partners, 12 mandates, the charter and its 6 signatures (26); last year's plan:
+    // created, 4 phase changes, 2 proposals with 4 indicators, 2 endorsements and a
+    // comment, 4 status changes, 4 measurements and their 4 reviews, 2 events (28);
+    // this year's: created, in consultation, 4 proposals with 4 indicators,
+    // 3 endorsements and 3 comments, 2 events (18).
+    assert_eq!(verify, intact(72));
     let journal = get_ok(
         &coordinator,
         &format!("/api/v1/alliances/{sceaux}/journal?limit=200"),
@@ -263,22 +493,52 @@ async fn the_demo_loads_the_sceaux_alliance_once() {
         .collect();
     assert_eq!(signed_by.len(), 6);
     assert!(signed_by.iter().all(|e| !e["actor_partner_id"].is_null()));
+    let verbs = |verb: &str| items(&journal).iter().filter(|e| e["verb"] == verb).count();
+    assert_eq!(
+        [
+            verbs("plan.created"),
+            verbs("plan.phase_changed"),
+            verbs("action.proposed"),
+            verbs("action.status_changed"),
+            verbs("indicator.created"),
+            verbs("measurement.recorded"),
+            verbs("measurement.reviewed"),
+            verbs("action.endorsed"),
+            verbs("comment.created"),
+            verbs("event.created"),
+        ],
+        [2, 5, 6, 4, 8, 4, 4, 5, 4, 4]
+    );
+    // Reviews are journaled for the confirming partner, never the recording one.
+    for review in items(&journal)
+        .iter()
+        .filter(|e| e["verb"] == "measurement.reviewed")
+    {
+        assert!(!review["actor_partner_id"].is_null());
+        assert_ne!(
+            review["actor_partner_id"],
+            review["summary"]["recorded_by_partner_id"]
+        );
+    }
     // 16 accounts, 2 cities, 2 alliances.
     let platform = get_ok(&admin, "/api/v1/journal/verify").await;
     assert_eq!(platform, intact(20));
 
     // A second load creates nothing.
-    let before = counts(&app, &admin, &sceaux).await;
-    assert_eq!(before, [2, 2, 7, 16, 20]);
+    let before = counts(&app, &admin, &sceaux, &antony).await;
+    // Antony: 3 partners and 3 mandates.
+    assert_eq!(before, [2, 2, 7, 16, 20, 2, 6, 4, 72, 6]);
     let again = demo::load(&app.state).await.unwrap();
     assert_eq!(again, logins);
-    assert_eq!(counts(&app, &admin, &sceaux).await, before);
+    assert_eq!(counts(&app, &admin, &sceaux, &antony).await, before);
     let verify = get_ok(
         &coordinator,
         &format!("/api/v1/alliances/{sceaux}/journal/verify"),
     )
     .await;
-    assert_eq!(verify, intact(26));
+    assert_eq!(verify, intact(72));
+    let platform = get_ok(&admin, "/api/v1/journal/verify").await;
+    assert_eq!(platform, intact(20));
 }
 
 #[actix_web::test]

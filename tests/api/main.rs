@@ -13,3 +13,4 @@ mod openapi;
 mod plans;
 mod succession;
 mod users;
+mod votes;

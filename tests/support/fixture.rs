@@ -219,3 +219,61 @@ impl TestApp {
         }
     }
 }
+
+impl TestApp {
+    /// `n` people with a current member mandate for `partner`, written straight to the
+    /// database and given sessions directly: for tests that need a crowd.
+    pub async fn crowd(&self, alliance: Uuid, partner: Uuid, n: usize) -> Vec<Client> {
+        use agir_domain::ids::{MandateId, PartnerId, UserId};
+        use agir_domain::mandate::{Period, Role};
+        use agir_persistence::{AsyncConnection, mandates, sessions, users};
+
+        let mut conn = self.db.connect().await;
+        let ids: Vec<UserId> = conn
+            .transaction::<_, agir_persistence::PersistenceError, _>(async |conn| {
+                let mut ids = Vec::with_capacity(n);
+                for i in 0..n {
+                    let email = format!("crowd{i}.{}@example.org", Uuid::now_v7().simple());
+                    let user = users::insert(
+                        conn,
+                        users::NewUser {
+                            id: Uuid::now_v7(),
+                            email: &email,
+                            display_name: &format!("Voter {i}"),
+                            password_hash: "not-a-hash",
+                            is_admin: false,
+                        },
+                    )
+                    .await?;
+                    mandates::insert(
+                        conn,
+                        mandates::NewMandate {
+                            id: MandateId::new(),
+                            alliance: agir_domain::ids::AllianceId(alliance),
+                            user: user.id,
+                            partner: PartnerId(partner),
+                            role: Role::Member,
+                            period: Period::new(days_from_today(-10), None)?,
+                            successor_of: None,
+                            handover_notes: None,
+                        },
+                    )
+                    .await?;
+                    ids.push(user.id);
+                }
+                Ok(ids)
+            })
+            .await
+            .unwrap_or_else(|e| panic!("crowd not created: {e}"));
+        let mut clients = Vec::with_capacity(n);
+        for id in ids {
+            let hash = format!("crowd-{}", Uuid::now_v7());
+            let session = sessions::create(&mut conn, id, &hash, Utc::now() + chrono::Duration::days(1))
+                .await
+                .unwrap_or_else(|e| panic!("session not created: {e}"));
+            let token = self.state.tokens.issue(id, session).unwrap_or_else(|e| panic!("token: {e}"));
+            clients.push(self.with_token(&token));
+        }
+        clients
+    }
+}

@@ -142,6 +142,8 @@ fn serve(config: Config) -> Result<(), String> {
         }
         let purge_state = state.clone();
         actix_web::rt::spawn(async move { purge_idempotency_keys(purge_state).await });
+        let votes_state = state.clone();
+        actix_web::rt::spawn(async move { settle_votes(votes_state).await });
         server.run().await.map_err(|e| e.to_string())
     })?;
     tracing::info!("server stopped");
@@ -160,6 +162,30 @@ async fn purge_idempotency_keys(state: AppState) {
                 Ok(_) => {}
                 Err(err) => tracing::warn!(error = %err, "idempotency purge failed"),
             }
+        }
+    }
+}
+
+/// Opens and closes votes whose time has come, every few seconds, so that a vote
+/// closes at `closes_at` even when nobody reads it. Safe with several replicas: each
+/// vote is settled under its row lock, once.
+async fn settle_votes(state: AppState) {
+    let mut interval = actix_web::rt::time::interval(std::time::Duration::from_secs(5));
+    loop {
+        interval.tick().await;
+        let due = match pool::get(&state.pool).await {
+            Ok(mut conn) => agir_persistence::votes::due(&mut conn, chrono::Utc::now()).await,
+            Err(err) => Err(err),
+        };
+        match due {
+            Ok(due) => {
+                for (alliance, vote) in due {
+                    if let Err(err) = agir_http::routes::votes::settle(&state, alliance, vote).await {
+                        tracing::warn!(vote.id = %vote, error = %err, "vote not settled");
+                    }
+                }
+            }
+            Err(err) => tracing::warn!(error = %err, "due votes not read"),
         }
     }
 }

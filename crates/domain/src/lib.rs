@@ -12,6 +12,7 @@ pub mod mandate;
 pub mod plan;
 pub mod policy;
 pub mod succession;
+pub mod vote;
 pub mod user;
 
 pub use error::{DomainError, FieldError};

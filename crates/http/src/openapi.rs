@@ -50,6 +50,7 @@ Errors are RFC 9457 `application/problem+json` with a stable `code`. Collections
         (name = "actions", description = "Actions, comments and endorsements"),
         (name = "results", description = "Indicators, measurements and their review"),
         (name = "events", description = "Meetings, handovers, celebrations"),
+        (name = "votes", description = "Votes, ballots and results"),
         (name = "journal", description = "The tamper-evident journal"),
         (name = "operations", description = "Health, readiness and metrics"),
     )

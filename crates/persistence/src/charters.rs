@@ -93,6 +93,18 @@ pub async fn find_version(
         .optional()?)
 }
 
+/// A version by id, locked.
+pub async fn lock_by_id(conn: &mut AsyncPgConnection, alliance: AllianceId, id: CharterId) -> Result<Option<Charter>> {
+    Ok(charters::table
+        .filter(charters::alliance_id.eq(alliance.0))
+        .filter(charters::id.eq(id.0))
+        .select(Charter::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?)
+}
+
 /// Adds a version (numbered after the last). Call with the alliance row locked.
 pub async fn insert(
     conn: &mut AsyncPgConnection,

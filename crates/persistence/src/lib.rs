@@ -24,6 +24,7 @@ pub mod results;
 pub mod schema;
 pub mod sessions;
 pub mod users;
+pub mod votes;
 
 pub use diesel::result::Error as DieselError;
 pub use diesel_async::{AsyncConnection, AsyncPgConnection};

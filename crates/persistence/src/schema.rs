@@ -300,6 +300,53 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    votes (id) {
+        id -> Uuid,
+        alliance_id -> Uuid,
+        title -> Text,
+        description -> Text,
+        subject -> Text,
+        subject_id -> Nullable<Uuid>,
+        method -> Text,
+        options -> Jsonb,
+        electorate -> Text,
+        quorum_percent -> Int2,
+        threshold -> Nullable<Text>,
+        by_college -> Bool,
+        secret -> Bool,
+        results -> Text,
+        opens_at -> Timestamptz,
+        closes_at -> Timestamptz,
+        status -> Text,
+        opened_at -> Nullable<Timestamptz>,
+        closed_at -> Nullable<Timestamptz>,
+        closed_by -> Nullable<Uuid>,
+        result -> Nullable<Jsonb>,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    vote_electorate (vote_id, voter_id) {
+        vote_id -> Uuid,
+        voter_id -> Uuid,
+        college -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    ballots (vote_id, voter_id) {
+        vote_id -> Uuid,
+        voter_id -> Uuid,
+        cast_by -> Uuid,
+        choice -> Jsonb,
+        cast_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(alliances -> cities (city_id));
@@ -341,4 +388,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     events,
     event_partners,
     event_actions,
+    votes,
+    vote_electorate,
+    ballots,
 );

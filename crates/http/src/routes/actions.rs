@@ -562,7 +562,7 @@ pub async fn create_action(
                 ),
             )
             .await?;
-            Ok(response(conn, action).await?)
+            response(conn, action).await
         })
         .await?;
     Ok(created(
@@ -778,7 +778,7 @@ pub async fn update_action(
                 ),
             )
             .await?;
-            Ok(response(conn, action).await?)
+            response(conn, action).await
         })
         .await?;
     Ok(json_with_etag(StatusCode::OK, &action))

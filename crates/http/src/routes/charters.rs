@@ -24,6 +24,7 @@ use crate::state::AppState;
 /// A version of the charter and the partners that signed it.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({
+    "id": "0192f0a4-7b1e-7cc3-9a52-3f1d2c4b5a07",
     "version": 1,
     "text": "Nous partageons les valeurs de coopération, d'écoute et d'ouverture…",
     "status": "current",
@@ -32,6 +33,8 @@ use crate::state::AppState;
     "signatures": [{"partner_id": "0192f0a4-7b1e-7cc3-9a52-3f1d2c4b5a03", "partner_name": "Ecolo'phi", "signed_at": "2025-09-20T10:00:00Z"}]
 }))]
 pub struct CharterResponse {
+    /// The version's id (the `subject_id` of a `charter_adoption` vote).
+    pub id: Uuid,
     pub version: i32,
     pub text: String,
     /// `proposed` (awaiting adoption), `current` or `superseded`.
@@ -70,6 +73,7 @@ fn response(charter: Charter, signatures: &[Signature]) -> CharterResponse {
                 signed_at: s.signed_at,
             })
             .collect(),
+        id: charter.id,
         version: charter.version,
         text: charter.text,
         status: charter.status,

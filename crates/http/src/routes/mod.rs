@@ -17,6 +17,7 @@ pub mod plans;
 pub mod results;
 pub mod succession;
 pub mod users;
+pub mod votes;
 
 use agir_domain::ids::AllianceId;
 use agir_persistence::journal::{Actor, NewEntry};
@@ -89,6 +90,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(events::get_event)
         .service(events::update_event)
         .service(events::delete_event)
+        .service(votes::list_votes)
+        .service(votes::create_vote)
+        .service(votes::get_vote)
+        .service(votes::update_vote)
+        .service(votes::cast_ballot)
+        .service(votes::close_vote_early)
+        .service(votes::get_vote_results)
         .service(journal::list_alliance_journal)
         .service(journal::verify_alliance_journal)
         .service(journal::list_platform_journal)

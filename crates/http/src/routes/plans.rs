@@ -279,7 +279,7 @@ pub async fn create_plan(
                 ),
             )
             .await?;
-            Ok(response(conn, plan).await?)
+            response(conn, plan).await
         })
         .await?;
     Ok(created(
@@ -379,7 +379,7 @@ pub async fn update_plan(
                 .ok_or_else(|| ApiError::not_found("plan"))?;
             if_match.check(&response(conn, current.clone()).await?)?;
             if changes.title.is_none() && changes.description.is_none() {
-                return Ok(response(conn, current).await?);
+                return response(conn, current).await;
             }
             let plan = plans::update_plan(conn, id, changes).await?;
             journal::append(
@@ -394,7 +394,7 @@ pub async fn update_plan(
                 ),
             )
             .await?;
-            Ok(response(conn, plan).await?)
+            response(conn, plan).await
         })
         .await?;
     Ok(json_with_etag(StatusCode::OK, &plan))
@@ -438,7 +438,7 @@ pub async fn transition_plan(
                 .await?
                 .ok_or_else(|| ApiError::not_found("plan"))?;
             let phase = current.phase.transition(to)?;
-            Ok(apply_phase(conn, alliance, actor, current, phase).await?)
+            apply_phase(conn, alliance, actor, current, phase).await
         })
         .await?;
     Ok(json_with_etag(
@@ -599,7 +599,7 @@ pub async fn carry_over_plan(
                 ),
             )
             .await?;
-            Ok(response(conn, plan).await?)
+            response(conn, plan).await
         })
         .await?;
     Ok(created(

@@ -1,0 +1,1125 @@
+//! Votes and decisions: rules fixed at opening, ballots while open, results and the
+//! effect on the subject applied exactly once when the vote closes, whichever
+//! replica closes it.
+
+use std::collections::{BTreeMap, HashMap};
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, get, patch, post, web};
+use agir_domain::alliance::{College, description, name};
+use agir_domain::ids::{ActionId, AllianceId, CharterId, PartnerId, PlanId, UserId};
+use agir_domain::plan::{ActionStatus, Phase};
+use agir_domain::policy;
+use agir_domain::vote::{
+    self, Ballot, Choice, Counts, Due, Electorate, Method, Outcome, ResultsVisibility, Rules, Subject,
+    Tally, Threshold, VoteStatus,
+};
+use agir_persistence::journal::{self, Actor};
+use agir_persistence::page::TimeKey;
+use agir_persistence::plans::{self, ActionChanges};
+use agir_persistence::votes::{self, NewVote, Vote, VoteChanges, VoteFilter};
+use agir_persistence::{AsyncConnection, AsyncPgConnection, charters, partners, pool, users};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::auth::Caller;
+use crate::etag::{IfMatch, created, json_with_etag};
+use crate::pagination::PageParams;
+use crate::problem::{
+    ApiError, Conflict, Forbidden, NotFound, PreconditionFailed, ServiceUnavailable,
+    UnprocessableEntity,
+};
+use crate::routes::entry;
+use crate::routes::plans::apply_phase;
+use crate::scope::InAlliance;
+use crate::state::AppState;
+
+/// Someone (a partner or a person) who cast a ballot. Secret votes list them too,
+/// never with their choice.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Participant {
+    /// A partner id (partners electorate) or a user id (members electorate).
+    pub voter_id: Uuid,
+    /// The partner's name or the person's display name.
+    pub name: String,
+}
+
+/// A vote.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0192f0a4-7b1e-7cc3-9a52-3f1d2c4b5a70",
+    "alliance_id": "0192f0a4-7b1e-7cc3-9a52-3f1d2c4b5a02",
+    "title": "Adoption du plan d'actions 2026-2027",
+    "description": "",
+    "subject": "plan_adoption",
+    "subject_id": "0192f0a4-7b1e-7cc3-9a52-3f1d2c4b5a10",
+    "method": "consent",
+    "options": [],
+    "electorate": "partners",
+    "quorum_percent": 50,
+    "threshold": "two_thirds",
+    "by_college": true,
+    "secret": false,
+    "results": "live",
+    "opens_at": "2026-10-01T08:00:00Z",
+    "closes_at": "2026-10-15T18:00:00Z",
+    "status": "open",
+    "closed_at": null,
+    "electorate_size": 7,
+    "participants": [{"voter_id": "0192f0a4-7b1e-7cc3-9a52-3f1d2c4b5a03", "name": "Ecolo'phi"}],
+    "outcome": null,
+    "created_at": "2026-09-30T10:00:00Z"
+}))]
+pub struct VoteResponse {
+    pub id: Uuid,
+    pub alliance_id: Uuid,
+    pub title: String,
+    pub description: String,
+    /// `plan_adoption`, `action_adoption`, `charter_adoption` or `question`.
+    pub subject: String,
+    /// The plan, action or charter version decided on (`null` for a question).
+    pub subject_id: Option<Uuid>,
+    /// `consent`, `single_choice`, `approval` or `majority_judgment`.
+    pub method: String,
+    pub options: Vec<String>,
+    /// `partners` (one ballot per partner) or `members` (one per person).
+    pub electorate: String,
+    pub quorum_percent: u8,
+    /// For `consent`: `simple`, `two_thirds` or `unanimity`.
+    pub threshold: Option<String>,
+    pub by_college: bool,
+    /// Nobody, the coordinator and admins included, can see who chose what.
+    pub secret: bool,
+    /// `live` or `after_close`.
+    pub results: String,
+    pub opens_at: DateTime<Utc>,
+    pub closes_at: DateTime<Utc>,
+    /// `scheduled`, `open` or `closed`.
+    pub status: String,
+    pub closed_at: Option<DateTime<Utc>>,
+    /// Voters frozen at opening (0 until it opens).
+    pub electorate_size: usize,
+    /// Who cast a ballot.
+    pub participants: Vec<Participant>,
+    /// Once closed: `adopted`, `rejected`, `no_quorum`, `tie` or `winner`.
+    pub outcome: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// One page of votes.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct VotePage {
+    pub items: Vec<VoteResponse>,
+    /// `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Counts of a consent vote.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ConsentCountsResponse {
+    #[serde(rename = "for")]
+    pub for_: usize,
+    pub against: usize,
+    pub abstain: usize,
+}
+
+/// One option's result.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct OptionResult {
+    pub option: String,
+    /// Ballots (single choice) or approvals (approval).
+    pub count: Option<usize>,
+    /// Majority judgment: how many of each grade.
+    pub grades: Option<BTreeMap<String, usize>>,
+    /// Majority judgment: the option's majority grade.
+    pub majority_grade: Option<String>,
+}
+
+/// A non-secret ballot.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct BallotView {
+    pub voter_id: Uuid,
+    #[schema(value_type = Object)]
+    pub choice: Value,
+}
+
+/// The result of a vote: final once closed, live while open when allowed.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "vote_id": "0192f0a4-7b1e-7cc3-9a52-3f1d2c4b5a70",
+    "final": true,
+    "electorate": 7,
+    "turnout": 6,
+    "turnout_percent": 85.7,
+    "quorum_percent": 50,
+    "quorum_reached": true,
+    "consent": {"for": 5, "against": 1, "abstain": 0},
+    "colleges": {"city": {"for": 1, "against": 0, "abstain": 0}, "students": {"for": 1, "against": 0, "abstain": 0}},
+    "options": null,
+    "outcome": "adopted",
+    "winner": null,
+    "ballots": null
+}))]
+pub struct ResultsResponse {
+    pub vote_id: Uuid,
+    /// `true` once the vote closed.
+    #[serde(rename = "final")]
+    pub final_: bool,
+    pub electorate: usize,
+    pub turnout: usize,
+    pub turnout_percent: f64,
+    pub quorum_percent: u8,
+    pub quorum_reached: bool,
+    /// Consent votes: counts per choice.
+    pub consent: Option<ConsentCountsResponse>,
+    /// `by_college` votes: each college's counts.
+    pub colleges: Option<BTreeMap<String, ConsentCountsResponse>>,
+    /// Other methods: per option.
+    pub options: Option<Vec<OptionResult>>,
+    /// `adopted`, `rejected`, `no_quorum`, `tie` or `winner`.
+    pub outcome: String,
+    /// The winning option, when `outcome` is `winner`.
+    pub winner: Option<String>,
+    /// Who chose what, for votes that are not secret; `null` for secret votes.
+    pub ballots: Option<Vec<BallotView>>,
+}
+
+/// A new vote. It opens at `opens_at` (default: now), when its electorate is frozen;
+/// its settings can change only until then.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "title": "Adoption du plan d'actions 2026-2027",
+    "subject": "plan_adoption",
+    "subject_id": "0192f0a4-7b1e-7cc3-9a52-3f1d2c4b5a10",
+    "method": "consent",
+    "electorate": "partners",
+    "quorum_percent": 50,
+    "threshold": "two_thirds",
+    "by_college": true,
+    "closes_at": "2026-10-15T18:00:00Z"
+}))]
+pub struct CreateVoteRequest {
+    #[schema(max_length = 200)]
+    pub title: String,
+    #[schema(max_length = 5000)]
+    #[serde(default)]
+    pub description: String,
+    pub subject: String,
+    /// The plan (in phase `voting`), the proposed action, or the proposed charter version.
+    pub subject_id: Option<Uuid>,
+    pub method: String,
+    /// 2 to 20 distinct options, for `single_choice`, `approval` and `majority_judgment`.
+    #[serde(default)]
+    pub options: Vec<String>,
+    pub electorate: String,
+    #[schema(minimum = 0, maximum = 100)]
+    pub quorum_percent: i64,
+    /// `consent` only (default `simple`).
+    pub threshold: Option<String>,
+    #[serde(default)]
+    pub by_college: bool,
+    #[serde(default)]
+    pub secret: bool,
+    /// `live` (default) or `after_close`.
+    pub results: Option<String>,
+    pub opens_at: Option<DateTime<Utc>>,
+    pub closes_at: DateTime<Utc>,
+}
+
+/// Changes to a scheduled vote (409 once it opened).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"closes_at": "2026-10-20T18:00:00Z"}))]
+pub struct UpdateVoteRequest {
+    #[schema(max_length = 200)]
+    pub title: Option<String>,
+    #[schema(max_length = 5000)]
+    pub description: Option<String>,
+    pub method: Option<String>,
+    pub options: Option<Vec<String>>,
+    pub electorate: Option<String>,
+    #[schema(minimum = 0, maximum = 100)]
+    pub quorum_percent: Option<i64>,
+    pub threshold: Option<String>,
+    pub by_college: Option<bool>,
+    pub secret: Option<bool>,
+    pub results: Option<String>,
+    pub opens_at: Option<DateTime<Utc>>,
+    pub closes_at: Option<DateTime<Utc>>,
+}
+
+/// A ballot: `choice` (consent: `for`/`against`/`abstain`; single choice: an option),
+/// `options` (approval: the options approved) or `grades` (majority judgment: a grade
+/// per option). In a `partners` vote, `partner_id` says which partner votes when you
+/// speak for several.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"choice": "for"}))]
+pub struct CastBallotRequest {
+    pub choice: Option<String>,
+    pub options: Option<Vec<String>>,
+    pub grades: Option<BTreeMap<String, String>>,
+    pub partner_id: Option<Uuid>,
+}
+
+/// A ballot counted.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"vote_id": "0192f0a4-7b1e-7cc3-9a52-3f1d2c4b5a70", "voter_id": "0192f0a4-7b1e-7cc3-9a52-3f1d2c4b5a03", "replaced": false}))]
+pub struct BallotReceipt {
+    pub vote_id: Uuid,
+    /// The partner (partners electorate) or person (members electorate) the ballot counts for.
+    pub voter_id: Uuid,
+    /// An earlier ballot of the same voter was replaced.
+    pub replaced: bool,
+}
+
+/// Filters of the vote list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct VoteFilterParams {
+    /// `scheduled`, `open` or `closed`.
+    pub status: Option<String>,
+}
+
+fn outcome_str(outcome: &Outcome) -> &'static str {
+    match outcome {
+        Outcome::Adopted => "adopted",
+        Outcome::Rejected => "rejected",
+        Outcome::NoQuorum => "no_quorum",
+        Outcome::Tie => "tie",
+        Outcome::Winner(_) => "winner",
+    }
+}
+
+/// A stored ballot as the tally reads it (re-checked against the rules).
+fn stored_choice(rules: &Rules, choice: &Value) -> Option<Choice> {
+    let text = choice.get("choice").and_then(Value::as_str);
+    let options: Option<Vec<String>> = choice
+        .get("options")
+        .and_then(|o| serde_json::from_value(o.clone()).ok());
+    let grades: Option<BTreeMap<String, String>> = choice
+        .get("grades")
+        .and_then(|g| serde_json::from_value(g.clone()).ok());
+    rules.ballot(text, options.as_deref(), grades.as_ref()).ok()
+}
+
+/// The results document of a tally.
+fn results_document(vote: &Vote, tally: &Tally, final_: bool, ballots: Option<Vec<BallotView>>) -> ResultsResponse {
+    let consent_counts = |c: &vote::ConsentCounts| ConsentCountsResponse {
+        for_: c.for_,
+        against: c.against,
+        abstain: c.abstain,
+    };
+    let (consent, options) = match &tally.counts {
+        Counts::Consent(c) => (Some(consent_counts(c)), None),
+        Counts::PerOption(per) => (
+            None,
+            Some(
+                vote.rules
+                    .options
+                    .iter()
+                    .zip(per)
+                    .map(|(option, count)| OptionResult {
+                        option: option.clone(),
+                        count: Some(*count),
+                        grades: None,
+                        majority_grade: None,
+                    })
+                    .collect(),
+            ),
+        ),
+        Counts::Grades(per) => (
+            None,
+            Some(
+                vote.rules
+                    .options
+                    .iter()
+                    .zip(per)
+                    .map(|(option, (grades, majority))| OptionResult {
+                        option: option.clone(),
+                        count: None,
+                        grades: Some(grades.iter().map(|(g, n)| (g.as_str().to_owned(), *n)).collect()),
+                        majority_grade: majority.map(|g| g.as_str().to_owned()),
+                    })
+                    .collect(),
+            ),
+        ),
+    };
+    let turnout_percent = if tally.electorate == 0 {
+        0.0
+    } else {
+        ((tally.turnout as f64) * 1000.0 / (tally.electorate as f64)).round() / 10.0
+    };
+    ResultsResponse {
+        vote_id: vote.id,
+        final_,
+        electorate: tally.electorate,
+        turnout: tally.turnout,
+        turnout_percent,
+        quorum_percent: vote.rules.quorum_percent,
+        quorum_reached: tally.quorum_reached,
+        consent,
+        colleges: vote.rules.by_college.then(|| {
+            tally
+                .colleges
+                .iter()
+                .map(|(college, c)| (college.as_str().to_owned(), consent_counts(c)))
+                .collect()
+        }),
+        options,
+        outcome: outcome_str(&tally.outcome).to_owned(),
+        winner: match tally.outcome {
+            Outcome::Winner(i) => vote.rules.options.get(i).cloned(),
+            _ => None,
+        },
+        ballots,
+    }
+}
+
+/// Counts a vote's ballots as they stand.
+async fn count(conn: &mut AsyncPgConnection, vote: &Vote) -> Result<(Tally, Option<Vec<BallotView>>), ApiError> {
+    let electorate = votes::electorate(conn, vote.id).await?;
+    let stored = votes::ballots(conn, vote.id).await?;
+    let ballots: Vec<Ballot> = stored
+        .iter()
+        .filter_map(|b| {
+            Some(Ballot {
+                college: b.college.as_deref().and_then(|c| College::parse("college", c).ok()),
+                choice: stored_choice(&vote.rules, &b.choice)?,
+            })
+        })
+        .collect();
+    let tally = vote::tally(&vote.rules, electorate.len(), &ballots);
+    let views = (!vote.secret).then(|| {
+        stored
+            .iter()
+            .map(|b| BallotView {
+                voter_id: b.voter,
+                choice: b.choice.clone(),
+            })
+            .collect()
+    });
+    Ok((tally, views))
+}
+
+/// Opens or closes a vote when its time has come, in its own transaction, with the
+/// vote row locked: whichever request or replica gets there first does it, once.
+pub async fn settle(state: &AppState, alliance: AllianceId, id: Uuid) -> Result<(), ApiError> {
+    let now = Utc::now();
+    let mut conn = pool::get(&state.pool).await?;
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        let Some(vote) = votes::lock(conn, alliance, id).await? else {
+            return Ok(());
+        };
+        match vote::due(vote.status, vote.opens_at, vote.closes_at, now) {
+            Due::Nothing => Ok(()),
+            Due::Open => open_vote(conn, &vote).await.map(|_| ()),
+            Due::Close => {
+                let vote = if vote.status == VoteStatus::Scheduled {
+                    open_vote(conn, &vote).await?
+                } else {
+                    vote
+                };
+                close_vote(conn, &vote, None).await.map(|_| ())
+            }
+        }
+    })
+    .await
+}
+
+async fn open_vote(conn: &mut AsyncPgConnection, vote: &Vote) -> Result<Vote, ApiError> {
+    let day = Utc::now().date_naive();
+    let electorate = votes::eligible(conn, vote.alliance, vote.rules.electorate, day).await?;
+    let opened = votes::open(conn, vote, &electorate).await?;
+    journal::append(
+        conn,
+        entry(Some(vote.alliance), Actor::system(), "vote.opened", "vote", vote.id, json!({
+            "electorate_size": electorate.len()
+        })),
+    )
+    .await?;
+    Ok(opened)
+}
+
+/// Closes a locked, open vote: stores its result, applies its effect, journals both.
+async fn close_vote(conn: &mut AsyncPgConnection, vote: &Vote, by: Option<UserId>) -> Result<Vote, ApiError> {
+    let (tally, ballots) = count(conn, vote).await?;
+    let document = results_document(vote, &tally, true, ballots);
+    let stored = serde_json::to_value(&document).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let closed = votes::close(conn, vote.id, by, &stored).await?;
+    let actor = Actor {
+        user: by,
+        partner: None,
+    };
+    // Aggregates only: a secret vote's journal entry says nothing of who chose what.
+    journal::append(
+        conn,
+        entry(Some(vote.alliance), actor, "vote.closed", "vote", vote.id, json!({
+            "outcome": document.outcome,
+            "winner": document.winner,
+            "turnout": document.turnout,
+            "electorate": document.electorate,
+            "quorum_reached": document.quorum_reached,
+            "consent": document.consent,
+            "early": by.is_some(),
+        })),
+    )
+    .await?;
+    apply_effect(conn, vote, &tally.outcome, actor).await?;
+    Ok(closed)
+}
+
+/// The decision's effect on its subject, in the closing transaction.
+async fn apply_effect(conn: &mut AsyncPgConnection, vote: &Vote, outcome: &Outcome, actor: Actor) -> Result<(), ApiError> {
+    let Some(subject) = vote.subject_id else {
+        return Ok(());
+    };
+    let alliance = vote.alliance;
+    match (vote.rules.subject, outcome) {
+        (Subject::PlanAdoption, Outcome::Adopted) => {
+            if let Some(plan) = plans::lock_plan(conn, alliance, PlanId(subject)).await?
+                && plan.phase == Phase::Voting
+            {
+                apply_phase(conn, alliance, actor, plan, Phase::Adopted).await?;
+            }
+        }
+        (Subject::ActionAdoption, Outcome::Adopted | Outcome::Rejected) => {
+            let to = if *outcome == Outcome::Adopted {
+                ActionStatus::Adopted
+            } else {
+                ActionStatus::Rejected
+            };
+            if let Some(action) = plans::lock_action(conn, alliance, ActionId(subject)).await?
+                && action.status == ActionStatus::Proposed
+            {
+                plans::update_action(
+                    conn,
+                    alliance,
+                    action.id,
+                    ActionChanges {
+                        status: Some(to.as_str().to_owned()),
+                        ..ActionChanges::default()
+                    },
+                    None,
+                )
+                .await?;
+                journal::append(
+                    conn,
+                    entry(Some(alliance), actor, "action.status_changed", "action", subject, json!({
+                        "title": action.title, "from": action.status.as_str(), "status": to.as_str(), "vote_id": vote.id
+                    })),
+                )
+                .await?;
+            }
+        }
+        (Subject::CharterAdoption, Outcome::Adopted) => {
+            if let Some(charter) = charters::lock_by_id(conn, alliance, CharterId(subject)).await?
+                && charter.status == charters::PROPOSED
+            {
+                charters::make_current(conn, alliance, CharterId(subject)).await?;
+                journal::append(
+                    conn,
+                    entry(Some(alliance), actor, "charter.adopted", "charter", subject, json!({
+                        "version": charter.version, "vote_id": vote.id
+                    })),
+                )
+                .await?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+async fn response(conn: &mut AsyncPgConnection, vote: Vote) -> Result<VoteResponse, ApiError> {
+    let electorate = votes::electorate(conn, vote.id).await?;
+    let stored = votes::ballots(conn, vote.id).await?;
+    let voters: Vec<Uuid> = stored.iter().map(|b| b.voter).collect();
+    let names: HashMap<Uuid, String> = match vote.rules.electorate {
+        Electorate::Partners => partners::all_active(conn, vote.alliance)
+            .await?
+            .into_iter()
+            .map(|p| (p.id.0, p.name))
+            .collect(),
+        Electorate::Members => {
+            let mut names = HashMap::new();
+            for voter in &voters {
+                if let Some(user) = users::find(conn, UserId(*voter)).await? {
+                    names.insert(*voter, user.display_name.into_inner());
+                }
+            }
+            names
+        }
+    };
+    let mut participants: Vec<Participant> = voters
+        .iter()
+        .map(|v| Participant {
+            voter_id: *v,
+            name: names.get(v).cloned().unwrap_or_default(),
+        })
+        .collect();
+    // Listed by name, not by when they voted.
+    participants.sort_by(|a, b| a.name.cmp(&b.name).then(a.voter_id.cmp(&b.voter_id)));
+    let outcome = vote
+        .result
+        .as_ref()
+        .and_then(|r| r.get("outcome"))
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    Ok(VoteResponse {
+        id: vote.id,
+        alliance_id: vote.alliance.0,
+        title: vote.title,
+        description: vote.description,
+        subject: vote.rules.subject.as_str().to_owned(),
+        subject_id: vote.subject_id,
+        method: vote.rules.method.as_str().to_owned(),
+        options: vote.rules.options.clone(),
+        electorate: vote.rules.electorate.as_str().to_owned(),
+        quorum_percent: vote.rules.quorum_percent,
+        threshold: vote.rules.threshold.map(|t| t.as_str().to_owned()),
+        by_college: vote.rules.by_college,
+        secret: vote.secret,
+        results: vote.results.as_str().to_owned(),
+        opens_at: vote.opens_at,
+        closes_at: vote.closes_at,
+        status: vote.status.as_str().to_owned(),
+        closed_at: vote.closed_at,
+        electorate_size: electorate.len(),
+        participants,
+        outcome,
+        created_at: vote.created_at,
+    })
+}
+
+/// A vote of this alliance, settled first (opened or closed if its time has come).
+async fn settled(state: &AppState, scope: &InAlliance, id: Uuid) -> Result<Vote, ApiError> {
+    settle(state, scope.id(), id).await?;
+    let mut conn = pool::get(&state.pool).await?;
+    votes::find(&mut conn, scope.id(), id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("vote"))
+}
+
+fn parse_rules(
+    subject: Subject,
+    method: &str,
+    options: Vec<String>,
+    electorate: &str,
+    quorum: i64,
+    threshold: Option<&str>,
+    by_college: bool,
+) -> Result<Rules, ApiError> {
+    let mut v = agir_domain::error::Validator::new();
+    let method = v.check(Method::parse("method", method));
+    let electorate = v.check(Electorate::parse("electorate", electorate));
+    let threshold = threshold.map(|t| v.check(Threshold::parse("threshold", t)));
+    v.finish()?;
+    let (Some(method), Some(electorate)) = (method, electorate) else {
+        return Err(ApiError::Internal("validator let an invalid value through".into()));
+    };
+    Ok(Rules::new(subject, method, options, electorate, quorum, threshold.flatten(), by_college)?)
+}
+
+/// Checks the subject of a new vote: it exists here and awaits a decision.
+async fn check_subject(conn: &mut AsyncPgConnection, alliance: AllianceId, subject: Subject, id: Option<Uuid>) -> Result<(), ApiError> {
+    let missing = || ApiError::field("subject_id", "not_found", "no such subject in this alliance");
+    match (subject, id) {
+        (Subject::Question, None) => Ok(()),
+        (Subject::Question, Some(_)) => Err(ApiError::field("subject_id", "not_allowed", "a question has no subject")),
+        (_, None) => Err(ApiError::field("subject_id", "required", "name the plan, action or charter version")),
+        (Subject::PlanAdoption, Some(id)) => {
+            let plan = plans::find_plan(conn, alliance, PlanId(id)).await?.ok_or_else(missing)?;
+            if plan.phase != Phase::Voting {
+                return Err(ApiError::conflict("plan_not_voting", "move the plan to its voting phase first"));
+            }
+            Ok(())
+        }
+        (Subject::ActionAdoption, Some(id)) => {
+            let action = plans::find_action(conn, alliance, ActionId(id)).await?.ok_or_else(missing)?;
+            if action.status != ActionStatus::Proposed {
+                return Err(ApiError::conflict("action_not_proposed", "only a proposed action is voted on"));
+            }
+            Ok(())
+        }
+        (Subject::CharterAdoption, Some(id)) => {
+            let charter = charters::lock_by_id(conn, alliance, CharterId(id)).await?.ok_or_else(missing)?;
+            if charter.status != charters::PROPOSED {
+                return Err(ApiError::conflict("charter_not_proposed", "only a proposed charter version is voted on"));
+            }
+            Ok(())
+        }
+    }
+}
+
+fn check_window(opens_at: DateTime<Utc>, closes_at: DateTime<Utc>) -> Result<(), ApiError> {
+    if closes_at <= opens_at {
+        return Err(ApiError::field("closes_at", "before_start", "must be after opens_at"));
+    }
+    if closes_at <= Utc::now() {
+        return Err(ApiError::field("closes_at", "in_the_past", "must be in the future"));
+    }
+    Ok(())
+}
+
+/// List votes (members of the alliance).
+#[utoipa::path(
+    tag = "votes",
+    params(("id" = Uuid, Path, description = "Alliance id"), PageParams, VoteFilterParams),
+    responses(
+        (status = 200, description = "A page of votes", body = VotePage),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 422, response = UnprocessableEntity),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[get("/alliances/{id}/votes")]
+pub async fn list_votes(
+    state: web::Data<AppState>,
+    _caller: Caller,
+    scope: InAlliance,
+    page: web::Query<PageParams>,
+    filter: web::Query<VoteFilterParams>,
+) -> Result<web::Json<VotePage>, ApiError> {
+    policy::read_private(&scope.caller)?;
+    let page = page.request::<TimeKey>()?;
+    let filter = VoteFilter {
+        status: filter.status.as_deref().map(|s| VoteStatus::parse("status", s)).transpose()?,
+    };
+    // Votes whose time has come are settled before they are listed.
+    let mut conn = pool::get(&state.pool).await?;
+    for (alliance, id) in votes::due(&mut conn, Utc::now()).await? {
+        if alliance == scope.id() {
+            settle(&state, alliance, id).await?;
+        }
+    }
+    let found = votes::list(&mut conn, scope.id(), &filter, &page).await?;
+    let mut items = Vec::with_capacity(found.items.len());
+    for vote in found.items {
+        items.push(response(&mut conn, vote).await?);
+    }
+    Ok(web::Json(VotePage {
+        items,
+        next_cursor: found.next_cursor,
+    }))
+}
+
+/// Open a vote (coordinator). Its rules are fixed from `opens_at` on.
+#[utoipa::path(
+    tag = "votes",
+    params(("id" = Uuid, Path, description = "Alliance id")),
+    request_body = CreateVoteRequest,
+    responses(
+        (status = 201, description = "Created", body = VoteResponse,
+            headers(("Location" = String), ("ETag" = String))),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[post("/alliances/{id}/votes")]
+pub async fn create_vote(
+    state: web::Data<AppState>,
+    _caller: Caller,
+    scope: InAlliance,
+    body: web::Json<CreateVoteRequest>,
+) -> Result<HttpResponse, ApiError> {
+    policy::manage_alliance(&scope.caller)?;
+    let body = body.into_inner();
+    let title = name("title", &body.title)?;
+    let description = description("description", &body.description)?;
+    let subject = Subject::parse("subject", &body.subject)?;
+    let rules = parse_rules(
+        subject,
+        &body.method,
+        body.options,
+        &body.electorate,
+        body.quorum_percent,
+        body.threshold.as_deref(),
+        body.by_college,
+    )?;
+    let results = body
+        .results
+        .as_deref()
+        .map(|r| ResultsVisibility::parse("results", r))
+        .transpose()?
+        .unwrap_or(ResultsVisibility::Live);
+    let opens_at = body.opens_at.unwrap_or_else(Utc::now);
+    check_window(opens_at, body.closes_at)?;
+    let alliance = scope.id();
+    let actor = scope.actor();
+    let mut conn = pool::get(&state.pool).await?;
+    let vote = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            check_subject(conn, alliance, subject, body.subject_id).await?;
+            let vote = votes::insert(
+                conn,
+                NewVote {
+                    id: Uuid::now_v7(),
+                    alliance,
+                    title,
+                    description,
+                    rules,
+                    subject_id: body.subject_id,
+                    secret: body.secret,
+                    results,
+                    opens_at,
+                    closes_at: body.closes_at,
+                    created_by: actor.user,
+                },
+            )
+            .await
+            .map_err(|err| match err.constraint() {
+                Some("votes_one_open_per_subject_idx") => {
+                    ApiError::conflict("vote_exists", "a vote on this subject is already under way")
+                }
+                _ => err.into(),
+            })?;
+            journal::append(
+                conn,
+                entry(Some(alliance), actor, "vote.created", "vote", vote.id, json!({
+                    "title": vote.title,
+                    "subject": vote.rules.subject.as_str(),
+                    "subject_id": vote.subject_id,
+                    "method": vote.rules.method.as_str(),
+                    "options": vote.rules.options,
+                    "electorate": vote.rules.electorate.as_str(),
+                    "quorum_percent": vote.rules.quorum_percent,
+                    "threshold": vote.rules.threshold.map(|t| t.as_str()),
+                    "by_college": vote.rules.by_college,
+                    "secret": vote.secret,
+                    "results": vote.results.as_str(),
+                    "opens_at": vote.opens_at,
+                    "closes_at": vote.closes_at,
+                })),
+            )
+            .await?;
+            let vote = if vote.opens_at <= Utc::now() {
+                open_vote(conn, &vote).await?
+            } else {
+                vote
+            };
+            response(conn, vote).await
+        })
+        .await?;
+    Ok(created(format!("/api/v1/alliances/{alliance}/votes/{}", vote.id), &vote))
+}
+
+/// Read a vote: its rules, status and who took part (members of the alliance).
+#[utoipa::path(
+    tag = "votes",
+    params(
+        ("id" = Uuid, Path, description = "Alliance id"),
+        ("vote_id" = Uuid, Path, description = "Vote id"),
+    ),
+    responses(
+        (status = 200, description = "The vote", body = VoteResponse, headers(("ETag" = String))),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[get("/alliances/{id}/votes/{vote_id}")]
+pub async fn get_vote(
+    state: web::Data<AppState>,
+    _caller: Caller,
+    scope: InAlliance,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    policy::read_private(&scope.caller)?;
+    let vote = settled(&state, &scope, path.1).await?;
+    let mut conn = pool::get(&state.pool).await?;
+    Ok(json_with_etag(StatusCode::OK, &response(&mut conn, vote).await?))
+}
+
+/// Change a vote that has not opened yet (coordinator); 409 once it opened.
+#[utoipa::path(
+    tag = "votes",
+    params(
+        ("id" = Uuid, Path, description = "Alliance id"),
+        ("vote_id" = Uuid, Path, description = "Vote id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if the vote changed since"),
+    ),
+    request_body = UpdateVoteRequest,
+    responses(
+        (status = 200, description = "The updated vote", body = VoteResponse, headers(("ETag" = String))),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 412, response = PreconditionFailed),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[patch("/alliances/{id}/votes/{vote_id}")]
+pub async fn update_vote(
+    state: web::Data<AppState>,
+    _caller: Caller,
+    scope: InAlliance,
+    path: web::Path<(Uuid, Uuid)>,
+    if_match: IfMatch,
+    body: web::Json<UpdateVoteRequest>,
+) -> Result<HttpResponse, ApiError> {
+    policy::manage_alliance(&scope.caller)?;
+    let body = body.into_inner();
+    let alliance = scope.id();
+    let id = path.1;
+    let actor = scope.actor();
+    settle(&state, alliance, id).await?;
+    let mut conn = pool::get(&state.pool).await?;
+    let vote = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let current = votes::lock(conn, alliance, id).await?.ok_or_else(|| ApiError::not_found("vote"))?;
+            if current.status != VoteStatus::Scheduled {
+                return Err(ApiError::conflict("vote_open", "a vote's settings are fixed once it opens"));
+            }
+            if_match.check(&response(conn, current.clone()).await?)?;
+            let rules = parse_rules(
+                current.rules.subject,
+                body.method.as_deref().unwrap_or(current.rules.method.as_str()),
+                body.options.clone().unwrap_or_else(|| current.rules.options.clone()),
+                body.electorate.as_deref().unwrap_or(current.rules.electorate.as_str()),
+                body.quorum_percent.unwrap_or(i64::from(current.rules.quorum_percent)),
+                body.threshold.as_deref().or(current.rules.threshold.map(|t| t.as_str())),
+                body.by_college.unwrap_or(current.rules.by_college),
+            )?;
+            let opens_at = body.opens_at.unwrap_or(current.opens_at);
+            let closes_at = body.closes_at.unwrap_or(current.closes_at);
+            check_window(opens_at, closes_at)?;
+            let changes = VoteChanges {
+                title: body.title.as_deref().map(|t| name("title", t)).transpose()?,
+                description: body.description.as_deref().map(|d| description("description", d)).transpose()?,
+                method: Some(rules.method.as_str().to_owned()),
+                options: Some(Value::from(rules.options.clone())),
+                electorate: Some(rules.electorate.as_str().to_owned()),
+                quorum_percent: Some(i16::from(rules.quorum_percent)),
+                threshold: Some(rules.threshold.map(|t| t.as_str().to_owned())),
+                by_college: Some(rules.by_college),
+                secret: body.secret,
+                results: body
+                    .results
+                    .as_deref()
+                    .map(|r| ResultsVisibility::parse("results", r))
+                    .transpose()?
+                    .map(|r| r.as_str().to_owned()),
+                opens_at: Some(opens_at),
+                closes_at: Some(closes_at),
+            };
+            let vote = votes::update(conn, id, changes).await?;
+            journal::append(
+                conn,
+                entry(Some(alliance), actor, "vote.updated", "vote", id, json!({
+                    "method": vote.rules.method.as_str(), "opens_at": vote.opens_at, "closes_at": vote.closes_at
+                })),
+            )
+            .await?;
+            let vote = if vote.opens_at <= Utc::now() { open_vote(conn, &vote).await? } else { vote };
+            response(conn, vote).await
+        })
+        .await?;
+    Ok(json_with_etag(StatusCode::OK, &vote))
+}
+
+/// Cast or change your ballot while the vote is open; 409 once it closed. In a
+/// `partners` vote, a representative or coordinator votes for their partner and a later
+/// ballot of the same partner replaces the earlier; in a `members` vote, each person
+/// with a current mandate (not observer) at opening votes once. Admins never vote.
+#[utoipa::path(
+    tag = "votes",
+    params(
+        ("id" = Uuid, Path, description = "Alliance id"),
+        ("vote_id" = Uuid, Path, description = "Vote id"),
+    ),
+    request_body = CastBallotRequest,
+    responses(
+        (status = 200, description = "An earlier ballot of the same voter was replaced", body = BallotReceipt),
+        (status = 201, description = "Counted", body = BallotReceipt),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[post("/alliances/{id}/votes/{vote_id}/ballots")]
+pub async fn cast_ballot(
+    state: web::Data<AppState>,
+    caller: Caller,
+    scope: InAlliance,
+    path: web::Path<(Uuid, Uuid)>,
+    body: web::Json<CastBallotRequest>,
+) -> Result<HttpResponse, ApiError> {
+    if caller.user.is_admin {
+        return Err(ApiError::forbidden("an admin never votes"));
+    }
+    policy::read_private(&scope.caller)?;
+    let alliance = scope.id();
+    let id = path.1;
+    settle(&state, alliance, id).await?;
+    let mut conn = pool::get(&state.pool).await?;
+    let receipt = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            // Shared lock: ballots go in side by side, but never while the vote closes.
+            let vote = votes::lock_for_ballot(conn, alliance, id).await?.ok_or_else(|| ApiError::not_found("vote"))?;
+            match vote.status {
+                VoteStatus::Scheduled => return Err(ApiError::conflict("vote_not_open", "this vote has not opened yet")),
+                VoteStatus::Closed => return Err(ApiError::conflict("vote_closed", "this vote is closed")),
+                VoteStatus::Open if Utc::now() >= vote.closes_at => {
+                    return Err(ApiError::conflict("vote_closed", "this vote is closed"));
+                }
+                VoteStatus::Open => {}
+            }
+            let voter = match vote.rules.electorate {
+                Electorate::Partners => {
+                    let partner = match body.partner_id {
+                        Some(p) => PartnerId(p),
+                        None => match scope.caller.partners_spoken_for().as_slice() {
+                            [only] => *only,
+                            [] => return Err(ApiError::forbidden("only a current representative or coordinator of a partner votes")),
+                            _ => return Err(ApiError::field("partner_id", "required", "you speak for several partners: say which one votes")),
+                        },
+                    };
+                    policy::sign_for_partner(&scope.caller, partner)?;
+                    partner.0
+                }
+                Electorate::Members => {
+                    if !scope.caller.mandates.iter().any(|m| m.role.takes_part()) {
+                        return Err(ApiError::forbidden("only members with a current mandate vote"));
+                    }
+                    caller.id().0
+                }
+            };
+            if !votes::in_electorate(conn, vote.id, voter).await? {
+                return Err(ApiError::forbidden("not in this vote's electorate, frozen when it opened"));
+            }
+            let choice = vote.rules.ballot(body.choice.as_deref(), body.options.as_deref(), body.grades.as_ref())?;
+            let stored = match &choice {
+                Choice::Consent(c) => json!({"choice": c.as_str()}),
+                Choice::Single(i) => json!({"choice": vote.rules.options[*i]}),
+                Choice::Approval(approved) => {
+                    json!({"options": approved.iter().map(|i| vote.rules.options[*i].clone()).collect::<Vec<_>>()})
+                }
+                Choice::Grades(grades) => json!({"grades": vote
+                    .rules
+                    .options
+                    .iter()
+                    .zip(grades)
+                    .map(|(o, g)| (o.clone(), Value::from(g.as_str())))
+                    .collect::<serde_json::Map<_, _>>()}),
+            };
+            let replaced = votes::cast(conn, vote.id, voter, caller.id(), &stored).await?;
+            // Who took part is public; what they chose never enters the journal.
+            journal::append(
+                conn,
+                entry(Some(alliance), scope.actor(), "ballot.cast", "vote", vote.id, json!({
+                    "voter_id": voter, "replaced": replaced
+                })),
+            )
+            .await?;
+            Ok(BallotReceipt {
+                vote_id: vote.id,
+                voter_id: voter,
+                replaced,
+            })
+        })
+        .await?;
+    let status = if receipt.replaced { StatusCode::OK } else { StatusCode::CREATED };
+    Ok(HttpResponse::build(status).json(receipt))
+}
+
+/// Close a vote before its time (coordinator): the result is final and its effect applied.
+#[utoipa::path(
+    tag = "votes",
+    params(
+        ("id" = Uuid, Path, description = "Alliance id"),
+        ("vote_id" = Uuid, Path, description = "Vote id"),
+    ),
+    responses(
+        (status = 200, description = "The closed vote", body = VoteResponse),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[post("/alliances/{id}/votes/{vote_id}/close")]
+pub async fn close_vote_early(
+    state: web::Data<AppState>,
+    caller: Caller,
+    scope: InAlliance,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    policy::manage_alliance(&scope.caller)?;
+    let alliance = scope.id();
+    let id = path.1;
+    settle(&state, alliance, id).await?;
+    let mut conn = pool::get(&state.pool).await?;
+    let vote = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let vote = votes::lock(conn, alliance, id).await?.ok_or_else(|| ApiError::not_found("vote"))?;
+            if vote.status == VoteStatus::Closed {
+                return Err(ApiError::conflict("vote_closed", "this vote is already closed"));
+            }
+            let vote = if vote.status == VoteStatus::Scheduled { open_vote(conn, &vote).await? } else { vote };
+            let closed = close_vote(conn, &vote, Some(caller.id())).await?;
+            response(conn, closed).await
+        })
+        .await?;
+    Ok(json_with_etag(StatusCode::OK, &vote))
+}
+
+/// A vote's results: final once closed; while open, live unless the vote shows
+/// results only after closing (409 `results_not_available`, for everyone).
+#[utoipa::path(
+    tag = "votes",
+    params(
+        ("id" = Uuid, Path, description = "Alliance id"),
+        ("vote_id" = Uuid, Path, description = "Vote id"),
+    ),
+    responses(
+        (status = 200, description = "The results", body = ResultsResponse),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[get("/alliances/{id}/votes/{vote_id}/results")]
+pub async fn get_vote_results(
+    state: web::Data<AppState>,
+    _caller: Caller,
+    scope: InAlliance,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<web::Json<ResultsResponse>, ApiError> {
+    policy::read_private(&scope.caller)?;
+    let vote = settled(&state, &scope, path.1).await?;
+    match vote.status {
+        VoteStatus::Closed => {
+            let stored = vote.result.clone().ok_or_else(|| ApiError::Internal("closed vote without result".into()))?;
+            let document: ResultsResponse =
+                serde_json::from_value(stored).map_err(|e| ApiError::Internal(format!("stored result: {e}")))?;
+            Ok(web::Json(document))
+        }
+        VoteStatus::Scheduled => Err(ApiError::conflict("vote_not_open", "this vote has not opened yet")),
+        VoteStatus::Open if vote.results == ResultsVisibility::AfterClose => Err(ApiError::conflict(
+            "results_not_available",
+            "this vote's results are shown after it closes",
+        )),
+        VoteStatus::Open => {
+            let mut conn = pool::get(&state.pool).await?;
+            let (tally, ballots) = count(&mut conn, &vote).await?;
+            Ok(web::Json(results_document(&vote, &tally, false, ballots)))
+        }
+    }
+}

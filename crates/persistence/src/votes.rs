@@ -1,0 +1,406 @@
+//! Votes, their frozen electorate and their ballots.
+
+use agir_domain::alliance::College;
+use agir_domain::ids::{AllianceId, UserId};
+use agir_domain::mandate::Role;
+use agir_domain::vote::{Electorate, Method, ResultsVisibility, Rules, Subject, Threshold, VoteStatus};
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Jsonb, Uuid as SqlUuid};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::cities::after_key;
+use crate::page::{Page, PageRequest, TimeKey};
+use crate::schema::{ballots, mandates, partners, vote_electorate, votes};
+use crate::{PersistenceError, Result};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = votes, check_for_backend(diesel::pg::Pg))]
+struct VoteRow {
+    id: Uuid,
+    alliance_id: Uuid,
+    title: String,
+    description: String,
+    subject: String,
+    subject_id: Option<Uuid>,
+    method: String,
+    options: Value,
+    electorate: String,
+    quorum_percent: i16,
+    threshold: Option<String>,
+    by_college: bool,
+    secret: bool,
+    results: String,
+    opens_at: DateTime<Utc>,
+    closes_at: DateTime<Utc>,
+    status: String,
+    opened_at: Option<DateTime<Utc>>,
+    closed_at: Option<DateTime<Utc>>,
+    closed_by: Option<Uuid>,
+    result: Option<Value>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+/// A vote.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Vote {
+    pub id: Uuid,
+    pub alliance: AllianceId,
+    pub title: String,
+    pub description: String,
+    pub rules: Rules,
+    pub subject_id: Option<Uuid>,
+    pub secret: bool,
+    pub results: ResultsVisibility,
+    pub opens_at: DateTime<Utc>,
+    pub closes_at: DateTime<Utc>,
+    pub status: VoteStatus,
+    pub opened_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub closed_by: Option<UserId>,
+    /// The stored result of a closed vote.
+    pub result: Option<Value>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<VoteRow> for Vote {
+    type Error = PersistenceError;
+    fn try_from(r: VoteRow) -> Result<Self> {
+        let options: Vec<String> = serde_json::from_value(r.options)
+            .map_err(|e| PersistenceError::Corrupt(format!("vote options: {e}")))?;
+        let rules = Rules::new(
+            Subject::parse("subject", &r.subject)?,
+            Method::parse("method", &r.method)?,
+            options,
+            Electorate::parse("electorate", &r.electorate)?,
+            i64::from(r.quorum_percent),
+            r.threshold.as_deref().map(|t| Threshold::parse("threshold", t)).transpose()?,
+            r.by_college,
+        )?;
+        Ok(Self {
+            id: r.id,
+            alliance: AllianceId(r.alliance_id),
+            title: r.title,
+            description: r.description,
+            rules,
+            subject_id: r.subject_id,
+            secret: r.secret,
+            results: ResultsVisibility::parse("results", &r.results)?,
+            opens_at: r.opens_at,
+            closes_at: r.closes_at,
+            status: VoteStatus::parse("status", &r.status)?,
+            opened_at: r.opened_at,
+            closed_at: r.closed_at,
+            closed_by: r.closed_by.map(UserId),
+            result: r.result,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+/// A vote to create (scheduled; opened by [`open`]).
+#[derive(Debug, Clone)]
+pub struct NewVote {
+    pub id: Uuid,
+    pub alliance: AllianceId,
+    pub title: String,
+    pub description: String,
+    pub rules: Rules,
+    pub subject_id: Option<Uuid>,
+    pub secret: bool,
+    pub results: ResultsVisibility,
+    pub opens_at: DateTime<Utc>,
+    pub closes_at: DateTime<Utc>,
+    pub created_by: Option<UserId>,
+}
+
+pub async fn insert(conn: &mut AsyncPgConnection, new: NewVote) -> Result<Vote> {
+    let row: VoteRow = diesel::insert_into(votes::table)
+        .values((
+            votes::id.eq(new.id),
+            votes::alliance_id.eq(new.alliance.0),
+            votes::title.eq(&new.title),
+            votes::description.eq(&new.description),
+            votes::subject.eq(new.rules.subject.as_str()),
+            votes::subject_id.eq(new.subject_id),
+            votes::method.eq(new.rules.method.as_str()),
+            votes::options.eq(Value::from(new.rules.options.clone())),
+            votes::electorate.eq(new.rules.electorate.as_str()),
+            votes::quorum_percent.eq(i16::from(new.rules.quorum_percent)),
+            votes::threshold.eq(new.rules.threshold.map(|t| t.as_str())),
+            votes::by_college.eq(new.rules.by_college),
+            votes::secret.eq(new.secret),
+            votes::results.eq(new.results.as_str()),
+            votes::opens_at.eq(new.opens_at),
+            votes::closes_at.eq(new.closes_at),
+            votes::created_by.eq(new.created_by.map(|u| u.0)),
+        ))
+        .returning(VoteRow::as_returning())
+        .get_result(conn)
+        .await?;
+    row.try_into()
+}
+
+pub async fn find(conn: &mut AsyncPgConnection, alliance: AllianceId, id: Uuid) -> Result<Option<Vote>> {
+    let row: Option<VoteRow> = votes::table
+        .filter(votes::alliance_id.eq(alliance.0))
+        .filter(votes::id.eq(id))
+        .select(VoteRow::as_select())
+        .first(conn)
+        .await
+        .optional()?;
+    row.map(TryInto::try_into).transpose()
+}
+
+/// Locks a vote for a state change (opening, closing, settings).
+pub async fn lock(conn: &mut AsyncPgConnection, alliance: AllianceId, id: Uuid) -> Result<Option<Vote>> {
+    let row: Option<VoteRow> = votes::table
+        .filter(votes::alliance_id.eq(alliance.0))
+        .filter(votes::id.eq(id))
+        .select(VoteRow::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?;
+    row.map(TryInto::try_into).transpose()
+}
+
+/// Locks a vote in share mode, for a ballot: many ballots at once, never during a close.
+pub async fn lock_for_ballot(conn: &mut AsyncPgConnection, alliance: AllianceId, id: Uuid) -> Result<Option<Vote>> {
+    let row: Option<VoteRow> = votes::table
+        .filter(votes::alliance_id.eq(alliance.0))
+        .filter(votes::id.eq(id))
+        .select(VoteRow::as_select())
+        .for_share()
+        .first(conn)
+        .await
+        .optional()?;
+    row.map(TryInto::try_into).transpose()
+}
+
+/// Settings a scheduled vote may still change.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = votes)]
+pub struct VoteChanges {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub method: Option<String>,
+    pub options: Option<Value>,
+    pub electorate: Option<String>,
+    pub quorum_percent: Option<i16>,
+    pub threshold: Option<Option<String>>,
+    pub by_college: Option<bool>,
+    pub secret: Option<bool>,
+    pub results: Option<String>,
+    pub opens_at: Option<DateTime<Utc>>,
+    pub closes_at: Option<DateTime<Utc>>,
+}
+
+pub async fn update(conn: &mut AsyncPgConnection, id: Uuid, changes: VoteChanges) -> Result<Vote> {
+    let row: VoteRow = diesel::update(votes::table.find(id))
+        .set((&changes, votes::updated_at.eq(Utc::now())))
+        .returning(VoteRow::as_returning())
+        .get_result(conn)
+        .await?;
+    row.try_into()
+}
+
+/// Who may vote on `day`: active partners with their college, or people with a
+/// current mandate other than observer (of an active partner).
+pub async fn eligible(
+    conn: &mut AsyncPgConnection,
+    alliance: AllianceId,
+    electorate: Electorate,
+    day: NaiveDate,
+) -> Result<Vec<(Uuid, Option<College>)>> {
+    match electorate {
+        Electorate::Partners => {
+            let rows = crate::partners::all_active(conn, alliance).await?;
+            Ok(rows.into_iter().map(|p| (p.id.0, Some(p.kind.college()))).collect())
+        }
+        Electorate::Members => {
+            let users: Vec<Uuid> = mandates::table
+                .inner_join(partners::table.on(partners::id.eq(mandates::partner_id)))
+                .filter(partners::status.eq("active"))
+                .filter(mandates::alliance_id.eq(alliance.0))
+                .filter(mandates::role.ne(Role::Observer.as_str()))
+                .filter(mandates::starts_on.le(day))
+                .filter(mandates::ends_on.is_null().or(mandates::ends_on.ge(day)))
+                .select(mandates::user_id)
+                .distinct()
+                .load(conn)
+                .await?;
+            Ok(users.into_iter().map(|u| (u, None)).collect())
+        }
+    }
+}
+
+/// Opens a vote: freezes its electorate. Call with the vote locked.
+pub async fn open(conn: &mut AsyncPgConnection, vote: &Vote, electorate: &[(Uuid, Option<College>)]) -> Result<Vote> {
+    let rows: Vec<_> = electorate
+        .iter()
+        .map(|(voter, college)| {
+            (
+                vote_electorate::vote_id.eq(vote.id),
+                vote_electorate::voter_id.eq(*voter),
+                vote_electorate::college.eq(college.map(|c| c.as_str())),
+            )
+        })
+        .collect();
+    for chunk in rows.chunks(1000) {
+        diesel::insert_into(vote_electorate::table)
+            .values(chunk.to_vec())
+            .on_conflict_do_nothing()
+            .execute(conn)
+            .await?;
+    }
+    update_status(conn, vote.id, VoteStatus::Open, None, None).await
+}
+
+async fn update_status(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    status: VoteStatus,
+    closed_by: Option<UserId>,
+    result: Option<&Value>,
+) -> Result<Vote> {
+    let now = Utc::now();
+    let row: VoteRow = match status {
+        VoteStatus::Open => diesel::update(votes::table.find(id))
+            .set((votes::status.eq(status.as_str()), votes::opened_at.eq(now), votes::updated_at.eq(now)))
+            .returning(VoteRow::as_returning())
+            .get_result(conn)
+            .await?,
+        _ => diesel::update(votes::table.find(id))
+            .set((
+                votes::status.eq(status.as_str()),
+                votes::closed_at.eq(now),
+                votes::closed_by.eq(closed_by.map(|u| u.0)),
+                votes::result.eq(result),
+                votes::updated_at.eq(now),
+            ))
+            .returning(VoteRow::as_returning())
+            .get_result(conn)
+            .await?,
+    };
+    row.try_into()
+}
+
+/// Closes a vote with its result. Call with the vote locked.
+pub async fn close(conn: &mut AsyncPgConnection, id: Uuid, closed_by: Option<UserId>, result: &Value) -> Result<Vote> {
+    update_status(conn, id, VoteStatus::Closed, closed_by, Some(result)).await
+}
+
+/// The frozen electorate: voters and their colleges.
+pub async fn electorate(conn: &mut AsyncPgConnection, vote: Uuid) -> Result<Vec<(Uuid, Option<String>)>> {
+    Ok(vote_electorate::table
+        .filter(vote_electorate::vote_id.eq(vote))
+        .select((vote_electorate::voter_id, vote_electorate::college))
+        .load(conn)
+        .await?)
+}
+
+/// Whether a voter belongs to the frozen electorate.
+pub async fn in_electorate(conn: &mut AsyncPgConnection, vote: Uuid, voter: Uuid) -> Result<bool> {
+    Ok(diesel::select(diesel::dsl::exists(
+        vote_electorate::table.filter(vote_electorate::vote_id.eq(vote)).filter(vote_electorate::voter_id.eq(voter)),
+    ))
+    .get_result(conn)
+    .await?)
+}
+
+/// A stored ballot.
+#[derive(Debug, Clone, PartialEq, Queryable)]
+pub struct StoredBallot {
+    pub voter: Uuid,
+    pub cast_by: Uuid,
+    pub choice: Value,
+    pub cast_at: DateTime<Utc>,
+    pub college: Option<String>,
+}
+
+/// Every ballot with its voter's college, oldest first.
+pub async fn ballots(conn: &mut AsyncPgConnection, vote: Uuid) -> Result<Vec<StoredBallot>> {
+    Ok(ballots::table
+        .inner_join(
+            vote_electorate::table.on(vote_electorate::vote_id
+                .eq(ballots::vote_id)
+                .and(vote_electorate::voter_id.eq(ballots::voter_id))),
+        )
+        .filter(ballots::vote_id.eq(vote))
+        .order((ballots::cast_at, ballots::voter_id))
+        .select((ballots::voter_id, ballots::cast_by, ballots::choice, ballots::cast_at, vote_electorate::college))
+        .load(conn)
+        .await?)
+}
+
+#[derive(QueryableByName)]
+struct Inserted {
+    #[diesel(sql_type = Bool)]
+    inserted: bool,
+}
+
+/// Casts or replaces a voter's ballot; whether it replaced an earlier one.
+pub async fn cast(conn: &mut AsyncPgConnection, vote: Uuid, voter: Uuid, by: UserId, choice: &Value) -> Result<bool> {
+    let row: Inserted = diesel::sql_query(
+        "INSERT INTO ballots (vote_id, voter_id, cast_by, choice) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (vote_id, voter_id)
+         DO UPDATE SET cast_by = EXCLUDED.cast_by, choice = EXCLUDED.choice, cast_at = now()
+         RETURNING (xmax = 0) AS inserted",
+    )
+    .bind::<SqlUuid, _>(vote)
+    .bind::<SqlUuid, _>(voter)
+    .bind::<SqlUuid, _>(by.0)
+    .bind::<Jsonb, _>(choice)
+    .get_result(conn)
+    .await?;
+    Ok(!row.inserted)
+}
+
+/// Votes whose clock says open or close, across alliances.
+pub async fn due(conn: &mut AsyncPgConnection, now: DateTime<Utc>) -> Result<Vec<(AllianceId, Uuid)>> {
+    let rows: Vec<(Uuid, Uuid)> = votes::table
+        .filter(votes::status.ne(VoteStatus::Closed.as_str()))
+        .filter(
+            votes::closes_at
+                .le(now)
+                .or(votes::status.eq(VoteStatus::Scheduled.as_str()).and(votes::opens_at.le(now))),
+        )
+        .select((votes::alliance_id, votes::id))
+        .limit(500)
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().map(|(a, v)| (AllianceId(a), v)).collect())
+}
+
+/// Filters of the vote list.
+#[derive(Debug, Default, Clone)]
+pub struct VoteFilter {
+    pub status: Option<VoteStatus>,
+}
+
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    alliance: AllianceId,
+    filter: &VoteFilter,
+    page: &PageRequest<TimeKey>,
+) -> Result<Page<Vote>> {
+    let mut query = votes::table
+        .filter(votes::alliance_id.eq(alliance.0))
+        .select(VoteRow::as_select())
+        .into_boxed();
+    if let Some(status) = filter.status {
+        query = query.filter(votes::status.eq(status.as_str()));
+    }
+    let rows: Vec<VoteRow> = after_key!(query, votes, page).load(conn).await?;
+    let items = rows.into_iter().map(Vote::try_from).collect::<Result<Vec<_>>>()?;
+    Ok(Page::from_rows(items, page.limit, |v| TimeKey {
+        created_at: v.created_at,
+        id: v.id,
+    }))
+}

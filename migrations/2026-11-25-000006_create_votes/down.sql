@@ -1,0 +1,3 @@
+DROP TABLE ballots;
+DROP TABLE vote_electorate;
+DROP TABLE votes;
