@@ -9,6 +9,7 @@ mod demo;
 mod errors;
 mod journal;
 mod matrix;
+mod network;
 mod openapi;
 mod plans;
 mod succession;

@@ -10,26 +10,43 @@ async fn plan(f: &AllianceFixture, year: &str) -> String {
         .json(&json!({"academic_year": year}))
         .send()
         .await;
-    assert_eq!(response.status(), StatusCode::CREATED, "{}", response.text());
+    assert_eq!(
+        response.status(),
+        StatusCode::CREATED,
+        "{}",
+        response.text()
+    );
     response.json::<Value>()["id"].as_str().unwrap().to_owned()
 }
 
 async fn transition(f: &AllianceFixture, plan: &str, to: &str) -> TestResponse {
     f.coordinator
         .client
-        .post(&format!("/api/v1/alliances/{}/plans/{plan}/transition", f.alliance))
+        .post(&format!(
+            "/api/v1/alliances/{}/plans/{plan}/transition",
+            f.alliance
+        ))
         .json(&json!({"to": to}))
         .send()
         .await
 }
 
-async fn propose(client: &Client, f: &AllianceFixture, plan: &str, title: &str, extra: Value) -> TestResponse {
+async fn propose(
+    client: &Client,
+    f: &AllianceFixture,
+    plan: &str,
+    title: &str,
+    extra: Value,
+) -> TestResponse {
     let mut body = json!({"title": title, "theme": "waste", "sdgs": [12, 11]});
     if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
         body.extend(extra.clone());
     }
     client
-        .post(&format!("/api/v1/alliances/{}/plans/{plan}/actions", f.alliance))
+        .post(&format!(
+            "/api/v1/alliances/{}/plans/{plan}/actions",
+            f.alliance
+        ))
         .json(&body)
         .send()
         .await
@@ -59,11 +76,26 @@ async fn plan_phases_decide_who_may_add_actions() {
         .json(&json!({"academic_year": "2025-2027"}))
         .send()
         .await;
-    assert_eq!(bad_year.assert_problem(422, "validation_failed").errors[0].field, "academic_year");
+    assert_eq!(
+        bad_year.assert_problem(422, "validation_failed").errors[0].field,
+        "academic_year"
+    );
 
     // Draft: members propose as their partner; observers do not.
-    let proposed = propose(&f.member_p.client, &f, &plan, "Compost collectif", json!({})).await;
-    assert_eq!(proposed.status(), StatusCode::CREATED, "{}", proposed.text());
+    let proposed = propose(
+        &f.member_p.client,
+        &f,
+        &plan,
+        "Compost collectif",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        proposed.status(),
+        StatusCode::CREATED,
+        "{}",
+        proposed.text()
+    );
     let action: Value = proposed.json();
     assert_eq!(action["status"], "proposed");
     assert_eq!(action["proposing_partner_id"], json!(f.partner_p));
@@ -71,24 +103,57 @@ async fn plan_phases_decide_who_may_add_actions() {
     assert_eq!(action["proposed_by"], json!(f.member_p.user));
     assert_eq!(action["sdgs"], json!([11, 12]));
     assert_eq!(action["verification"], "unverified");
-    propose(&f.observer_p.client, &f, &plan, "Nope", json!({})).await.assert_problem(403, "forbidden");
-    propose(&f.member_p.client, &f, &plan, "As Q", json!({"proposing_partner_id": f.partner_q}))
+    propose(&f.observer_p.client, &f, &plan, "Nope", json!({}))
         .await
         .assert_problem(403, "forbidden");
-    let bad = propose(&f.member_p.client, &f, &plan, "Bad", json!({"theme": "space", "sdgs": [18]})).await;
+    propose(
+        &f.member_p.client,
+        &f,
+        &plan,
+        "As Q",
+        json!({"proposing_partner_id": f.partner_q}),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    let bad = propose(
+        &f.member_p.client,
+        &f,
+        &plan,
+        "Bad",
+        json!({"theme": "space", "sdgs": [18]}),
+    )
+    .await;
     assert_eq!(bad.assert_problem(422, "validation_failed").errors.len(), 2);
 
     // Drafts are for members only.
     let path = format!("/api/v1/alliances/{}/plans/{plan}", f.alliance);
-    app.anonymous().get(&path).send().await.assert_problem(401, "unauthenticated");
+    app.anonymous()
+        .get(&path)
+        .send()
+        .await
+        .assert_problem(401, "unauthenticated");
     let (_, outsider) = app.user("outsider@example.org").await;
-    outsider.get(&path).send().await.assert_problem(403, "forbidden");
-    assert_eq!(f.observer_p.client.get(&path).send().await.status(), StatusCode::OK);
-    let public: Value = app.anonymous().get(&format!("/api/v1/alliances/{}/plans", f.alliance)).send().await.json();
+    outsider
+        .get(&path)
+        .send()
+        .await
+        .assert_problem(403, "forbidden");
+    assert_eq!(
+        f.observer_p.client.get(&path).send().await.status(),
+        StatusCode::OK
+    );
+    let public: Value = app
+        .anonymous()
+        .get(&format!("/api/v1/alliances/{}/plans", f.alliance))
+        .send()
+        .await
+        .json();
     assert_eq!(public["items"].as_array().unwrap().len(), 0);
 
     // Phases move one step at a time, by the coordinator only.
-    transition(&f, &plan, "voting").await.assert_problem(409, "invalid_transition");
+    transition(&f, &plan, "voting")
+        .await
+        .assert_problem(409, "invalid_transition");
     f.member_p
         .client
         .post(&format!("{path}/transition"))
@@ -96,11 +161,32 @@ async fn plan_phases_decide_who_may_add_actions() {
         .send()
         .await
         .assert_problem(403, "forbidden");
-    assert_eq!(transition(&f, &plan, "consultation").await.status(), StatusCode::OK);
-    assert_eq!(propose(&f.representative_q.client, &f, &plan, "Garde-manger", json!({})).await.status(), StatusCode::CREATED);
-    assert_eq!(transition(&f, &plan, "voting").await.status(), StatusCode::OK);
-    propose(&f.member_p.client, &f, &plan, "Late", json!({})).await.assert_problem(409, "plan_voting");
-    propose(&f.coordinator.client, &f, &plan, "Late", json!({})).await.assert_problem(409, "plan_voting");
+    assert_eq!(
+        transition(&f, &plan, "consultation").await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        propose(
+            &f.representative_q.client,
+            &f,
+            &plan,
+            "Garde-manger",
+            json!({})
+        )
+        .await
+        .status(),
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        transition(&f, &plan, "voting").await.status(),
+        StatusCode::OK
+    );
+    propose(&f.member_p.client, &f, &plan, "Late", json!({}))
+        .await
+        .assert_problem(409, "plan_voting");
+    propose(&f.coordinator.client, &f, &plan, "Late", json!({}))
+        .await
+        .assert_problem(409, "plan_voting");
 
     // Adopting the plan adopts its proposals; then only the coordinator adds.
     let adopted = transition(&f, &plan, "adopted").await;
@@ -108,25 +194,53 @@ async fn plan_phases_decide_who_may_add_actions() {
     let adopted: Value = adopted.json();
     assert_eq!(adopted["phase"], "adopted");
     assert_eq!(adopted["summary"]["by_status"]["adopted"], 2);
-    propose(&f.member_p.client, &f, &plan, "Late", json!({})).await.assert_problem(409, "plan_adopted");
-    let added = propose(&f.coordinator.client, &f, &plan, "Fête des réussites", json!({})).await;
+    propose(&f.member_p.client, &f, &plan, "Late", json!({}))
+        .await
+        .assert_problem(409, "plan_adopted");
+    let added = propose(
+        &f.coordinator.client,
+        &f,
+        &plan,
+        "Fête des réussites",
+        json!({}),
+    )
+    .await;
     assert_eq!(added.status(), StatusCode::CREATED);
     assert_eq!(added.json::<Value>()["status"], "adopted");
     // Public now, with its actions.
-    assert_eq!(app.anonymous().get(&path).send().await.status(), StatusCode::OK);
-    let actions: Value = app.anonymous().get(&format!("{path}/actions")).send().await.json();
+    assert_eq!(
+        app.anonymous().get(&path).send().await.status(),
+        StatusCode::OK
+    );
+    let actions: Value = app
+        .anonymous()
+        .get(&format!("{path}/actions"))
+        .send()
+        .await
+        .json();
     assert_eq!(actions["items"].as_array().unwrap().len(), 3);
 
-    assert_eq!(transition(&f, &plan, "closed").await.status(), StatusCode::OK);
+    assert_eq!(
+        transition(&f, &plan, "closed").await.status(),
+        StatusCode::OK
+    );
     f.coordinator
         .client
-        .patch(&format!("/api/v1/alliances/{}/actions/{}", f.alliance, action["id"].as_str().unwrap()))
+        .patch(&format!(
+            "/api/v1/alliances/{}/actions/{}",
+            f.alliance,
+            action["id"].as_str().unwrap()
+        ))
         .json(&json!({"title": "Too late"}))
         .send()
         .await
         .assert_problem(409, "plan_closed");
-    transition(&f, &plan, "draft").await.assert_problem(409, "invalid_transition");
-    transition(&f, &plan, "nowhere").await.assert_problem(422, "validation_failed");
+    transition(&f, &plan, "draft")
+        .await
+        .assert_problem(409, "invalid_transition");
+    transition(&f, &plan, "nowhere")
+        .await
+        .assert_problem(422, "validation_failed");
 }
 
 #[actix_web::test]
@@ -156,21 +270,72 @@ async fn attribution_is_immutable_and_editing_belongs_to_the_owning_partners() {
         .send()
         .await
         .assert_problem(403, "forbidden");
-    let edited = f.member_p.client.patch(&path).json(&json!({"lead_partner_id": f.partner_q, "description": "Avec les commerçants"})).send().await;
+    let edited = f
+        .member_p
+        .client
+        .patch(&path)
+        .json(&json!({"lead_partner_id": f.partner_q, "description": "Avec les commerçants"}))
+        .send()
+        .await;
     assert_eq!(edited.status(), StatusCode::OK, "{}", edited.text());
     // Now Q leads it, and may edit; the attribution stays P's.
-    let edited = f.representative_q.client.patch(&path).json(&json!({"title": "Disco soupe de printemps"})).send().await;
+    let edited = f
+        .representative_q
+        .client
+        .patch(&path)
+        .json(&json!({"title": "Disco soupe de printemps"}))
+        .send()
+        .await;
     assert_eq!(edited.status(), StatusCode::OK);
     let edited: Value = edited.json();
     assert_eq!(edited["proposing_partner_id"], json!(f.partner_p));
     assert_eq!(edited["proposed_by"], json!(f.member_p.user));
 
     // Adopting is the coordinator's decision; progress is the partners'.
-    f.member_p.client.patch(&path).json(&json!({"status": "adopted"})).send().await.assert_problem(403, "forbidden");
-    assert_eq!(f.coordinator.client.patch(&path).json(&json!({"status": "adopted"})).send().await.status(), StatusCode::OK);
-    f.member_p.client.patch(&path).json(&json!({"status": "completed"})).send().await.assert_problem(409, "invalid_transition");
-    assert_eq!(f.member_p.client.patch(&path).json(&json!({"status": "in_progress"})).send().await.status(), StatusCode::OK);
-    assert_eq!(f.member_p.client.patch(&path).json(&json!({"status": "completed"})).send().await.status(), StatusCode::OK);
+    f.member_p
+        .client
+        .patch(&path)
+        .json(&json!({"status": "adopted"}))
+        .send()
+        .await
+        .assert_problem(403, "forbidden");
+    assert_eq!(
+        f.coordinator
+            .client
+            .patch(&path)
+            .json(&json!({"status": "adopted"}))
+            .send()
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    f.member_p
+        .client
+        .patch(&path)
+        .json(&json!({"status": "completed"}))
+        .send()
+        .await
+        .assert_problem(409, "invalid_transition");
+    assert_eq!(
+        f.member_p
+            .client
+            .patch(&path)
+            .json(&json!({"status": "in_progress"}))
+            .send()
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        f.member_p
+            .client
+            .patch(&path)
+            .json(&json!({"status": "completed"}))
+            .send()
+            .await
+            .status(),
+        StatusCode::OK
+    );
     let other_partner = f
         .coordinator
         .client
@@ -178,7 +343,13 @@ async fn attribution_is_immutable_and_editing_belongs_to_the_owning_partners() {
         .json(&json!({"contributing_partner_ids": [uuid::Uuid::now_v7()]}))
         .send()
         .await;
-    assert_eq!(other_partner.assert_problem(422, "validation_failed").errors[0].field, "contributing_partner_ids");
+    assert_eq!(
+        other_partner
+            .assert_problem(422, "validation_failed")
+            .errors[0]
+            .field,
+        "contributing_partner_ids"
+    );
 }
 
 #[actix_web::test]
@@ -186,10 +357,33 @@ async fn two_partners_editing_one_action_never_overwrite_each_other() {
     let app = TestApp::spawn().await;
     let f = app.alliance_fixture(1).await;
     let plan = plan(&f, "2025-2026").await;
-    let action = id(&propose(&f.representative_p.client, &f, &plan, "Collecte", json!({"contributing_partner_ids": [f.partner_q]})).await);
+    let action = id(&propose(
+        &f.representative_p.client,
+        &f,
+        &plan,
+        "Collecte",
+        json!({"contributing_partner_ids": [f.partner_q]}),
+    )
+    .await);
     let path = format!("/api/v1/alliances/{}/actions/{action}", f.alliance);
-    let etag = f.representative_p.client.get(&path).send().await.header("etag").unwrap();
-    assert_eq!(f.coordinator.client.get(&path).send().await.header("etag").unwrap(), etag);
+    let etag = f
+        .representative_p
+        .client
+        .get(&path)
+        .send()
+        .await
+        .header("etag")
+        .unwrap();
+    assert_eq!(
+        f.coordinator
+            .client
+            .get(&path)
+            .send()
+            .await
+            .header("etag")
+            .unwrap(),
+        etag
+    );
 
     let first = f
         .representative_p
@@ -217,25 +411,49 @@ async fn indicator(f: &AllianceFixture, action: &str, body: Value) -> String {
     let response = f
         .representative_p
         .client
-        .post(&format!("/api/v1/alliances/{}/actions/{action}/indicators", f.alliance))
+        .post(&format!(
+            "/api/v1/alliances/{}/actions/{action}/indicators",
+            f.alliance
+        ))
         .json(&body)
         .send()
         .await;
-    assert_eq!(response.status(), StatusCode::CREATED, "{}", response.text());
+    assert_eq!(
+        response.status(),
+        StatusCode::CREATED,
+        "{}",
+        response.text()
+    );
     id(&response)
 }
 
-async fn measure(client: &Client, f: &AllianceFixture, indicator: &str, body: Value) -> TestResponse {
+async fn measure(
+    client: &Client,
+    f: &AllianceFixture,
+    indicator: &str,
+    body: Value,
+) -> TestResponse {
     client
-        .post(&format!("/api/v1/alliances/{}/indicators/{indicator}/measurements", f.alliance))
+        .post(&format!(
+            "/api/v1/alliances/{}/indicators/{indicator}/measurements",
+            f.alliance
+        ))
         .json(&body)
         .send()
         .await
 }
 
-async fn review(client: &Client, f: &AllianceFixture, measurement: &str, body: Value) -> TestResponse {
+async fn review(
+    client: &Client,
+    f: &AllianceFixture,
+    measurement: &str,
+    body: Value,
+) -> TestResponse {
     client
-        .post(&format!("/api/v1/alliances/{}/measurements/{measurement}/review", f.alliance))
+        .post(&format!(
+            "/api/v1/alliances/{}/measurements/{measurement}/review",
+            f.alliance
+        ))
         .json(&body)
         .send()
         .await
@@ -245,7 +463,10 @@ async fn verification(f: &AllianceFixture, action: &str) -> String {
     let action: Value = f
         .observer_p
         .client
-        .get(&format!("/api/v1/alliances/{}/actions/{action}", f.alliance))
+        .get(&format!(
+            "/api/v1/alliances/{}/actions/{action}",
+            f.alliance
+        ))
         .send()
         .await
         .json();
@@ -257,36 +478,95 @@ async fn an_action_is_verified_exactly_when_every_indicator_has_confirmed_eviden
     let app = TestApp::spawn().await;
     let f = app.alliance_fixture(1).await;
     let plan = plan(&f, "2025-2026").await;
-    let action = id(&propose(&f.representative_p.client, &f, &plan, "Disco soupe", json!({})).await);
-    let food = indicator(&f, &action, json!({"catalogue": "food_collected_kg", "target": 100})).await;
-    let people = indicator(&f, &action, json!({"name": "Soupes servies", "unit": "bols"})).await;
+    let action = id(&propose(
+        &f.representative_p.client,
+        &f,
+        &plan,
+        "Disco soupe",
+        json!({}),
+    )
+    .await);
+    let food = indicator(
+        &f,
+        &action,
+        json!({"catalogue": "food_collected_kg", "target": 100}),
+    )
+    .await;
+    let people = indicator(
+        &f,
+        &action,
+        json!({"name": "Soupes servies", "unit": "bols"}),
+    )
+    .await;
     let bad = f
         .representative_p
         .client
-        .post(&format!("/api/v1/alliances/{}/actions/{action}/indicators", f.alliance))
+        .post(&format!(
+            "/api/v1/alliances/{}/actions/{action}/indicators",
+            f.alliance
+        ))
         .json(&json!({"catalogue": "kg_of_stuff"}))
         .send()
         .await;
-    assert_eq!(bad.assert_problem(422, "validation_failed").errors[0].field, "catalogue");
+    assert_eq!(
+        bad.assert_problem(422, "validation_failed").errors[0].field,
+        "catalogue"
+    );
     assert_eq!(verification(&f, &action).await, "unverified");
 
     // A partner not taking part records nothing; P records, with evidence.
-    measure(&f.representative_q.client, &f, &food, json!({"value": 50, "note": "pesée"}))
-        .await
-        .assert_problem(403, "forbidden");
-    let m1 = measure(&f.member_p.client, &f, &food, json!({"value": 60, "note": "Pesée en fin de collecte"})).await;
+    measure(
+        &f.representative_q.client,
+        &f,
+        &food,
+        json!({"value": 50, "note": "pesée"}),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    let m1 = measure(
+        &f.member_p.client,
+        &f,
+        &food,
+        json!({"value": 60, "note": "Pesée en fin de collecte"}),
+    )
+    .await;
     assert_eq!(m1.status(), StatusCode::CREATED, "{}", m1.text());
     let m1 = id(&m1);
-    measure(&f.member_p.client, &f, &food, json!({"value": -1})).await.assert_problem(422, "validation_failed");
-    // P cannot confirm its own measurement; Q can.
-    review(&f.representative_p.client, &f, &m1, json!({"verdict": "confirm"})).await.assert_problem(403, "forbidden");
-    review(&f.member_p.client, &f, &m1, json!({"verdict": "confirm", "partner_id": f.partner_q}))
-        .await
-        .assert_problem(403, "forbidden");
-    review(&f.representative_q.client, &f, &m1, json!({"verdict": "dispute"}))
+    measure(&f.member_p.client, &f, &food, json!({"value": -1}))
         .await
         .assert_problem(422, "validation_failed");
-    let confirmed = review(&f.representative_q.client, &f, &m1, json!({"verdict": "confirm"})).await;
+    // P cannot confirm its own measurement; Q can.
+    review(
+        &f.representative_p.client,
+        &f,
+        &m1,
+        json!({"verdict": "confirm"}),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    review(
+        &f.member_p.client,
+        &f,
+        &m1,
+        json!({"verdict": "confirm", "partner_id": f.partner_q}),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    review(
+        &f.representative_q.client,
+        &f,
+        &m1,
+        json!({"verdict": "dispute"}),
+    )
+    .await
+    .assert_problem(422, "validation_failed");
+    let confirmed = review(
+        &f.representative_q.client,
+        &f,
+        &m1,
+        json!({"verdict": "confirm"}),
+    )
+    .await;
     assert_eq!(confirmed.status(), StatusCode::OK, "{}", confirmed.text());
     assert_eq!(confirmed.json::<Value>()["review"]["status"], "confirmed");
     // One indicator of two: not yet.
@@ -294,7 +574,13 @@ async fn an_action_is_verified_exactly_when_every_indicator_has_confirmed_eviden
 
     // A confirmed measurement without evidence does not count.
     let bare = id(&measure(&f.member_p.client, &f, &people, json!({"value": 120})).await);
-    review(&f.coordinator.client, &f, &bare, json!({"verdict": "confirm"})).await;
+    review(
+        &f.coordinator.client,
+        &f,
+        &bare,
+        json!({"verdict": "confirm"}),
+    )
+    .await;
     assert_eq!(verification(&f, &action).await, "unverified");
     let with_evidence = id(&measure(
         &f.member_p.client,
@@ -303,21 +589,42 @@ async fn an_action_is_verified_exactly_when_every_indicator_has_confirmed_eviden
         json!({"value": 30, "evidence_url": "https://www.sceaux.fr/disco-soupe"}),
     )
     .await);
-    review(&f.coordinator.client, &f, &with_evidence, json!({"verdict": "confirm"})).await;
+    review(
+        &f.coordinator.client,
+        &f,
+        &with_evidence,
+        json!({"verdict": "confirm"}),
+    )
+    .await;
     assert_eq!(verification(&f, &action).await, "verified");
 
     // A later dispute takes it back.
-    let disputed = review(&f.representative_q.client, &f, &m1, json!({"verdict": "dispute", "reason": "Pesée incomplète"})).await;
+    let disputed = review(
+        &f.representative_q.client,
+        &f,
+        &m1,
+        json!({"verdict": "dispute", "reason": "Pesée incomplète"}),
+    )
+    .await;
     assert_eq!(disputed.status(), StatusCode::OK);
     assert_eq!(verification(&f, &action).await, "unverified");
-    review(&f.representative_q.client, &f, &m1, json!({"verdict": "confirm"})).await;
+    review(
+        &f.representative_q.client,
+        &f,
+        &m1,
+        json!({"verdict": "confirm"}),
+    )
+    .await;
     assert_eq!(verification(&f, &action).await, "verified");
 
     // Progress toward the target counts confirmed values.
     let indicators: Value = f
         .observer_p
         .client
-        .get(&format!("/api/v1/alliances/{}/actions/{action}/indicators", f.alliance))
+        .get(&format!(
+            "/api/v1/alliances/{}/actions/{action}/indicators",
+            f.alliance
+        ))
         .send()
         .await
         .json();
@@ -328,11 +635,23 @@ async fn an_action_is_verified_exactly_when_every_indicator_has_confirmed_eviden
     assert_eq!(food["verified"], true);
 
     // The plan summary reports a completed action without verification.
-    let other = id(&propose(&f.representative_p.client, &f, &plan, "Forum ESS", json!({})).await);
+    let other = id(&propose(
+        &f.representative_p.client,
+        &f,
+        &plan,
+        "Forum ESS",
+        json!({}),
+    )
+    .await);
     let path = format!("/api/v1/alliances/{}/actions", f.alliance);
     for status in ["adopted", "in_progress", "completed"] {
         for a in [&action, &other] {
-            f.coordinator.client.patch(&format!("{path}/{a}")).json(&json!({"status": status})).send().await;
+            f.coordinator
+                .client
+                .patch(&format!("{path}/{a}"))
+                .json(&json!({"status": status}))
+                .send()
+                .await;
         }
     }
     let summary: Value = f
@@ -354,13 +673,31 @@ async fn carry_over_keeps_unfinished_actions_and_their_history() {
     let plan = plan(&f, "2025-2026").await;
     let mut ids = Vec::new();
     for title in ["Fini", "Abandonné", "En cours", "Rejeté", "Proposé"] {
-        ids.push(id(&propose(&f.member_p.client, &f, &plan, title, json!({})).await));
+        ids.push(id(&propose(
+            &f.member_p.client,
+            &f,
+            &plan,
+            title,
+            json!({}),
+        )
+        .await));
     }
-    indicator(&f, &ids[2], json!({"catalogue": "compost_kg", "target": 500})).await;
+    indicator(
+        &f,
+        &ids[2],
+        json!({"catalogue": "compost_kg", "target": 500}),
+    )
+    .await;
     let path = format!("/api/v1/alliances/{}/actions", f.alliance);
     let set = async |action: &str, statuses: &[&str]| {
         for status in statuses {
-            let r = f.coordinator.client.patch(&format!("{path}/{action}")).json(&json!({"status": status})).send().await;
+            let r = f
+                .coordinator
+                .client
+                .patch(&format!("{path}/{action}"))
+                .json(&json!({"status": status}))
+                .send()
+                .await;
             assert_eq!(r.status(), StatusCode::OK, "{}", r.text());
         }
     };
@@ -370,7 +707,13 @@ async fn carry_over_keeps_unfinished_actions_and_their_history() {
     set(&ids[3], &["rejected"]).await;
 
     let base = format!("/api/v1/alliances/{}/plans/{plan}/carry-over", f.alliance);
-    f.member_p.client.post(&base).json(&json!({"to_academic_year": "2026-2027"})).send().await.assert_problem(403, "forbidden");
+    f.member_p
+        .client
+        .post(&base)
+        .json(&json!({"to_academic_year": "2026-2027"}))
+        .send()
+        .await
+        .assert_problem(403, "forbidden");
     f.coordinator
         .client
         .post(&base)
@@ -378,7 +721,13 @@ async fn carry_over_keeps_unfinished_actions_and_their_history() {
         .send()
         .await
         .assert_problem(422, "validation_failed");
-    let carried = f.coordinator.client.post(&base).json(&json!({"to_academic_year": "2026-2027"})).send().await;
+    let carried = f
+        .coordinator
+        .client
+        .post(&base)
+        .json(&json!({"to_academic_year": "2026-2027"}))
+        .send()
+        .await;
     assert_eq!(carried.status(), StatusCode::CREATED, "{}", carried.text());
     let next: Value = carried.json();
     assert_eq!(next["phase"], "draft");
@@ -389,7 +738,11 @@ async fn carry_over_keeps_unfinished_actions_and_their_history() {
     let actions: Value = f
         .member_p
         .client
-        .get(&format!("/api/v1/alliances/{}/plans/{}/actions", f.alliance, next["id"].as_str().unwrap()))
+        .get(&format!(
+            "/api/v1/alliances/{}/plans/{}/actions",
+            f.alliance,
+            next["id"].as_str().unwrap()
+        ))
         .send()
         .await
         .json();
@@ -406,13 +759,23 @@ async fn carry_over_keeps_unfinished_actions_and_their_history() {
     let indicators: Value = f
         .member_p
         .client
-        .get(&format!("/api/v1/alliances/{}/actions/{}/indicators", f.alliance, items[0]["id"].as_str().unwrap()))
+        .get(&format!(
+            "/api/v1/alliances/{}/actions/{}/indicators",
+            f.alliance,
+            items[0]["id"].as_str().unwrap()
+        ))
         .send()
         .await
         .json();
     assert_eq!(indicators["items"][0]["catalogue"], "compost_kg");
     // The old plan is untouched.
-    let old: Value = f.member_p.client.get(&format!("/api/v1/alliances/{}/plans/{plan}", f.alliance)).send().await.json();
+    let old: Value = f
+        .member_p
+        .client
+        .get(&format!("/api/v1/alliances/{}/plans/{plan}", f.alliance))
+        .send()
+        .await
+        .json();
     assert_eq!(old["summary"]["actions"], 5);
     f.coordinator
         .client
@@ -430,14 +793,30 @@ async fn comments_and_endorsements() {
     let plan = plan(&f, "2025-2026").await;
     let action = id(&propose(&f.member_p.client, &f, &plan, "Compost", json!({})).await);
     let comments = format!("/api/v1/alliances/{}/actions/{action}/comments", f.alliance);
-    f.observer_p.client.post(&comments).json(&json!({"body": "Je regarde"})).send().await.assert_problem(403, "forbidden");
-    let posted = f.representative_q.client.post(&comments).json(&json!({"body": "Bonne idée !"})).send().await;
+    f.observer_p
+        .client
+        .post(&comments)
+        .json(&json!({"body": "Je regarde"}))
+        .send()
+        .await
+        .assert_problem(403, "forbidden");
+    let posted = f
+        .representative_q
+        .client
+        .post(&comments)
+        .json(&json!({"body": "Bonne idée !"}))
+        .send()
+        .await;
     assert_eq!(posted.status(), StatusCode::CREATED);
     let comment = id(&posted);
     let listed: Value = f.observer_p.client.get(&comments).send().await.json();
     assert_eq!(listed["items"][0]["body"], "Bonne idée !");
     assert!(listed["items"][0].get("author_email").is_none());
-    app.anonymous().get(&comments).send().await.assert_problem(401, "unauthenticated");
+    app.anonymous()
+        .get(&comments)
+        .send()
+        .await
+        .assert_problem(401, "unauthenticated");
     f.member_p
         .client
         .patch(&format!("{comments}/{comment}"))
@@ -445,19 +824,84 @@ async fn comments_and_endorsements() {
         .send()
         .await
         .assert_problem(403, "forbidden");
-    let edited = f.representative_q.client.patch(&format!("{comments}/{comment}")).json(&json!({"body": "Très bonne idée !"})).send().await;
+    let edited = f
+        .representative_q
+        .client
+        .patch(&format!("{comments}/{comment}"))
+        .json(&json!({"body": "Très bonne idée !"}))
+        .send()
+        .await;
     assert_eq!(edited.json::<Value>()["body"], "Très bonne idée !");
-    f.member_p.client.delete(&format!("{comments}/{comment}")).send().await.assert_problem(403, "forbidden");
-    assert_eq!(f.representative_q.client.delete(&format!("{comments}/{comment}")).send().await.status(), StatusCode::NO_CONTENT);
+    f.member_p
+        .client
+        .delete(&format!("{comments}/{comment}"))
+        .send()
+        .await
+        .assert_problem(403, "forbidden");
+    assert_eq!(
+        f.representative_q
+            .client
+            .delete(&format!("{comments}/{comment}"))
+            .send()
+            .await
+            .status(),
+        StatusCode::NO_CONTENT
+    );
 
-    let endorsements = format!("/api/v1/alliances/{}/actions/{action}/endorsements", f.alliance);
-    f.member_p.client.post(&endorsements).json(&json!({})).send().await.assert_problem(403, "forbidden");
-    assert_eq!(f.representative_q.client.post(&endorsements).json(&json!({})).send().await.status(), StatusCode::NO_CONTENT);
-    f.representative_q.client.post(&endorsements).json(&json!({})).send().await.assert_problem(409, "already_endorsed");
-    let read: Value = f.member_p.client.get(&format!("/api/v1/alliances/{}/actions/{action}", f.alliance)).send().await.json();
+    let endorsements = format!(
+        "/api/v1/alliances/{}/actions/{action}/endorsements",
+        f.alliance
+    );
+    f.member_p
+        .client
+        .post(&endorsements)
+        .json(&json!({}))
+        .send()
+        .await
+        .assert_problem(403, "forbidden");
+    assert_eq!(
+        f.representative_q
+            .client
+            .post(&endorsements)
+            .json(&json!({}))
+            .send()
+            .await
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+    f.representative_q
+        .client
+        .post(&endorsements)
+        .json(&json!({}))
+        .send()
+        .await
+        .assert_problem(409, "already_endorsed");
+    let read: Value = f
+        .member_p
+        .client
+        .get(&format!(
+            "/api/v1/alliances/{}/actions/{action}",
+            f.alliance
+        ))
+        .send()
+        .await
+        .json();
     assert_eq!(read["endorsements"][0]["partner_id"], json!(f.partner_q));
-    assert_eq!(f.representative_q.client.delete(&endorsements).send().await.status(), StatusCode::NO_CONTENT);
-    f.representative_q.client.delete(&endorsements).send().await.assert_problem(404, "not_found");
+    assert_eq!(
+        f.representative_q
+            .client
+            .delete(&endorsements)
+            .send()
+            .await
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+    f.representative_q
+        .client
+        .delete(&endorsements)
+        .send()
+        .await
+        .assert_problem(404, "not_found");
 }
 
 #[actix_web::test]
@@ -470,7 +914,13 @@ async fn events_plan_the_june_handover() {
         "starts_at": "2026-06-18T17:00:00Z", "ends_at": "2026-06-18T19:00:00Z",
         "place": "Hôtel de ville", "partner_ids": [f.partner_p, f.partner_q]
     });
-    f.representative_p.client.post(&base).json(&body).send().await.assert_problem(403, "forbidden");
+    f.representative_p
+        .client
+        .post(&base)
+        .json(&body)
+        .send()
+        .await
+        .assert_problem(403, "forbidden");
     let created = f.coordinator.client.post(&base).json(&body).send().await;
     assert_eq!(created.status(), StatusCode::CREATED, "{}", created.text());
     let event = id(&created);
@@ -481,23 +931,58 @@ async fn events_plan_the_june_handover() {
         .json(&json!({"title": "X", "kind": "meeting", "starts_at": "2026-06-18T17:00:00Z", "ends_at": "2026-06-18T16:00:00Z"}))
         .send()
         .await;
-    assert_eq!(backwards.assert_problem(422, "validation_failed").errors[0].field, "ends_at");
+    assert_eq!(
+        backwards.assert_problem(422, "validation_failed").errors[0].field,
+        "ends_at"
+    );
     f.coordinator
         .client
         .post(&base)
         .json(&json!({"title": "Fête des réussites", "kind": "celebration", "starts_at": "2026-06-25T18:00:00Z"}))
         .send()
         .await;
-    let handovers: Value = app.anonymous().get(&format!("{base}?kind=handover")).send().await.json();
+    let handovers: Value = app
+        .anonymous()
+        .get(&format!("{base}?kind=handover"))
+        .send()
+        .await
+        .json();
     assert_eq!(handovers["items"].as_array().unwrap().len(), 1);
-    assert_eq!(handovers["items"][0]["partner_ids"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        handovers["items"][0]["partner_ids"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
     let all: Value = app.anonymous().get(&base).send().await.json();
-    assert_eq!(all["items"][1]["kind"], "celebration", "chronological order");
+    assert_eq!(
+        all["items"][1]["kind"], "celebration",
+        "chronological order"
+    );
 
-    let attended = f.coordinator.client.patch(&format!("{base}/{event}")).json(&json!({"attendance": 34})).send().await;
+    let attended = f
+        .coordinator
+        .client
+        .patch(&format!("{base}/{event}"))
+        .json(&json!({"attendance": 34}))
+        .send()
+        .await;
     assert_eq!(attended.json::<Value>()["attendance"], 34);
-    assert_eq!(f.coordinator.client.delete(&format!("{base}/{event}")).send().await.status(), StatusCode::NO_CONTENT);
-    app.anonymous().get(&format!("{base}/{event}")).send().await.assert_problem(404, "not_found");
+    assert_eq!(
+        f.coordinator
+            .client
+            .delete(&format!("{base}/{event}"))
+            .send()
+            .await
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+    app.anonymous()
+        .get(&format!("{base}/{event}"))
+        .send()
+        .await
+        .assert_problem(404, "not_found");
 }
 
 #[actix_web::test]
@@ -505,21 +990,53 @@ async fn action_lists_filter_by_status_theme_and_partner() {
     let app = TestApp::spawn().await;
     let f = app.alliance_fixture(1).await;
     let plan = plan(&f, "2025-2026").await;
-    propose(&f.member_p.client, &f, &plan, "Compost", json!({"theme": "waste"})).await;
-    propose(&f.member_p.client, &f, &plan, "Disco soupe", json!({"theme": "food", "contributing_partner_ids": [f.partner_q]})).await;
-    propose(&f.representative_q.client, &f, &plan, "Vélo", json!({"theme": "mobility"})).await;
+    propose(
+        &f.member_p.client,
+        &f,
+        &plan,
+        "Compost",
+        json!({"theme": "waste"}),
+    )
+    .await;
+    propose(
+        &f.member_p.client,
+        &f,
+        &plan,
+        "Disco soupe",
+        json!({"theme": "food", "contributing_partner_ids": [f.partner_q]}),
+    )
+    .await;
+    propose(
+        &f.representative_q.client,
+        &f,
+        &plan,
+        "Vélo",
+        json!({"theme": "mobility"}),
+    )
+    .await;
     let list = async |query: &str| -> Vec<String> {
         let page: Value = f
             .member_p
             .client
-            .get(&format!("/api/v1/alliances/{}/plans/{plan}/actions?{query}", f.alliance))
+            .get(&format!(
+                "/api/v1/alliances/{}/plans/{plan}/actions?{query}",
+                f.alliance
+            ))
             .send()
             .await
             .json();
-        page["items"].as_array().unwrap().iter().map(|a| a["title"].as_str().unwrap().to_owned()).collect()
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["title"].as_str().unwrap().to_owned())
+            .collect()
     };
     assert_eq!(list("theme=food").await, ["Disco soupe"]);
-    assert_eq!(list(&format!("partner={}", f.partner_q)).await, ["Disco soupe", "Vélo"]);
+    assert_eq!(
+        list(&format!("partner={}", f.partner_q)).await,
+        ["Disco soupe", "Vélo"]
+    );
     assert_eq!(list("status=proposed").await.len(), 3);
     assert_eq!(list("status=completed").await.len(), 0);
 }

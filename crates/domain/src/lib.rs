@@ -8,11 +8,12 @@ pub mod alliance;
 pub mod error;
 pub mod ids;
 pub mod journal;
+pub mod label;
 pub mod mandate;
 pub mod plan;
 pub mod policy;
 pub mod succession;
-pub mod vote;
 pub mod user;
+pub mod vote;
 
 pub use error::{DomainError, FieldError};

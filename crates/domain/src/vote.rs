@@ -129,17 +129,31 @@ impl Rules {
         by_college: bool,
     ) -> Result<Self, DomainError> {
         let mut errors = Vec::new();
-        let invalid = |field: &str, code: &'static str, message: &str| crate::FieldError::new(field, code, message);
+        let invalid = |field: &str, code: &'static str, message: &str| {
+            crate::FieldError::new(field, code, message)
+        };
         if subject != Subject::Question && method != Method::Consent {
-            errors.push(invalid("method", "not_allowed", "a vote on a plan, an action or a charter uses the consent method"));
+            errors.push(invalid(
+                "method",
+                "not_allowed",
+                "a vote on a plan, an action or a charter uses the consent method",
+            ));
         }
         let quorum = u8::try_from(quorum_percent).ok().filter(|q| *q <= 100);
         if quorum.is_none() {
-            errors.push(invalid("quorum_percent", "out_of_range", "must be between 0 and 100"));
+            errors.push(invalid(
+                "quorum_percent",
+                "out_of_range",
+                "must be between 0 and 100",
+            ));
         }
         let options = if method == Method::Consent {
             if !options.is_empty() {
-                errors.push(invalid("options", "not_allowed", "a consent vote has no options: its choices are for, against, abstain"));
+                errors.push(invalid(
+                    "options",
+                    "not_allowed",
+                    "a consent vote has no options: its choices are for, against, abstain",
+                ));
             }
             Vec::new()
         } else {
@@ -147,21 +161,37 @@ impl Rules {
             let distinct: BTreeSet<&String> = trimmed.iter().collect();
             if trimmed.len() < 2 || trimmed.len() > 20 {
                 errors.push(invalid("options", "out_of_range", "give 2 to 20 options"));
-            } else if distinct.len() != trimmed.len() || trimmed.iter().any(|o| o.is_empty() || o.chars().count() > 200) {
-                errors.push(invalid("options", "invalid_value", "options must be distinct, non-empty and at most 200 characters"));
+            } else if distinct.len() != trimmed.len()
+                || trimmed
+                    .iter()
+                    .any(|o| o.is_empty() || o.chars().count() > 200)
+            {
+                errors.push(invalid(
+                    "options",
+                    "invalid_value",
+                    "options must be distinct, non-empty and at most 200 characters",
+                ));
             }
             trimmed
         };
         let threshold = match (method, threshold) {
             (Method::Consent, t) => Some(t.unwrap_or(Threshold::Simple)),
             (_, Some(_)) => {
-                errors.push(invalid("threshold", "not_allowed", "only consent votes have a threshold"));
+                errors.push(invalid(
+                    "threshold",
+                    "not_allowed",
+                    "only consent votes have a threshold",
+                ));
                 None
             }
             (_, None) => None,
         };
         if by_college && (method != Method::Consent || electorate != Electorate::Partners) {
-            errors.push(invalid("by_college", "not_allowed", "only consent votes of the partners electorate count by college"));
+            errors.push(invalid(
+                "by_college",
+                "not_allowed",
+                "only consent votes of the partners electorate count by college",
+            ));
         }
         if !errors.is_empty() {
             return Err(DomainError::Invalid(errors));
@@ -185,7 +215,11 @@ impl Rules {
         grades: Option<&BTreeMap<String, String>>,
     ) -> Result<Choice, DomainError> {
         let unexpected = |field: &str| {
-            DomainError::invalid(field, "not_allowed", format!("a {} vote does not take `{field}`", self.method))
+            DomainError::invalid(
+                field,
+                "not_allowed",
+                format!("a {} vote does not take `{field}`", self.method),
+            )
         };
         match self.method {
             Method::Consent => {
@@ -195,7 +229,9 @@ impl Rules {
                 if grades.is_some() {
                     return Err(unexpected("grades"));
                 }
-                let raw = choice.ok_or_else(|| DomainError::invalid("choice", "required", "for, against or abstain"))?;
+                let raw = choice.ok_or_else(|| {
+                    DomainError::invalid("choice", "required", "for, against or abstain")
+                })?;
                 Ok(Choice::Consent(Consent::parse("choice", raw)?))
             }
             Method::SingleChoice => {
@@ -205,7 +241,9 @@ impl Rules {
                 if grades.is_some() {
                     return Err(unexpected("grades"));
                 }
-                let raw = choice.ok_or_else(|| DomainError::invalid("choice", "required", "one of the options"))?;
+                let raw = choice.ok_or_else(|| {
+                    DomainError::invalid("choice", "required", "one of the options")
+                })?;
                 Ok(Choice::Single(self.option_index("choice", raw)?))
             }
             Method::Approval => {
@@ -215,7 +253,13 @@ impl Rules {
                 if grades.is_some() {
                     return Err(unexpected("grades"));
                 }
-                let raw = options.ok_or_else(|| DomainError::invalid("options", "required", "the options you approve (possibly none)"))?;
+                let raw = options.ok_or_else(|| {
+                    DomainError::invalid(
+                        "options",
+                        "required",
+                        "the options you approve (possibly none)",
+                    )
+                })?;
                 let mut approved = BTreeSet::new();
                 for option in raw {
                     approved.insert(self.option_index("options", option)?);
@@ -229,15 +273,18 @@ impl Rules {
                 if options.is_some() {
                     return Err(unexpected("options"));
                 }
-                let raw = grades.ok_or_else(|| DomainError::invalid("grades", "required", "a grade for every option"))?;
+                let raw = grades.ok_or_else(|| {
+                    DomainError::invalid("grades", "required", "a grade for every option")
+                })?;
                 let mut given = vec![None; self.options.len()];
                 for (option, grade) in raw {
                     let i = self.option_index("grades", option)?;
                     given[i] = Some(Grade::parse(&format!("grades.{option}"), grade)?);
                 }
                 let all: Option<Vec<Grade>> = given.into_iter().collect();
-                all.map(Choice::Grades)
-                    .ok_or_else(|| DomainError::invalid("grades", "incomplete", "grade every option"))
+                all.map(Choice::Grades).ok_or_else(|| {
+                    DomainError::invalid("grades", "incomplete", "grade every option")
+                })
             }
         }
     }
@@ -246,7 +293,13 @@ impl Rules {
         self.options
             .iter()
             .position(|o| o == raw.trim())
-            .ok_or_else(|| DomainError::invalid(field, "unknown_option", format!("`{raw}` is not an option of this vote")))
+            .ok_or_else(|| {
+                DomainError::invalid(
+                    field,
+                    "unknown_option",
+                    format!("`{raw}` is not an option of this vote"),
+                )
+            })
     }
 }
 
@@ -301,7 +354,9 @@ impl ConsentCounts {
     pub fn passes(&self, threshold: Threshold) -> bool {
         match threshold {
             Threshold::Simple => self.for_ > self.against,
-            Threshold::TwoThirds => self.for_ + self.against > 0 && 3 * self.for_ >= 2 * (self.for_ + self.against),
+            Threshold::TwoThirds => {
+                self.for_ + self.against > 0 && 3 * self.for_ >= 2 * (self.for_ + self.against)
+            }
             Threshold::Unanimity => self.against == 0 && self.for_ >= 1,
         }
     }
@@ -331,7 +386,8 @@ pub struct Tally {
 
 /// Quorum: the share of the electorate that cast a ballot, exactly at the quorum included.
 pub fn quorum_reached(electorate: usize, turnout: usize, quorum_percent: u8) -> bool {
-    quorum_percent == 0 || (electorate > 0 && turnout * 100 >= usize::from(quorum_percent) * electorate)
+    quorum_percent == 0
+        || (electorate > 0 && turnout * 100 >= usize::from(quorum_percent) * electorate)
 }
 
 /// Counts the ballots under the rules. The order of ballots never matters.
@@ -348,7 +404,10 @@ pub fn tally(rules: &Rules, electorate: usize, ballots: &[Ballot]) -> Tally {
                     if rules.by_college
                         && let Some(college) = ballot.college
                     {
-                        colleges.entry(college).or_insert_with(ConsentCounts::default).add(c);
+                        colleges
+                            .entry(college)
+                            .or_insert_with(ConsentCounts::default)
+                            .add(c);
                     }
                 }
             }
@@ -362,7 +421,11 @@ pub fn tally(rules: &Rules, electorate: usize, ballots: &[Ballot]) -> Tally {
             let adopted = all.passes(threshold) && (!rules.by_college || colleges_agree);
             (
                 Counts::Consent(all),
-                if adopted { Outcome::Adopted } else { Outcome::Rejected },
+                if adopted {
+                    Outcome::Adopted
+                } else {
+                    Outcome::Rejected
+                },
             )
         }
         Method::SingleChoice | Method::Approval => {
@@ -385,7 +448,9 @@ pub fn tally(rules: &Rules, electorate: usize, ballots: &[Ballot]) -> Tally {
                 }
             }
             let best = per_option.iter().copied().max().unwrap_or(0);
-            let leaders: Vec<usize> = (0..per_option.len()).filter(|i| per_option[*i] == best).collect();
+            let leaders: Vec<usize> = (0..per_option.len())
+                .filter(|i| per_option[*i] == best)
+                .collect();
             let outcome = match leaders.as_slice() {
                 [winner] if best > 0 => Outcome::Winner(*winner),
                 _ => Outcome::Tie,
@@ -484,11 +549,23 @@ mod tests {
     use proptest::prelude::*;
 
     fn consent_rules(threshold: Threshold, quorum: i64, by_college: bool) -> Rules {
-        Rules::new(Subject::Question, Method::Consent, vec![], Electorate::Partners, quorum, Some(threshold), by_college).unwrap()
+        Rules::new(
+            Subject::Question,
+            Method::Consent,
+            vec![],
+            Electorate::Partners,
+            quorum,
+            Some(threshold),
+            by_college,
+        )
+        .unwrap()
     }
 
     fn consent(c: Consent, college: Option<College>) -> Ballot {
-        Ballot { college, choice: Choice::Consent(c) }
+        Ballot {
+            college,
+            choice: Choice::Consent(c),
+        }
     }
 
     fn ballots(for_: usize, against: usize, abstain: usize) -> Vec<Ballot> {
@@ -502,20 +579,47 @@ mod tests {
     #[test]
     fn thresholds_on_hand_computed_cases() {
         let simple = consent_rules(Threshold::Simple, 0, false);
-        assert_eq!(tally(&simple, 10, &ballots(3, 2, 5)).outcome, Outcome::Adopted);
-        assert_eq!(tally(&simple, 10, &ballots(2, 2, 5)).outcome, Outcome::Rejected);
-        assert_eq!(tally(&simple, 10, &ballots(0, 0, 5)).outcome, Outcome::Rejected);
+        assert_eq!(
+            tally(&simple, 10, &ballots(3, 2, 5)).outcome,
+            Outcome::Adopted
+        );
+        assert_eq!(
+            tally(&simple, 10, &ballots(2, 2, 5)).outcome,
+            Outcome::Rejected
+        );
+        assert_eq!(
+            tally(&simple, 10, &ballots(0, 0, 5)).outcome,
+            Outcome::Rejected
+        );
 
         let two_thirds = consent_rules(Threshold::TwoThirds, 0, false);
         // 4 of 6 is exactly two thirds; abstentions do not count.
-        assert_eq!(tally(&two_thirds, 10, &ballots(4, 2, 3)).outcome, Outcome::Adopted);
-        assert_eq!(tally(&two_thirds, 10, &ballots(3, 2, 0)).outcome, Outcome::Rejected);
-        assert_eq!(tally(&two_thirds, 10, &ballots(0, 0, 4)).outcome, Outcome::Rejected);
+        assert_eq!(
+            tally(&two_thirds, 10, &ballots(4, 2, 3)).outcome,
+            Outcome::Adopted
+        );
+        assert_eq!(
+            tally(&two_thirds, 10, &ballots(3, 2, 0)).outcome,
+            Outcome::Rejected
+        );
+        assert_eq!(
+            tally(&two_thirds, 10, &ballots(0, 0, 4)).outcome,
+            Outcome::Rejected
+        );
 
         let unanimity = consent_rules(Threshold::Unanimity, 0, false);
-        assert_eq!(tally(&unanimity, 10, &ballots(5, 0, 4)).outcome, Outcome::Adopted);
-        assert_eq!(tally(&unanimity, 10, &ballots(9, 1, 0)).outcome, Outcome::Rejected);
-        assert_eq!(tally(&unanimity, 10, &ballots(0, 0, 3)).outcome, Outcome::Rejected);
+        assert_eq!(
+            tally(&unanimity, 10, &ballots(5, 0, 4)).outcome,
+            Outcome::Adopted
+        );
+        assert_eq!(
+            tally(&unanimity, 10, &ballots(9, 1, 0)).outcome,
+            Outcome::Rejected
+        );
+        assert_eq!(
+            tally(&unanimity, 10, &ballots(0, 0, 3)).outcome,
+            Outcome::Rejected
+        );
     }
 
     #[test]
@@ -552,7 +656,14 @@ mod tests {
         ];
         let t = tally(&rules, 6, &vetoed);
         assert_eq!(t.outcome, Outcome::Rejected);
-        assert_eq!(t.colleges[&College::Students], ConsentCounts { for_: 0, against: 1, abstain: 0 });
+        assert_eq!(
+            t.colleges[&College::Students],
+            ConsentCounts {
+                for_: 0,
+                against: 1,
+                abstain: 0
+            }
+        );
         // A college that only abstained blocks nothing.
         let abstaining = vec![
             consent(Consent::For, city),
@@ -561,7 +672,10 @@ mod tests {
         ];
         assert_eq!(tally(&rules, 6, &abstaining).outcome, Outcome::Adopted);
         // Without by_college the same ballots pass.
-        assert_eq!(tally(&consent_rules(Threshold::Simple, 0, false), 6, &vetoed).outcome, Outcome::Adopted);
+        assert_eq!(
+            tally(&consent_rules(Threshold::Simple, 0, false), 6, &vetoed).outcome,
+            Outcome::Adopted
+        );
     }
 
     fn options(n: usize) -> Vec<String> {
@@ -570,17 +684,50 @@ mod tests {
 
     #[test]
     fn single_choice_and_approval() {
-        let single = Rules::new(Subject::Question, Method::SingleChoice, options(3), Electorate::Members, 0, None, false).unwrap();
-        let vote = |i| Ballot { college: None, choice: Choice::Single(i) };
+        let single = Rules::new(
+            Subject::Question,
+            Method::SingleChoice,
+            options(3),
+            Electorate::Members,
+            0,
+            None,
+            false,
+        )
+        .unwrap();
+        let vote = |i| Ballot {
+            college: None,
+            choice: Choice::Single(i),
+        };
         let t = tally(&single, 5, &[vote(0), vote(2), vote(2)]);
         assert_eq!(t.outcome, Outcome::Winner(2));
         assert_eq!(t.counts, Counts::PerOption(vec![1, 0, 2]));
         assert_eq!(tally(&single, 5, &[vote(0), vote(2)]).outcome, Outcome::Tie);
         assert_eq!(tally(&single, 5, &[]).outcome, Outcome::Tie);
 
-        let approval = Rules::new(Subject::Question, Method::Approval, options(3), Electorate::Members, 0, None, false).unwrap();
-        let approve = |v: Vec<usize>| Ballot { college: None, choice: Choice::Approval(v) };
-        let t = tally(&approval, 5, &[approve(vec![0, 1]), approve(vec![1]), approve(vec![]), approve(vec![0, 1, 2])]);
+        let approval = Rules::new(
+            Subject::Question,
+            Method::Approval,
+            options(3),
+            Electorate::Members,
+            0,
+            None,
+            false,
+        )
+        .unwrap();
+        let approve = |v: Vec<usize>| Ballot {
+            college: None,
+            choice: Choice::Approval(v),
+        };
+        let t = tally(
+            &approval,
+            5,
+            &[
+                approve(vec![0, 1]),
+                approve(vec![1]),
+                approve(vec![]),
+                approve(vec![0, 1, 2]),
+            ],
+        );
         assert_eq!(t.counts, Counts::PerOption(vec![2, 3, 1]));
         assert_eq!(t.outcome, Outcome::Winner(1));
         assert_eq!(t.turnout, 4);
@@ -603,47 +750,183 @@ mod tests {
         // A and B tie on "good": remove one "good" each: A [E,G,F,R] -> lower median F;
         // B [VG,G,G,P] -> G. B wins.
         assert_eq!(compare_grades(&b, &a), Ordering::Greater);
-        let rules = Rules::new(Subject::Question, Method::MajorityJudgment, options(3), Electorate::Members, 0, None, false).unwrap();
+        let rules = Rules::new(
+            Subject::Question,
+            Method::MajorityJudgment,
+            options(3),
+            Electorate::Members,
+            0,
+            None,
+            false,
+        )
+        .unwrap();
         let ballots: Vec<Ballot> = (0..5)
-            .map(|i| Ballot { college: None, choice: Choice::Grades(vec![a[i], b[i], c[i]]) })
+            .map(|i| Ballot {
+                college: None,
+                choice: Choice::Grades(vec![a[i], b[i], c[i]]),
+            })
             .collect();
         let t = tally(&rules, 5, &ballots);
         assert_eq!(t.outcome, Outcome::Winner(1));
         // Even counts use the lower median.
         assert_eq!(majority_grade(&[Excellent, Reject]), Some(Reject));
         // Identical grades tie.
-        assert_eq!(compare_grades(&[g("good"), g("fair")], &[g("fair"), g("good")]), Ordering::Equal);
+        assert_eq!(
+            compare_grades(&[g("good"), g("fair")], &[g("fair"), g("good")]),
+            Ordering::Equal
+        );
     }
 
     #[test]
     fn rules_refuse_what_does_not_fit() {
-        assert!(Rules::new(Subject::PlanAdoption, Method::Approval, options(2), Electorate::Partners, 50, None, false).is_err());
-        assert!(Rules::new(Subject::Question, Method::Consent, options(2), Electorate::Partners, 50, None, false).is_err());
-        assert!(Rules::new(Subject::Question, Method::SingleChoice, options(1), Electorate::Partners, 50, None, false).is_err());
-        assert!(Rules::new(Subject::Question, Method::SingleChoice, vec!["a".into(), "a".into()], Electorate::Partners, 0, None, false).is_err());
-        assert!(Rules::new(Subject::Question, Method::Consent, vec![], Electorate::Partners, 101, None, false).is_err());
-        assert!(Rules::new(Subject::Question, Method::Consent, vec![], Electorate::Members, 0, None, true).is_err());
-        assert!(Rules::new(Subject::Question, Method::SingleChoice, options(2), Electorate::Partners, 0, Some(Threshold::Simple), false).is_err());
-        let consent = Rules::new(Subject::Question, Method::Consent, vec![], Electorate::Partners, 0, None, false).unwrap();
+        assert!(
+            Rules::new(
+                Subject::PlanAdoption,
+                Method::Approval,
+                options(2),
+                Electorate::Partners,
+                50,
+                None,
+                false
+            )
+            .is_err()
+        );
+        assert!(
+            Rules::new(
+                Subject::Question,
+                Method::Consent,
+                options(2),
+                Electorate::Partners,
+                50,
+                None,
+                false
+            )
+            .is_err()
+        );
+        assert!(
+            Rules::new(
+                Subject::Question,
+                Method::SingleChoice,
+                options(1),
+                Electorate::Partners,
+                50,
+                None,
+                false
+            )
+            .is_err()
+        );
+        assert!(
+            Rules::new(
+                Subject::Question,
+                Method::SingleChoice,
+                vec!["a".into(), "a".into()],
+                Electorate::Partners,
+                0,
+                None,
+                false
+            )
+            .is_err()
+        );
+        assert!(
+            Rules::new(
+                Subject::Question,
+                Method::Consent,
+                vec![],
+                Electorate::Partners,
+                101,
+                None,
+                false
+            )
+            .is_err()
+        );
+        assert!(
+            Rules::new(
+                Subject::Question,
+                Method::Consent,
+                vec![],
+                Electorate::Members,
+                0,
+                None,
+                true
+            )
+            .is_err()
+        );
+        assert!(
+            Rules::new(
+                Subject::Question,
+                Method::SingleChoice,
+                options(2),
+                Electorate::Partners,
+                0,
+                Some(Threshold::Simple),
+                false
+            )
+            .is_err()
+        );
+        let consent = Rules::new(
+            Subject::Question,
+            Method::Consent,
+            vec![],
+            Electorate::Partners,
+            0,
+            None,
+            false,
+        )
+        .unwrap();
         assert_eq!(consent.threshold, Some(Threshold::Simple));
     }
 
     #[test]
     fn ballots_are_checked_against_the_method() {
-        let mj = Rules::new(Subject::Question, Method::MajorityJudgment, options(2), Electorate::Members, 0, None, false).unwrap();
+        let mj = Rules::new(
+            Subject::Question,
+            Method::MajorityJudgment,
+            options(2),
+            Electorate::Members,
+            0,
+            None,
+            false,
+        )
+        .unwrap();
         let mut grades = BTreeMap::new();
         grades.insert("option 0".to_owned(), "good".to_owned());
         assert!(mj.ballot(None, None, Some(&grades)).is_err(), "incomplete");
         grades.insert("option 1".to_owned(), "reject".to_owned());
-        assert_eq!(mj.ballot(None, None, Some(&grades)).unwrap(), Choice::Grades(vec![Grade::Good, Grade::Reject]));
+        assert_eq!(
+            mj.ballot(None, None, Some(&grades)).unwrap(),
+            Choice::Grades(vec![Grade::Good, Grade::Reject])
+        );
         assert!(mj.ballot(Some("for"), None, None).is_err());
         let consent = consent_rules(Threshold::Simple, 0, false);
-        assert_eq!(consent.ballot(Some("against"), None, None).unwrap(), Choice::Consent(Consent::Against));
+        assert_eq!(
+            consent.ballot(Some("against"), None, None).unwrap(),
+            Choice::Consent(Consent::Against)
+        );
         assert!(consent.ballot(Some("maybe"), None, None).is_err());
-        let approval = Rules::new(Subject::Question, Method::Approval, options(3), Electorate::Members, 0, None, false).unwrap();
-        let picked = vec!["option 2".to_owned(), "option 0".to_owned(), "option 2".to_owned()];
-        assert_eq!(approval.ballot(None, Some(&picked), None).unwrap(), Choice::Approval(vec![0, 2]));
-        assert!(approval.ballot(None, Some(&["nope".to_owned()]), None).is_err());
+        let approval = Rules::new(
+            Subject::Question,
+            Method::Approval,
+            options(3),
+            Electorate::Members,
+            0,
+            None,
+            false,
+        )
+        .unwrap();
+        let picked = vec![
+            "option 2".to_owned(),
+            "option 0".to_owned(),
+            "option 2".to_owned(),
+        ];
+        assert_eq!(
+            approval.ballot(None, Some(&picked), None).unwrap(),
+            Choice::Approval(vec![0, 2])
+        );
+        assert!(
+            approval
+                .ballot(None, Some(&["nope".to_owned()]), None)
+                .is_err()
+        );
     }
 
     fn arb_college() -> impl Strategy<Value = College> {
@@ -655,8 +938,11 @@ mod tests {
     }
 
     fn arb_ballots() -> impl Strategy<Value = Vec<Ballot>> {
-        prop::collection::vec((arb_consent(), arb_college()), 0..40)
-            .prop_map(|v| v.into_iter().map(|(c, college)| consent(c, Some(college))).collect())
+        prop::collection::vec((arb_consent(), arb_college()), 0..40).prop_map(|v| {
+            v.into_iter()
+                .map(|(c, college)| consent(c, Some(college)))
+                .collect()
+        })
     }
 
     fn arb_threshold() -> impl Strategy<Value = Threshold> {

@@ -51,6 +51,8 @@ Errors are RFC 9457 `application/problem+json` with a stable `code`. Collections
         (name = "results", description = "Indicators, measurements and their review"),
         (name = "events", description = "Meetings, handovers, celebrations"),
         (name = "votes", description = "Votes, ballots and results"),
+        (name = "labels", description = "The \"Agir Ensemble\" label"),
+        (name = "network", description = "The AVUF network view: public, cacheable, no personal data"),
         (name = "journal", description = "The tamper-evident journal"),
         (name = "operations", description = "Health, readiness and metrics"),
     )

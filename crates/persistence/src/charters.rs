@@ -94,7 +94,11 @@ pub async fn find_version(
 }
 
 /// A version by id, locked.
-pub async fn lock_by_id(conn: &mut AsyncPgConnection, alliance: AllianceId, id: CharterId) -> Result<Option<Charter>> {
+pub async fn lock_by_id(
+    conn: &mut AsyncPgConnection,
+    alliance: AllianceId,
+    id: CharterId,
+) -> Result<Option<Charter>> {
     Ok(charters::table
         .filter(charters::alliance_id.eq(alliance.0))
         .filter(charters::id.eq(id.0))

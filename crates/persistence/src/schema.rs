@@ -347,9 +347,28 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    labels (id) {
+        id -> Uuid,
+        alliance_id -> Uuid,
+        academic_year -> Text,
+        status -> Text,
+        kinds_present -> Array<Text>,
+        kinds_missing -> Array<Text>,
+        application_note -> Text,
+        decision_note -> Nullable<Text>,
+        applied_by -> Nullable<Uuid>,
+        decided_by -> Nullable<Uuid>,
+        applied_at -> Timestamptz,
+        decided_at -> Nullable<Timestamptz>,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(alliances -> cities (city_id));
+diesel::joinable!(labels -> alliances (alliance_id));
 diesel::joinable!(partners -> alliances (alliance_id));
 diesel::joinable!(mandates -> users (user_id));
 diesel::joinable!(mandates -> partners (partner_id));
@@ -391,4 +410,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     votes,
     vote_electorate,
     ballots,
+    labels,
 );

@@ -3,7 +3,9 @@
 use agir_domain::alliance::College;
 use agir_domain::ids::{AllianceId, UserId};
 use agir_domain::mandate::Role;
-use agir_domain::vote::{Electorate, Method, ResultsVisibility, Rules, Subject, Threshold, VoteStatus};
+use agir_domain::vote::{
+    Electorate, Method, ResultsVisibility, Rules, Subject, Threshold, VoteStatus,
+};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Jsonb, Uuid as SqlUuid};
@@ -78,7 +80,10 @@ impl TryFrom<VoteRow> for Vote {
             options,
             Electorate::parse("electorate", &r.electorate)?,
             i64::from(r.quorum_percent),
-            r.threshold.as_deref().map(|t| Threshold::parse("threshold", t)).transpose()?,
+            r.threshold
+                .as_deref()
+                .map(|t| Threshold::parse("threshold", t))
+                .transpose()?,
             r.by_college,
         )?;
         Ok(Self {
@@ -146,7 +151,11 @@ pub async fn insert(conn: &mut AsyncPgConnection, new: NewVote) -> Result<Vote> 
     row.try_into()
 }
 
-pub async fn find(conn: &mut AsyncPgConnection, alliance: AllianceId, id: Uuid) -> Result<Option<Vote>> {
+pub async fn find(
+    conn: &mut AsyncPgConnection,
+    alliance: AllianceId,
+    id: Uuid,
+) -> Result<Option<Vote>> {
     let row: Option<VoteRow> = votes::table
         .filter(votes::alliance_id.eq(alliance.0))
         .filter(votes::id.eq(id))
@@ -158,7 +167,11 @@ pub async fn find(conn: &mut AsyncPgConnection, alliance: AllianceId, id: Uuid) 
 }
 
 /// Locks a vote for a state change (opening, closing, settings).
-pub async fn lock(conn: &mut AsyncPgConnection, alliance: AllianceId, id: Uuid) -> Result<Option<Vote>> {
+pub async fn lock(
+    conn: &mut AsyncPgConnection,
+    alliance: AllianceId,
+    id: Uuid,
+) -> Result<Option<Vote>> {
     let row: Option<VoteRow> = votes::table
         .filter(votes::alliance_id.eq(alliance.0))
         .filter(votes::id.eq(id))
@@ -171,7 +184,11 @@ pub async fn lock(conn: &mut AsyncPgConnection, alliance: AllianceId, id: Uuid) 
 }
 
 /// Locks a vote in share mode, for a ballot: many ballots at once, never during a close.
-pub async fn lock_for_ballot(conn: &mut AsyncPgConnection, alliance: AllianceId, id: Uuid) -> Result<Option<Vote>> {
+pub async fn lock_for_ballot(
+    conn: &mut AsyncPgConnection,
+    alliance: AllianceId,
+    id: Uuid,
+) -> Result<Option<Vote>> {
     let row: Option<VoteRow> = votes::table
         .filter(votes::alliance_id.eq(alliance.0))
         .filter(votes::id.eq(id))
@@ -221,7 +238,10 @@ pub async fn eligible(
     match electorate {
         Electorate::Partners => {
             let rows = crate::partners::all_active(conn, alliance).await?;
-            Ok(rows.into_iter().map(|p| (p.id.0, Some(p.kind.college()))).collect())
+            Ok(rows
+                .into_iter()
+                .map(|p| (p.id.0, Some(p.kind.college())))
+                .collect())
         }
         Electorate::Members => {
             let users: Vec<Uuid> = mandates::table
@@ -241,7 +261,11 @@ pub async fn eligible(
 }
 
 /// Opens a vote: freezes its electorate. Call with the vote locked.
-pub async fn open(conn: &mut AsyncPgConnection, vote: &Vote, electorate: &[(Uuid, Option<College>)]) -> Result<Vote> {
+pub async fn open(
+    conn: &mut AsyncPgConnection,
+    vote: &Vote,
+    electorate: &[(Uuid, Option<College>)],
+) -> Result<Vote> {
     let rows: Vec<_> = electorate
         .iter()
         .map(|(voter, college)| {
@@ -271,33 +295,49 @@ async fn update_status(
 ) -> Result<Vote> {
     let now = Utc::now();
     let row: VoteRow = match status {
-        VoteStatus::Open => diesel::update(votes::table.find(id))
-            .set((votes::status.eq(status.as_str()), votes::opened_at.eq(now), votes::updated_at.eq(now)))
-            .returning(VoteRow::as_returning())
-            .get_result(conn)
-            .await?,
-        _ => diesel::update(votes::table.find(id))
-            .set((
-                votes::status.eq(status.as_str()),
-                votes::closed_at.eq(now),
-                votes::closed_by.eq(closed_by.map(|u| u.0)),
-                votes::result.eq(result),
-                votes::updated_at.eq(now),
-            ))
-            .returning(VoteRow::as_returning())
-            .get_result(conn)
-            .await?,
+        VoteStatus::Open => {
+            diesel::update(votes::table.find(id))
+                .set((
+                    votes::status.eq(status.as_str()),
+                    votes::opened_at.eq(now),
+                    votes::updated_at.eq(now),
+                ))
+                .returning(VoteRow::as_returning())
+                .get_result(conn)
+                .await?
+        }
+        _ => {
+            diesel::update(votes::table.find(id))
+                .set((
+                    votes::status.eq(status.as_str()),
+                    votes::closed_at.eq(now),
+                    votes::closed_by.eq(closed_by.map(|u| u.0)),
+                    votes::result.eq(result),
+                    votes::updated_at.eq(now),
+                ))
+                .returning(VoteRow::as_returning())
+                .get_result(conn)
+                .await?
+        }
     };
     row.try_into()
 }
 
 /// Closes a vote with its result. Call with the vote locked.
-pub async fn close(conn: &mut AsyncPgConnection, id: Uuid, closed_by: Option<UserId>, result: &Value) -> Result<Vote> {
+pub async fn close(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    closed_by: Option<UserId>,
+    result: &Value,
+) -> Result<Vote> {
     update_status(conn, id, VoteStatus::Closed, closed_by, Some(result)).await
 }
 
 /// The frozen electorate: voters and their colleges.
-pub async fn electorate(conn: &mut AsyncPgConnection, vote: Uuid) -> Result<Vec<(Uuid, Option<String>)>> {
+pub async fn electorate(
+    conn: &mut AsyncPgConnection,
+    vote: Uuid,
+) -> Result<Vec<(Uuid, Option<String>)>> {
     Ok(vote_electorate::table
         .filter(vote_electorate::vote_id.eq(vote))
         .select((vote_electorate::voter_id, vote_electorate::college))
@@ -308,7 +348,9 @@ pub async fn electorate(conn: &mut AsyncPgConnection, vote: Uuid) -> Result<Vec<
 /// Whether a voter belongs to the frozen electorate.
 pub async fn in_electorate(conn: &mut AsyncPgConnection, vote: Uuid, voter: Uuid) -> Result<bool> {
     Ok(diesel::select(diesel::dsl::exists(
-        vote_electorate::table.filter(vote_electorate::vote_id.eq(vote)).filter(vote_electorate::voter_id.eq(voter)),
+        vote_electorate::table
+            .filter(vote_electorate::vote_id.eq(vote))
+            .filter(vote_electorate::voter_id.eq(voter)),
     ))
     .get_result(conn)
     .await?)
@@ -334,7 +376,13 @@ pub async fn ballots(conn: &mut AsyncPgConnection, vote: Uuid) -> Result<Vec<Sto
         )
         .filter(ballots::vote_id.eq(vote))
         .order((ballots::cast_at, ballots::voter_id))
-        .select((ballots::voter_id, ballots::cast_by, ballots::choice, ballots::cast_at, vote_electorate::college))
+        .select((
+            ballots::voter_id,
+            ballots::cast_by,
+            ballots::choice,
+            ballots::cast_at,
+            vote_electorate::college,
+        ))
         .load(conn)
         .await?)
 }
@@ -346,7 +394,13 @@ struct Inserted {
 }
 
 /// Casts or replaces a voter's ballot; whether it replaced an earlier one.
-pub async fn cast(conn: &mut AsyncPgConnection, vote: Uuid, voter: Uuid, by: UserId, choice: &Value) -> Result<bool> {
+pub async fn cast(
+    conn: &mut AsyncPgConnection,
+    vote: Uuid,
+    voter: Uuid,
+    by: UserId,
+    choice: &Value,
+) -> Result<bool> {
     let row: Inserted = diesel::sql_query(
         "INSERT INTO ballots (vote_id, voter_id, cast_by, choice) VALUES ($1, $2, $3, $4)
          ON CONFLICT (vote_id, voter_id)
@@ -363,13 +417,16 @@ pub async fn cast(conn: &mut AsyncPgConnection, vote: Uuid, voter: Uuid, by: Use
 }
 
 /// Votes whose clock says open or close, across alliances.
-pub async fn due(conn: &mut AsyncPgConnection, now: DateTime<Utc>) -> Result<Vec<(AllianceId, Uuid)>> {
+pub async fn due(
+    conn: &mut AsyncPgConnection,
+    now: DateTime<Utc>,
+) -> Result<Vec<(AllianceId, Uuid)>> {
     let rows: Vec<(Uuid, Uuid)> = votes::table
         .filter(votes::status.ne(VoteStatus::Closed.as_str()))
         .filter(
-            votes::closes_at
-                .le(now)
-                .or(votes::status.eq(VoteStatus::Scheduled.as_str()).and(votes::opens_at.le(now))),
+            votes::closes_at.le(now).or(votes::status
+                .eq(VoteStatus::Scheduled.as_str())
+                .and(votes::opens_at.le(now))),
         )
         .select((votes::alliance_id, votes::id))
         .limit(500)
@@ -398,7 +455,10 @@ pub async fn list(
         query = query.filter(votes::status.eq(status.as_str()));
     }
     let rows: Vec<VoteRow> = after_key!(query, votes, page).load(conn).await?;
-    let items = rows.into_iter().map(Vote::try_from).collect::<Result<Vec<_>>>()?;
+    let items = rows
+        .into_iter()
+        .map(Vote::try_from)
+        .collect::<Result<Vec<_>>>()?;
     Ok(Page::from_rows(items, page.limit, |v| TimeKey {
         created_at: v.created_at,
         id: v.id,

@@ -349,8 +349,14 @@ pub(crate) fn own_partner(
     match partners.as_slice() {
         [only] => Ok(*only),
         [] if caller.principal.is_none() => Err(ApiError::Unauthenticated),
-        [] if caller.is_admin() => Err(ApiError::field(field, "required", "say which partner you act for")),
-        [] => Err(ApiError::forbidden("you take part for no partner of this alliance")),
+        [] if caller.is_admin() => Err(ApiError::field(
+            field,
+            "required",
+            "say which partner you act for",
+        )),
+        [] => Err(ApiError::forbidden(
+            "you take part for no partner of this alliance",
+        )),
         _ => Err(ApiError::field(
             field,
             "required",

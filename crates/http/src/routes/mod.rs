@@ -10,8 +10,10 @@ pub mod events;
 pub mod health;
 pub mod invitations;
 pub mod journal;
+pub mod labels;
 pub mod mandates;
 pub mod me;
+pub mod network;
 pub mod partners;
 pub mod plans;
 pub mod results;
@@ -97,6 +99,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(votes::cast_ballot)
         .service(votes::close_vote_early)
         .service(votes::get_vote_results)
+        .service(labels::list_labels)
+        .service(labels::apply_for_label)
+        .service(labels::decide_label)
+        .service(network::network_labels)
+        .service(network::network_stats)
+        .service(network::network_actions)
+        .service(network::network_export)
         .service(journal::list_alliance_journal)
         .service(journal::verify_alliance_journal)
         .service(journal::list_platform_journal)

@@ -11,8 +11,8 @@ use agir_domain::ids::{ActionId, AllianceId, CharterId, PartnerId, PlanId, UserI
 use agir_domain::plan::{ActionStatus, Phase};
 use agir_domain::policy;
 use agir_domain::vote::{
-    self, Ballot, Choice, Counts, Due, Electorate, Method, Outcome, ResultsVisibility, Rules, Subject,
-    Tally, Threshold, VoteStatus,
+    self, Ballot, Choice, Counts, Due, Electorate, Method, Outcome, ResultsVisibility, Rules,
+    Subject, Tally, Threshold, VoteStatus,
 };
 use agir_persistence::journal::{self, Actor};
 use agir_persistence::page::TimeKey;
@@ -308,7 +308,12 @@ fn stored_choice(rules: &Rules, choice: &Value) -> Option<Choice> {
 }
 
 /// The results document of a tally.
-fn results_document(vote: &Vote, tally: &Tally, final_: bool, ballots: Option<Vec<BallotView>>) -> ResultsResponse {
+fn results_document(
+    vote: &Vote,
+    tally: &Tally,
+    final_: bool,
+    ballots: Option<Vec<BallotView>>,
+) -> ResultsResponse {
     let consent_counts = |c: &vote::ConsentCounts| ConsentCountsResponse {
         for_: c.for_,
         against: c.against,
@@ -342,7 +347,12 @@ fn results_document(vote: &Vote, tally: &Tally, final_: bool, ballots: Option<Ve
                     .map(|(option, (grades, majority))| OptionResult {
                         option: option.clone(),
                         count: None,
-                        grades: Some(grades.iter().map(|(g, n)| (g.as_str().to_owned(), *n)).collect()),
+                        grades: Some(
+                            grades
+                                .iter()
+                                .map(|(g, n)| (g.as_str().to_owned(), *n))
+                                .collect(),
+                        ),
                         majority_grade: majority.map(|g| g.as_str().to_owned()),
                     })
                     .collect(),
@@ -381,14 +391,20 @@ fn results_document(vote: &Vote, tally: &Tally, final_: bool, ballots: Option<Ve
 }
 
 /// Counts a vote's ballots as they stand.
-async fn count(conn: &mut AsyncPgConnection, vote: &Vote) -> Result<(Tally, Option<Vec<BallotView>>), ApiError> {
+async fn count(
+    conn: &mut AsyncPgConnection,
+    vote: &Vote,
+) -> Result<(Tally, Option<Vec<BallotView>>), ApiError> {
     let electorate = votes::electorate(conn, vote.id).await?;
     let stored = votes::ballots(conn, vote.id).await?;
     let ballots: Vec<Ballot> = stored
         .iter()
         .filter_map(|b| {
             Some(Ballot {
-                college: b.college.as_deref().and_then(|c| College::parse("college", c).ok()),
+                college: b
+                    .college
+                    .as_deref()
+                    .and_then(|c| College::parse("college", c).ok()),
                 choice: stored_choice(&vote.rules, &b.choice)?,
             })
         })
@@ -437,16 +453,27 @@ async fn open_vote(conn: &mut AsyncPgConnection, vote: &Vote) -> Result<Vote, Ap
     let opened = votes::open(conn, vote, &electorate).await?;
     journal::append(
         conn,
-        entry(Some(vote.alliance), Actor::system(), "vote.opened", "vote", vote.id, json!({
-            "electorate_size": electorate.len()
-        })),
+        entry(
+            Some(vote.alliance),
+            Actor::system(),
+            "vote.opened",
+            "vote",
+            vote.id,
+            json!({
+                "electorate_size": electorate.len()
+            }),
+        ),
     )
     .await?;
     Ok(opened)
 }
 
 /// Closes a locked, open vote: stores its result, applies its effect, journals both.
-async fn close_vote(conn: &mut AsyncPgConnection, vote: &Vote, by: Option<UserId>) -> Result<Vote, ApiError> {
+async fn close_vote(
+    conn: &mut AsyncPgConnection,
+    vote: &Vote,
+    by: Option<UserId>,
+) -> Result<Vote, ApiError> {
     let (tally, ballots) = count(conn, vote).await?;
     let document = results_document(vote, &tally, true, ballots);
     let stored = serde_json::to_value(&document).map_err(|e| ApiError::Internal(e.to_string()))?;
@@ -458,15 +485,22 @@ async fn close_vote(conn: &mut AsyncPgConnection, vote: &Vote, by: Option<UserId
     // Aggregates only: a secret vote's journal entry says nothing of who chose what.
     journal::append(
         conn,
-        entry(Some(vote.alliance), actor, "vote.closed", "vote", vote.id, json!({
-            "outcome": document.outcome,
-            "winner": document.winner,
-            "turnout": document.turnout,
-            "electorate": document.electorate,
-            "quorum_reached": document.quorum_reached,
-            "consent": document.consent,
-            "early": by.is_some(),
-        })),
+        entry(
+            Some(vote.alliance),
+            actor,
+            "vote.closed",
+            "vote",
+            vote.id,
+            json!({
+                "outcome": document.outcome,
+                "winner": document.winner,
+                "turnout": document.turnout,
+                "electorate": document.electorate,
+                "quorum_reached": document.quorum_reached,
+                "consent": document.consent,
+                "early": by.is_some(),
+            }),
+        ),
     )
     .await?;
     apply_effect(conn, vote, &tally.outcome, actor).await?;
@@ -474,7 +508,12 @@ async fn close_vote(conn: &mut AsyncPgConnection, vote: &Vote, by: Option<UserId
 }
 
 /// The decision's effect on its subject, in the closing transaction.
-async fn apply_effect(conn: &mut AsyncPgConnection, vote: &Vote, outcome: &Outcome, actor: Actor) -> Result<(), ApiError> {
+async fn apply_effect(
+    conn: &mut AsyncPgConnection,
+    vote: &Vote,
+    outcome: &Outcome,
+    actor: Actor,
+) -> Result<(), ApiError> {
     let Some(subject) = vote.subject_id else {
         return Ok(());
     };
@@ -523,9 +562,16 @@ async fn apply_effect(conn: &mut AsyncPgConnection, vote: &Vote, outcome: &Outco
                 charters::make_current(conn, alliance, CharterId(subject)).await?;
                 journal::append(
                     conn,
-                    entry(Some(alliance), actor, "charter.adopted", "charter", subject, json!({
-                        "version": charter.version, "vote_id": vote.id
-                    })),
+                    entry(
+                        Some(alliance),
+                        actor,
+                        "charter.adopted",
+                        "charter",
+                        subject,
+                        json!({
+                            "version": charter.version, "vote_id": vote.id
+                        }),
+                    ),
                 )
                 .await?;
             }
@@ -620,36 +666,80 @@ fn parse_rules(
     let threshold = threshold.map(|t| v.check(Threshold::parse("threshold", t)));
     v.finish()?;
     let (Some(method), Some(electorate)) = (method, electorate) else {
-        return Err(ApiError::Internal("validator let an invalid value through".into()));
+        return Err(ApiError::Internal(
+            "validator let an invalid value through".into(),
+        ));
     };
-    Ok(Rules::new(subject, method, options, electorate, quorum, threshold.flatten(), by_college)?)
+    Ok(Rules::new(
+        subject,
+        method,
+        options,
+        electorate,
+        quorum,
+        threshold.flatten(),
+        by_college,
+    )?)
 }
 
 /// Checks the subject of a new vote: it exists here and awaits a decision.
-async fn check_subject(conn: &mut AsyncPgConnection, alliance: AllianceId, subject: Subject, id: Option<Uuid>) -> Result<(), ApiError> {
-    let missing = || ApiError::field("subject_id", "not_found", "no such subject in this alliance");
+async fn check_subject(
+    conn: &mut AsyncPgConnection,
+    alliance: AllianceId,
+    subject: Subject,
+    id: Option<Uuid>,
+) -> Result<(), ApiError> {
+    let missing = || {
+        ApiError::field(
+            "subject_id",
+            "not_found",
+            "no such subject in this alliance",
+        )
+    };
     match (subject, id) {
         (Subject::Question, None) => Ok(()),
-        (Subject::Question, Some(_)) => Err(ApiError::field("subject_id", "not_allowed", "a question has no subject")),
-        (_, None) => Err(ApiError::field("subject_id", "required", "name the plan, action or charter version")),
+        (Subject::Question, Some(_)) => Err(ApiError::field(
+            "subject_id",
+            "not_allowed",
+            "a question has no subject",
+        )),
+        (_, None) => Err(ApiError::field(
+            "subject_id",
+            "required",
+            "name the plan, action or charter version",
+        )),
         (Subject::PlanAdoption, Some(id)) => {
-            let plan = plans::find_plan(conn, alliance, PlanId(id)).await?.ok_or_else(missing)?;
+            let plan = plans::find_plan(conn, alliance, PlanId(id))
+                .await?
+                .ok_or_else(missing)?;
             if plan.phase != Phase::Voting {
-                return Err(ApiError::conflict("plan_not_voting", "move the plan to its voting phase first"));
+                return Err(ApiError::conflict(
+                    "plan_not_voting",
+                    "move the plan to its voting phase first",
+                ));
             }
             Ok(())
         }
         (Subject::ActionAdoption, Some(id)) => {
-            let action = plans::find_action(conn, alliance, ActionId(id)).await?.ok_or_else(missing)?;
+            let action = plans::find_action(conn, alliance, ActionId(id))
+                .await?
+                .ok_or_else(missing)?;
             if action.status != ActionStatus::Proposed {
-                return Err(ApiError::conflict("action_not_proposed", "only a proposed action is voted on"));
+                return Err(ApiError::conflict(
+                    "action_not_proposed",
+                    "only a proposed action is voted on",
+                ));
             }
             Ok(())
         }
         (Subject::CharterAdoption, Some(id)) => {
-            let charter = charters::lock_by_id(conn, alliance, CharterId(id)).await?.ok_or_else(missing)?;
+            let charter = charters::lock_by_id(conn, alliance, CharterId(id))
+                .await?
+                .ok_or_else(missing)?;
             if charter.status != charters::PROPOSED {
-                return Err(ApiError::conflict("charter_not_proposed", "only a proposed charter version is voted on"));
+                return Err(ApiError::conflict(
+                    "charter_not_proposed",
+                    "only a proposed charter version is voted on",
+                ));
             }
             Ok(())
         }
@@ -658,10 +748,18 @@ async fn check_subject(conn: &mut AsyncPgConnection, alliance: AllianceId, subje
 
 fn check_window(opens_at: DateTime<Utc>, closes_at: DateTime<Utc>) -> Result<(), ApiError> {
     if closes_at <= opens_at {
-        return Err(ApiError::field("closes_at", "before_start", "must be after opens_at"));
+        return Err(ApiError::field(
+            "closes_at",
+            "before_start",
+            "must be after opens_at",
+        ));
     }
     if closes_at <= Utc::now() {
-        return Err(ApiError::field("closes_at", "in_the_past", "must be in the future"));
+        return Err(ApiError::field(
+            "closes_at",
+            "in_the_past",
+            "must be in the future",
+        ));
     }
     Ok(())
 }
@@ -690,7 +788,11 @@ pub async fn list_votes(
     policy::read_private(&scope.caller)?;
     let page = page.request::<TimeKey>()?;
     let filter = VoteFilter {
-        status: filter.status.as_deref().map(|s| VoteStatus::parse("status", s)).transpose()?,
+        status: filter
+            .status
+            .as_deref()
+            .map(|s| VoteStatus::parse("status", s))
+            .transpose()?,
     };
     // Votes whose time has come are settled before they are listed.
     let mut conn = pool::get(&state.pool).await?;
@@ -785,21 +887,28 @@ pub async fn create_vote(
             })?;
             journal::append(
                 conn,
-                entry(Some(alliance), actor, "vote.created", "vote", vote.id, json!({
-                    "title": vote.title,
-                    "subject": vote.rules.subject.as_str(),
-                    "subject_id": vote.subject_id,
-                    "method": vote.rules.method.as_str(),
-                    "options": vote.rules.options,
-                    "electorate": vote.rules.electorate.as_str(),
-                    "quorum_percent": vote.rules.quorum_percent,
-                    "threshold": vote.rules.threshold.map(|t| t.as_str()),
-                    "by_college": vote.rules.by_college,
-                    "secret": vote.secret,
-                    "results": vote.results.as_str(),
-                    "opens_at": vote.opens_at,
-                    "closes_at": vote.closes_at,
-                })),
+                entry(
+                    Some(alliance),
+                    actor,
+                    "vote.created",
+                    "vote",
+                    vote.id,
+                    json!({
+                        "title": vote.title,
+                        "subject": vote.rules.subject.as_str(),
+                        "subject_id": vote.subject_id,
+                        "method": vote.rules.method.as_str(),
+                        "options": vote.rules.options,
+                        "electorate": vote.rules.electorate.as_str(),
+                        "quorum_percent": vote.rules.quorum_percent,
+                        "threshold": vote.rules.threshold.map(|t| t.as_str()),
+                        "by_college": vote.rules.by_college,
+                        "secret": vote.secret,
+                        "results": vote.results.as_str(),
+                        "opens_at": vote.opens_at,
+                        "closes_at": vote.closes_at,
+                    }),
+                ),
             )
             .await?;
             let vote = if vote.opens_at <= Utc::now() {
@@ -810,7 +919,10 @@ pub async fn create_vote(
             response(conn, vote).await
         })
         .await?;
-    Ok(created(format!("/api/v1/alliances/{alliance}/votes/{}", vote.id), &vote))
+    Ok(created(
+        format!("/api/v1/alliances/{alliance}/votes/{}", vote.id),
+        &vote,
+    ))
 }
 
 /// Read a vote: its rules, status and who took part (members of the alliance).
@@ -838,7 +950,10 @@ pub async fn get_vote(
     policy::read_private(&scope.caller)?;
     let vote = settled(&state, &scope, path.1).await?;
     let mut conn = pool::get(&state.pool).await?;
-    Ok(json_with_etag(StatusCode::OK, &response(&mut conn, vote).await?))
+    Ok(json_with_etag(
+        StatusCode::OK,
+        &response(&mut conn, vote).await?,
+    ))
 }
 
 /// Change a vote that has not opened yet (coordinator); 409 once it opened.
@@ -1032,7 +1147,11 @@ pub async fn cast_ballot(
             })
         })
         .await?;
-    let status = if receipt.replaced { StatusCode::OK } else { StatusCode::CREATED };
+    let status = if receipt.replaced {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
     Ok(HttpResponse::build(status).json(receipt))
 }
 
@@ -1066,11 +1185,20 @@ pub async fn close_vote_early(
     let mut conn = pool::get(&state.pool).await?;
     let vote = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            let vote = votes::lock(conn, alliance, id).await?.ok_or_else(|| ApiError::not_found("vote"))?;
+            let vote = votes::lock(conn, alliance, id)
+                .await?
+                .ok_or_else(|| ApiError::not_found("vote"))?;
             if vote.status == VoteStatus::Closed {
-                return Err(ApiError::conflict("vote_closed", "this vote is already closed"));
+                return Err(ApiError::conflict(
+                    "vote_closed",
+                    "this vote is already closed",
+                ));
             }
-            let vote = if vote.status == VoteStatus::Scheduled { open_vote(conn, &vote).await? } else { vote };
+            let vote = if vote.status == VoteStatus::Scheduled {
+                open_vote(conn, &vote).await?
+            } else {
+                vote
+            };
             let closed = close_vote(conn, &vote, Some(caller.id())).await?;
             response(conn, closed).await
         })
@@ -1106,16 +1234,24 @@ pub async fn get_vote_results(
     let vote = settled(&state, &scope, path.1).await?;
     match vote.status {
         VoteStatus::Closed => {
-            let stored = vote.result.clone().ok_or_else(|| ApiError::Internal("closed vote without result".into()))?;
-            let document: ResultsResponse =
-                serde_json::from_value(stored).map_err(|e| ApiError::Internal(format!("stored result: {e}")))?;
+            let stored = vote
+                .result
+                .clone()
+                .ok_or_else(|| ApiError::Internal("closed vote without result".into()))?;
+            let document: ResultsResponse = serde_json::from_value(stored)
+                .map_err(|e| ApiError::Internal(format!("stored result: {e}")))?;
             Ok(web::Json(document))
         }
-        VoteStatus::Scheduled => Err(ApiError::conflict("vote_not_open", "this vote has not opened yet")),
-        VoteStatus::Open if vote.results == ResultsVisibility::AfterClose => Err(ApiError::conflict(
-            "results_not_available",
-            "this vote's results are shown after it closes",
+        VoteStatus::Scheduled => Err(ApiError::conflict(
+            "vote_not_open",
+            "this vote has not opened yet",
         )),
+        VoteStatus::Open if vote.results == ResultsVisibility::AfterClose => {
+            Err(ApiError::conflict(
+                "results_not_available",
+                "this vote's results are shown after it closes",
+            ))
+        }
         VoteStatus::Open => {
             let mut conn = pool::get(&state.pool).await?;
             let (tally, ballots) = count(&mut conn, &vote).await?;

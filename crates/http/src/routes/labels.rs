@@ -1,0 +1,284 @@
+//! An alliance's "Agir Ensemble" labels: applied for by its coordinator, decided by
+//! the AVUF (platform admins).
+
+use std::collections::BTreeSet;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, get, patch, post, web};
+use agir_domain::alliance::PartnerKind;
+use agir_domain::error::bounded_text;
+use agir_domain::label::{self, LabelStatus};
+use agir_domain::plan::AcademicYear;
+use agir_domain::policy;
+use agir_persistence::journal;
+use agir_persistence::labels::{self, Label, NewLabel};
+use agir_persistence::{AsyncConnection, partners, pool};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::auth::{AdminCaller, Caller};
+use crate::etag::{IfMatch, created, json_with_etag};
+use crate::problem::{
+    ApiError, Conflict, Forbidden, NotFound, PreconditionFailed, ServiceUnavailable,
+};
+use crate::routes::entry;
+use crate::scope::InAlliance;
+use crate::state::AppState;
+
+/// A label application and its decision.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0192f0a4-7b1e-7cc3-9a52-3f1d2c4b5a80",
+    "alliance_id": "0192f0a4-7b1e-7cc3-9a52-3f1d2c4b5a02",
+    "academic_year": "2026-2027",
+    "status": "applied",
+    "kinds_present": ["local_authority", "school", "university", "student_association"],
+    "missing_kinds": ["student_services"],
+    "application_note": "Nous souhaitons reconduire l'alliance.",
+    "decision_note": null,
+    "applied_at": "2026-10-01T10:00:00Z",
+    "decided_at": null
+}))]
+pub struct LabelResponse {
+    pub id: Uuid,
+    pub alliance_id: Uuid,
+    pub academic_year: String,
+    /// `applied`, `granted`, `refused`, `withdrawn`, or `expired` (granted for a past year).
+    pub status: String,
+    /// Partner kinds the alliance had when it applied.
+    pub kinds_present: Vec<String>,
+    /// Expected kinds it lacked (a local authority, a university, a school, the student
+    /// services): the AVUF decides knowing it.
+    pub missing_kinds: Vec<String>,
+    pub application_note: String,
+    pub decision_note: Option<String>,
+    pub applied_at: DateTime<Utc>,
+    pub decided_at: Option<DateTime<Utc>>,
+}
+
+fn response(l: Label, today: NaiveDate) -> LabelResponse {
+    LabelResponse {
+        status: label::reported_status(l.status, l.academic_year, today).to_owned(),
+        id: l.id,
+        alliance_id: l.alliance.0,
+        academic_year: l.academic_year.to_string(),
+        kinds_present: l.kinds_present,
+        missing_kinds: l.kinds_missing,
+        application_note: l.application_note,
+        decision_note: l.decision_note,
+        applied_at: l.applied_at,
+        decided_at: l.decided_at,
+    }
+}
+
+/// An alliance's labels.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct LabelPage {
+    pub items: Vec<LabelResponse>,
+    /// Always `null`: one label per academic year.
+    pub next_cursor: Option<String>,
+}
+
+/// An application for the label.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"academic_year": "2026-2027", "note": "Nous souhaitons reconduire l'alliance."}))]
+pub struct ApplyLabelRequest {
+    pub academic_year: String,
+    #[schema(max_length = 5000)]
+    pub note: Option<String>,
+}
+
+/// A decision.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"status": "granted", "note": "Alliance exemplaire ; pensez à associer le Crous."}))]
+pub struct DecideLabelRequest {
+    /// `granted` or `refused` (an application), `withdrawn` (a granted label).
+    pub status: String,
+    #[schema(max_length = 5000)]
+    pub note: Option<String>,
+}
+
+/// An alliance's labels: granted ones for everyone, every application for its members.
+#[utoipa::path(
+    tag = "labels",
+    params(("id" = Uuid, Path, description = "Alliance id")),
+    responses(
+        (status = 200, description = "Labels, newest year first", body = LabelPage),
+        (status = 404, response = NotFound),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security((), ("bearer_auth" = []))
+)]
+#[get("/alliances/{id}/labels")]
+pub async fn list_labels(
+    state: web::Data<AppState>,
+    scope: InAlliance,
+) -> Result<web::Json<LabelPage>, ApiError> {
+    let granted_only = policy::read_private(&scope.caller).is_err();
+    let mut conn = pool::get(&state.pool).await?;
+    let found = labels::of_alliance(&mut conn, scope.id(), granted_only).await?;
+    Ok(web::Json(LabelPage {
+        items: found
+            .into_iter()
+            .map(|l| response(l, scope.today))
+            .collect(),
+        next_cursor: None,
+    }))
+}
+
+/// Apply for the label for an academic year (coordinator). The answer says which
+/// expected kinds of partners the alliance lacks.
+#[utoipa::path(
+    tag = "labels",
+    params(("id" = Uuid, Path, description = "Alliance id")),
+    request_body = ApplyLabelRequest,
+    responses(
+        (status = 201, description = "Applied", body = LabelResponse, headers(("Location" = String), ("ETag" = String))),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[post("/alliances/{id}/labels")]
+pub async fn apply_for_label(
+    state: web::Data<AppState>,
+    _caller: Caller,
+    scope: InAlliance,
+    body: web::Json<ApplyLabelRequest>,
+) -> Result<HttpResponse, ApiError> {
+    policy::manage_alliance(&scope.caller)?;
+    let year = AcademicYear::parse("academic_year", &body.academic_year)?;
+    let note = match body.note.as_deref() {
+        Some(n) if !n.trim().is_empty() => bounded_text("note", n, 5_000)?,
+        _ => String::new(),
+    };
+    let alliance = scope.id();
+    let actor = scope.actor();
+    let today = scope.today;
+    let mut conn = pool::get(&state.pool).await?;
+    let label = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let present: BTreeSet<PartnerKind> = partners::all_active(conn, alliance)
+                .await?
+                .into_iter()
+                .map(|p| p.kind)
+                .collect();
+            let present: Vec<PartnerKind> = present.into_iter().collect();
+            let missing = label::missing_kinds(&present);
+            let label = labels::insert(
+                conn,
+                NewLabel {
+                    alliance,
+                    academic_year: year,
+                    kinds_present: present.iter().map(|k| k.as_str().to_owned()).collect(),
+                    kinds_missing: missing.iter().map(|k| k.as_str().to_owned()).collect(),
+                    application_note: note,
+                    applied_by: actor.user,
+                },
+            )
+            .await
+            .map_err(|err| match err.constraint() {
+                Some("labels_alliance_year_key") => ApiError::conflict(
+                    "label_exists",
+                    "this alliance already applied for that academic year",
+                ),
+                _ => err.into(),
+            })?;
+            journal::append(
+                conn,
+                entry(
+                    Some(alliance),
+                    actor,
+                    "label.applied",
+                    "label",
+                    label.id,
+                    json!({
+                        "academic_year": year.to_string(), "missing_kinds": label.kinds_missing
+                    }),
+                ),
+            )
+            .await?;
+            Ok(label)
+        })
+        .await?;
+    let response = response(label, today);
+    Ok(created(
+        format!("/api/v1/alliances/{alliance}/labels/{}", response.id),
+        &response,
+    ))
+}
+
+/// Decide on a label (platform admins): grant or refuse an application, withdraw a
+/// granted label.
+#[utoipa::path(
+    tag = "labels",
+    params(
+        ("id" = Uuid, Path, description = "Alliance id"),
+        ("label_id" = Uuid, Path, description = "Label id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if the label changed since"),
+    ),
+    request_body = DecideLabelRequest,
+    responses(
+        (status = 200, description = "Decided", body = LabelResponse, headers(("ETag" = String))),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 412, response = PreconditionFailed),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[patch("/alliances/{id}/labels/{label_id}")]
+pub async fn decide_label(
+    state: web::Data<AppState>,
+    admin: AdminCaller,
+    scope: InAlliance,
+    path: web::Path<(Uuid, Uuid)>,
+    if_match: IfMatch,
+    body: web::Json<DecideLabelRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let to = LabelStatus::parse("status", &body.status)?;
+    let note = match body.note.as_deref() {
+        Some(n) if !n.trim().is_empty() => Some(bounded_text("note", n, 5_000)?),
+        _ => None,
+    };
+    let alliance = scope.id();
+    let today = scope.today;
+    let by = admin.0.id();
+    let mut conn = pool::get(&state.pool).await?;
+    let label = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let current = labels::lock(conn, alliance, path.1)
+                .await?
+                .ok_or_else(|| ApiError::not_found("label"))?;
+            if_match.check(&response(current.clone(), today))?;
+            current.status.decide(to)?;
+            let label = labels::decide(conn, current.id, to, note.clone(), by).await?;
+            journal::append(
+                conn,
+                entry(
+                    Some(alliance),
+                    journal::Actor::user(by),
+                    "label.decided",
+                    "label",
+                    label.id,
+                    json!({
+                        "academic_year": label.academic_year.to_string(),
+                        "from": current.status.as_str(),
+                        "status": to.as_str(),
+                    }),
+                ),
+            )
+            .await?;
+            Ok(label)
+        })
+        .await?;
+    Ok(json_with_etag(StatusCode::OK, &response(label, today)))
+}

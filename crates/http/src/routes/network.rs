@@ -1,0 +1,734 @@
+//! The AVUF network view: public, cacheable, and free of personal data.
+//!
+//! Every answer carries `Cache-Control` and an `ETag` derived from the network's data
+//! version (the time of the latest write, every write being journaled) and the
+//! request: a front end or a proxy revalidates with `If-None-Match` and gets 304.
+
+use std::collections::{BTreeMap, HashMap};
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use agir_domain::alliance::PartnerKind;
+use agir_domain::ids::ActionId;
+use agir_domain::plan::{AcademicYear, ActionStatus, Theme};
+use agir_persistence::network::{self, ActionSearch, NetworkFilter};
+use agir_persistence::page::{self, DEFAULT_LIMIT, MAX_LIMIT};
+use agir_persistence::{DbPool, pool, results};
+use chrono::{DateTime, NaiveDate, Utc};
+use futures_util::stream;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::problem::{ApiError, NotFound, ServiceUnavailable, UnprocessableEntity};
+use crate::state::AppState;
+
+const CACHE_CONTROL: &str = "public, max-age=60";
+
+/// Network filters.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct NetworkParams {
+    /// `2025-2026`.
+    pub academic_year: Option<String>,
+    /// A region's exact name (`Île-de-France`).
+    pub region: Option<String>,
+}
+
+impl NetworkParams {
+    fn filter(&self) -> Result<NetworkFilter, ApiError> {
+        Ok(NetworkFilter {
+            academic_year: self
+                .academic_year
+                .as_deref()
+                .map(|y| AcademicYear::parse("academic_year", y).map(|y| y.to_string()))
+                .transpose()?,
+            region: self.region.clone().filter(|r| !r.trim().is_empty()),
+        })
+    }
+}
+
+/// The ETag of a network answer, or a 304 when the client has it already.
+async fn revalidate(
+    req: &HttpRequest,
+    state: &AppState,
+) -> Result<Result<String, HttpResponse>, ApiError> {
+    let mut conn = pool::get(&state.pool).await?;
+    let version = network::version(&mut conn).await?;
+    let mut hasher = Sha256::new();
+    hasher.update(
+        version
+            .map(|v| v.timestamp_micros())
+            .unwrap_or(0)
+            .to_le_bytes(),
+    );
+    hasher.update(req.uri().to_string().as_bytes());
+    let etag = format!("\"n{}\"", hex::encode(&hasher.finalize()[..12]));
+    let matches = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    if matches {
+        return Ok(Err(HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag))
+            .insert_header((header::CACHE_CONTROL, CACHE_CONTROL))
+            .finish()));
+    }
+    Ok(Ok(etag))
+}
+
+fn cached_json<T: Serialize>(etag: String, value: &T) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, CACHE_CONTROL))
+        .json(value)
+}
+
+/// A granted label across the network.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0192f0a4-7b1e-7cc3-9a52-3f1d2c4b5a80",
+    "alliance_id": "0192f0a4-7b1e-7cc3-9a52-3f1d2c4b5a02",
+    "alliance": "Alliance Agir Ensemble de Sceaux",
+    "city": "Sceaux",
+    "insee_code": "92071",
+    "department": "Hauts-de-Seine",
+    "region": "Île-de-France",
+    "academic_year": "2025-2026",
+    "status": "granted",
+    "decided_at": "2025-11-02T10:00:00Z"
+}))]
+pub struct NetworkLabelResponse {
+    pub id: Uuid,
+    pub alliance_id: Uuid,
+    pub alliance: String,
+    pub city: String,
+    pub insee_code: String,
+    pub department: String,
+    pub region: String,
+    pub academic_year: String,
+    /// `granted`, or `expired` for a past academic year.
+    pub status: String,
+    pub decided_at: Option<DateTime<Utc>>,
+}
+
+/// One page of labels.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct NetworkLabelPage {
+    pub items: Vec<NetworkLabelResponse>,
+    /// `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Label filters.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct NetworkLabelParams {
+    /// `granted` or `expired`.
+    pub status: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+fn page_request<K: serde::de::DeserializeOwned>(
+    limit: Option<i64>,
+    cursor: Option<&str>,
+) -> Result<(i64, Option<K>), ApiError> {
+    let limit = limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::field(
+            "limit",
+            "out_of_range",
+            format!("must be between 1 and {MAX_LIMIT}"),
+        ));
+    }
+    let after = cursor
+        .map(|c| {
+            page::decode_cursor(c).ok_or_else(|| {
+                ApiError::field(
+                    "cursor",
+                    "invalid_cursor",
+                    "is not a cursor returned by this API",
+                )
+            })
+        })
+        .transpose()?;
+    Ok((limit, after))
+}
+
+/// Granted labels across cities, filtered by academic year and region (public).
+#[utoipa::path(
+    tag = "network",
+    params(NetworkParams, NetworkLabelParams),
+    responses(
+        (status = 200, description = "A page of labels", body = NetworkLabelPage,
+            headers(("ETag" = String), ("Cache-Control" = String))),
+        (status = 304, description = "Not modified since the ETag in If-None-Match"),
+        (status = 422, response = UnprocessableEntity),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(())
+)]
+#[get("/network/labels")]
+pub async fn network_labels(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    params: web::Query<NetworkParams>,
+    labels: web::Query<NetworkLabelParams>,
+) -> Result<HttpResponse, ApiError> {
+    let filter = params.filter()?;
+    if let Some(status) = labels.status.as_deref()
+        && status != "granted"
+        && status != "expired"
+    {
+        return Err(ApiError::field(
+            "status",
+            "invalid_choice",
+            "must be granted or expired",
+        ));
+    }
+    let (limit, after) = page_request::<Uuid>(labels.limit, labels.cursor.as_deref())?;
+    let etag = match revalidate(&req, &state).await? {
+        Ok(etag) => etag,
+        Err(not_modified) => return Ok(not_modified),
+    };
+    let mut conn = pool::get(&state.pool).await?;
+    let rows = network::labels(
+        &mut conn,
+        &filter,
+        labels.status.as_deref(),
+        Utc::now().date_naive(),
+        after,
+        limit + 1,
+    )
+    .await?;
+    let page = page::Page::from_rows(rows, limit, |l| l.id).map(|l| NetworkLabelResponse {
+        id: l.id,
+        alliance_id: l.alliance_id,
+        alliance: l.alliance,
+        city: l.city,
+        insee_code: l.insee_code,
+        department: l.department,
+        region: l.region,
+        academic_year: l.academic_year,
+        status: l.status,
+        decided_at: l.decided_at,
+    });
+    Ok(cached_json(
+        etag,
+        &NetworkLabelPage {
+            items: page.items,
+            next_cursor: page.next_cursor,
+        },
+    ))
+}
+
+/// Sums of a catalogue indicator across the network.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct IndicatorTotalResponse {
+    pub catalogue: String,
+    pub unit: String,
+    /// Measurements with evidence confirmed by another partner.
+    pub verified: f64,
+    /// Every other measurement, reported apart.
+    pub unverified: f64,
+    pub measurements: i64,
+}
+
+/// The network in numbers.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "academic_year": "2025-2026",
+    "region": null,
+    "alliances": {"total": 2, "by_status": {"active": 2}, "by_region": {"Île-de-France": 2}},
+    "labels": {"by_status": {"granted": 1, "applied": 1}, "by_region": {"Île-de-France": {"granted": 1, "applied": 1}}},
+    "partners": {"total": 10, "by_kind": {"school": 3}, "by_college": {"higher_education": 5}},
+    "actions": {"total": 6, "by_theme": {"food": 2}, "by_status": {"completed": 2}},
+    "indicators": [{"catalogue": "food_collected_kg", "unit": "kg", "verified": 92.0, "unverified": 0.0, "measurements": 1}]
+}))]
+pub struct NetworkStats {
+    pub academic_year: Option<String>,
+    pub region: Option<String>,
+    pub alliances: AllianceStats,
+    pub labels: LabelStats,
+    pub partners: PartnerStats,
+    pub actions: ActionStats,
+    /// Catalogue indicators, summed across cities.
+    pub indicators: Vec<IndicatorTotalResponse>,
+}
+
+/// Alliances by status and region.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct AllianceStats {
+    pub total: i64,
+    pub by_status: BTreeMap<String, i64>,
+    pub by_region: BTreeMap<String, i64>,
+}
+
+/// Labels by status (`expired` for granted labels of past years) and by region.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct LabelStats {
+    pub by_status: BTreeMap<String, i64>,
+    pub by_region: BTreeMap<String, BTreeMap<String, i64>>,
+}
+
+/// Active partners by kind and college.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct PartnerStats {
+    pub total: i64,
+    pub by_kind: BTreeMap<String, i64>,
+    pub by_college: BTreeMap<String, i64>,
+}
+
+/// Actions of public plans by theme and status.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct ActionStats {
+    pub total: i64,
+    pub by_theme: BTreeMap<String, i64>,
+    pub by_status: BTreeMap<String, i64>,
+}
+
+/// Network statistics (public): alliances and labels by status and region, partners
+/// by kind and college, actions by theme and status, catalogue indicator totals with
+/// verified and unverified apart.
+#[utoipa::path(
+    tag = "network",
+    params(NetworkParams),
+    responses(
+        (status = 200, description = "The statistics", body = NetworkStats,
+            headers(("ETag" = String), ("Cache-Control" = String))),
+        (status = 304, description = "Not modified since the ETag in If-None-Match"),
+        (status = 422, response = UnprocessableEntity),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(())
+)]
+#[get("/network/stats")]
+pub async fn network_stats(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    params: web::Query<NetworkParams>,
+) -> Result<HttpResponse, ApiError> {
+    let filter = params.filter()?;
+    let etag = match revalidate(&req, &state).await? {
+        Ok(etag) => etag,
+        Err(not_modified) => return Ok(not_modified),
+    };
+    let mut conn = pool::get(&state.pool).await?;
+    let stats = network::stats(&mut conn, &filter, Utc::now().date_naive()).await?;
+    let mut out = NetworkStats {
+        academic_year: filter.academic_year.clone(),
+        region: filter.region.clone(),
+        alliances: AllianceStats::default(),
+        labels: LabelStats::default(),
+        partners: PartnerStats::default(),
+        actions: ActionStats::default(),
+        indicators: stats
+            .indicators
+            .into_iter()
+            .map(|i| IndicatorTotalResponse {
+                catalogue: i.catalogue,
+                unit: i.unit,
+                verified: i.verified,
+                unverified: i.unverified,
+                measurements: i.measurements,
+            })
+            .collect(),
+    };
+    for c in stats.alliances {
+        out.alliances.total += c.count;
+        *out.alliances.by_status.entry(c.sub).or_default() += c.count;
+        *out.alliances.by_region.entry(c.key).or_default() += c.count;
+    }
+    for c in stats.labels {
+        *out.labels.by_status.entry(c.sub.clone()).or_default() += c.count;
+        *out.labels
+            .by_region
+            .entry(c.key)
+            .or_default()
+            .entry(c.sub)
+            .or_default() += c.count;
+    }
+    for c in stats.partners {
+        out.partners.total += c.count;
+        if let Ok(kind) = PartnerKind::parse("kind", &c.key) {
+            *out.partners
+                .by_college
+                .entry(kind.college().as_str().to_owned())
+                .or_default() += c.count;
+        }
+        *out.partners.by_kind.entry(c.key).or_default() += c.count;
+    }
+    for c in stats.actions {
+        out.actions.total += c.count;
+        *out.actions.by_theme.entry(c.key).or_default() += c.count;
+        *out.actions.by_status.entry(c.sub).or_default() += c.count;
+    }
+    Ok(cached_json(etag, &out))
+}
+
+/// A measured result of a found action.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct NetworkResult {
+    pub catalogue: Option<String>,
+    pub name: String,
+    pub unit: String,
+    pub target: Option<f64>,
+    /// Confirmed by another partner.
+    pub confirmed_total: f64,
+    pub verified: bool,
+}
+
+/// A public action, found across cities.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0192f0a4-7b1e-7cc3-9a52-3f1d2c4b5a20",
+    "title": "Compost collectif en résidence étudiante",
+    "description": "Installer et animer un composteur partagé",
+    "theme": "waste",
+    "status": "completed",
+    "sdgs": [11, 12],
+    "academic_year": "2025-2026",
+    "alliance_id": "0192f0a4-7b1e-7cc3-9a52-3f1d2c4b5a02",
+    "alliance": "Alliance Agir Ensemble de Sceaux",
+    "city": "Sceaux",
+    "region": "Île-de-France",
+    "lead_partner": {"id": "0192f0a4-7b1e-7cc3-9a52-3f1d2c4b5a03", "name": "Ecolo'phi"},
+    "proposing_partner": {"id": "0192f0a4-7b1e-7cc3-9a52-3f1d2c4b5a03", "name": "Ecolo'phi"},
+    "verification": "verified",
+    "results": [{"catalogue": "compost_kg", "name": "Compost produit", "unit": "kg", "target": 500.0, "confirmed_total": 320.0, "verified": true}]
+}))]
+pub struct NetworkActionResponse {
+    pub id: Uuid,
+    pub title: String,
+    pub description: String,
+    pub theme: String,
+    pub status: String,
+    pub sdgs: Vec<i16>,
+    pub academic_year: String,
+    pub alliance_id: Uuid,
+    pub alliance: String,
+    pub city: String,
+    pub region: String,
+    pub lead_partner: PartnerRef,
+    pub proposing_partner: PartnerRef,
+    /// `verified` or `unverified`.
+    pub verification: String,
+    pub results: Vec<NetworkResult>,
+}
+
+/// A partner, by id and name.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PartnerRef {
+    pub id: Uuid,
+    pub name: String,
+}
+
+/// One page of found actions.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct NetworkActionPage {
+    pub items: Vec<NetworkActionResponse>,
+    /// `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Action search parameters.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct NetworkActionParams {
+    pub theme: Option<String>,
+    /// `adopted`, `in_progress` or `completed`.
+    pub status: Option<String>,
+    /// Words to find in titles and descriptions (French full-text search: "compost",
+    /// "collecte fruits").
+    #[param(max_length = 200)]
+    pub q: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+/// Search adopted, running and completed actions across cities (public), so that a
+/// good practice of one city can be found by another.
+#[utoipa::path(
+    tag = "network",
+    params(NetworkParams, NetworkActionParams),
+    responses(
+        (status = 200, description = "A page of actions", body = NetworkActionPage,
+            headers(("ETag" = String), ("Cache-Control" = String))),
+        (status = 304, description = "Not modified since the ETag in If-None-Match"),
+        (status = 422, response = UnprocessableEntity),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(())
+)]
+#[get("/network/actions")]
+pub async fn network_actions(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    params: web::Query<NetworkParams>,
+    search: web::Query<NetworkActionParams>,
+) -> Result<HttpResponse, ApiError> {
+    let filter = params.filter()?;
+    let theme = search
+        .theme
+        .as_deref()
+        .map(|t| Theme::parse("theme", t))
+        .transpose()?;
+    let status = search
+        .status
+        .as_deref()
+        .map(|s| ActionStatus::parse("status", s))
+        .transpose()?;
+    if status.is_some_and(|s| {
+        !matches!(
+            s,
+            ActionStatus::Adopted | ActionStatus::InProgress | ActionStatus::Completed
+        )
+    }) {
+        return Err(ApiError::field(
+            "status",
+            "invalid_choice",
+            "must be adopted, in_progress or completed",
+        ));
+    }
+    let text = search.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
+    if text.is_some_and(|q| q.chars().count() > 200) {
+        return Err(ApiError::field(
+            "q",
+            "too_long",
+            "must be at most 200 characters",
+        ));
+    }
+    let (limit, after) = page_request::<page::TimeKey>(search.limit, search.cursor.as_deref())?;
+    let etag = match revalidate(&req, &state).await? {
+        Ok(etag) => etag,
+        Err(not_modified) => return Ok(not_modified),
+    };
+    let query = ActionSearch {
+        network: filter,
+        theme: theme.map(|t| t.as_str().to_owned()),
+        status: status.map(|s| s.as_str().to_owned()),
+        text: text.map(str::to_owned),
+    };
+    let mut conn = pool::get(&state.pool).await?;
+    let rows = network::actions(
+        &mut conn,
+        &query,
+        after.map(|k| (k.created_at, k.id)),
+        limit + 1,
+    )
+    .await?;
+    let page = page::Page::from_rows(rows, limit, |a| page::TimeKey {
+        created_at: a.created_at,
+        id: a.id,
+    });
+    let ids: Vec<ActionId> = page.items.iter().map(|a| ActionId(a.id)).collect();
+    let mut by_action: HashMap<Uuid, Vec<NetworkResult>> = HashMap::new();
+    for i in results::indicators_of(&mut conn, &ids).await? {
+        by_action
+            .entry(i.action_id)
+            .or_default()
+            .push(NetworkResult {
+                catalogue: i.catalogue,
+                name: i.name,
+                unit: i.unit,
+                target: i.target,
+                confirmed_total: i.confirmed_total,
+                verified: i.verified,
+            });
+    }
+    let page = page.map(|a| NetworkActionResponse {
+        results: by_action.remove(&a.id).unwrap_or_default(),
+        verification: if a.verified {
+            "verified".into()
+        } else {
+            "unverified".into()
+        },
+        id: a.id,
+        title: a.title,
+        description: a.description,
+        theme: a.theme,
+        status: a.status,
+        sdgs: a.sdgs,
+        academic_year: a.academic_year,
+        alliance_id: a.alliance_id,
+        alliance: a.alliance,
+        city: a.city,
+        region: a.region,
+        lead_partner: PartnerRef {
+            id: a.lead_partner_id,
+            name: a.lead_partner,
+        },
+        proposing_partner: PartnerRef {
+            id: a.proposing_partner_id,
+            name: a.proposing_partner,
+        },
+    });
+    Ok(cached_json(
+        etag,
+        &NetworkActionPage {
+            items: page.items,
+            next_cursor: page.next_cursor,
+        },
+    ))
+}
+
+const RESOURCES: [&str; 5] = ["labels", "alliances", "partners", "actions", "indicators"];
+const BATCH: i64 = 1000;
+
+/// Export a resource of the whole network (public): `labels`, `alliances`,
+/// `partners`, `actions` or `indicators`, as `.csv` (UTF-8, header row, RFC 4180
+/// quoting) or `.json` (an array of objects with the same fields), streamed in
+/// batches. No personal data: no user appears in any export.
+#[utoipa::path(
+    tag = "network",
+    params(("file" = String, Path, description = "`<resource>.csv` or `<resource>.json`, resource one of labels, alliances, partners, actions, indicators", example = "actions.csv")),
+    responses(
+        (status = 200, description = "The export", content(
+            (String = "text/csv", example = "id,name,city,insee_code,department,region,status,active_partners\n0192f0a4-7b1e-7cc3-9a52-3f1d2c4b5a02,Alliance Agir Ensemble de Sceaux,Sceaux,92071,Hauts-de-Seine,Île-de-France,active,7\n"),
+            (Vec<Object> = "application/json")
+        ), headers(("ETag" = String), ("Cache-Control" = String))),
+        (status = 304, description = "Not modified since the ETag in If-None-Match"),
+        (status = 404, response = NotFound),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(())
+)]
+#[get("/network/exports/{file}")]
+pub async fn network_export(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let file = path.into_inner();
+    let (resource, format) = file
+        .rsplit_once('.')
+        .filter(|(r, f)| RESOURCES.contains(r) && (*f == "csv" || *f == "json"))
+        .ok_or_else(|| {
+            ApiError::NotFound(format!(
+                "no export named {file}; try one of {}.csv or .json",
+                RESOURCES.join(", ")
+            ))
+        })?;
+    let etag = match revalidate(&req, &state).await? {
+        Ok(etag) => etag,
+        Err(not_modified) => return Ok(not_modified),
+    };
+    let csv = format == "csv";
+    let body = export_stream(
+        state.pool.clone(),
+        resource.to_owned(),
+        csv,
+        Utc::now().date_naive(),
+    );
+    let content_type = if csv {
+        "text/csv; charset=utf-8"
+    } else {
+        "application/json"
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, content_type))
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, CACHE_CONTROL))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            HeaderValue::from_str(&format!("attachment; filename=\"{file}\""))
+                .unwrap_or(HeaderValue::from_static("attachment")),
+        ))
+        .streaming(body))
+}
+
+/// Where an export stream stands.
+struct ExportState {
+    pool: DbPool,
+    resource: String,
+    csv: bool,
+    today: NaiveDate,
+    after: Option<Uuid>,
+    first: bool,
+    done: bool,
+}
+
+/// The export, a batch at a time: memory stays bounded whatever the network's size.
+fn export_stream(
+    pool: DbPool,
+    resource: String,
+    csv: bool,
+    today: NaiveDate,
+) -> impl futures_util::Stream<Item = Result<web::Bytes, actix_web::Error>> {
+    let start = ExportState {
+        pool,
+        resource,
+        csv,
+        today,
+        after: None,
+        first: true,
+        done: false,
+    };
+    stream::unfold(start, |mut s| async move {
+        if s.done {
+            return None;
+        }
+        let batch = async {
+            let mut conn = pool::get(&s.pool).await?;
+            network::export_batch(&mut conn, &s.resource, s.after, BATCH, s.today).await
+        }
+        .await;
+        let rows = match batch {
+            Ok(rows) => rows,
+            Err(err) => {
+                // The status line is sent; all we can do is cut the body short and log.
+                tracing::error!(error = %err, "export interrupted");
+                s.done = true;
+                return Some((Err(ApiError::from(err).into()), s));
+            }
+        };
+        let last = rows.len() < usize::try_from(BATCH).unwrap_or(usize::MAX);
+        s.after = rows.last().map(|(id, _)| *id).or(s.after);
+        let bytes = if s.csv {
+            csv_chunk(&rows, s.first)
+        } else {
+            json_chunk(&rows, s.first, last)
+        };
+        s.first = false;
+        s.done = last;
+        Some((Ok(web::Bytes::from(bytes)), s))
+    })
+}
+
+fn csv_chunk(rows: &[(Uuid, network::ExportRow)], header: bool) -> Vec<u8> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    if header && let Some((_, first)) = rows.first() {
+        let _ = writer.write_record(first.iter().map(|(name, _)| *name));
+    }
+    for (_, row) in rows {
+        let _ = writer.write_record(row.iter().map(|(_, value)| value.as_str()));
+    }
+    writer.into_inner().unwrap_or_default()
+}
+
+fn json_chunk(rows: &[(Uuid, network::ExportRow)], first: bool, last: bool) -> Vec<u8> {
+    let mut out = String::new();
+    if first {
+        out.push('[');
+    }
+    for (i, (_, row)) in rows.iter().enumerate() {
+        if !(first && i == 0) {
+            out.push(',');
+        }
+        let object: serde_json::Map<String, serde_json::Value> = row
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), json!(v)))
+            .collect();
+        out.push_str(&serde_json::Value::Object(object).to_string());
+    }
+    if last {
+        out.push(']');
+    }
+    out.into_bytes()
+}

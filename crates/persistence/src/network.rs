@@ -1,0 +1,666 @@
+//! The AVUF network view: public aggregates and searches across every alliance,
+//! computed in SQL. Nothing here reads users: no personal data can leak.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::pg::Pg;
+use diesel::query_builder::BoxedSqlQuery;
+use diesel::sql_types::{
+    Array, Bool, Date, Double, Int2, Int8, Nullable, Text, Timestamptz, Uuid as SqlUuid,
+};
+use diesel::{QueryableByName, sql_query};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::Result;
+use crate::plans::VERIFIED_ACTIONS_SQL;
+
+/// Filters shared by the network endpoints.
+#[derive(Debug, Clone, Default)]
+pub struct NetworkFilter {
+    pub academic_year: Option<String>,
+    pub region: Option<String>,
+}
+
+/// Builds a query with optional conditions whose binds come in order.
+struct Sql {
+    text: String,
+    binds: Vec<Bind>,
+}
+
+enum Bind {
+    Text(String),
+    Uuid(Uuid),
+    Time(DateTime<Utc>),
+    Int(i64),
+}
+
+impl Sql {
+    fn new(text: &str) -> Self {
+        Self {
+            text: text.to_owned(),
+            binds: Vec::new(),
+        }
+    }
+
+    /// Appends a condition with one parameter written `?`.
+    fn and(&mut self, condition: &str, bind: Bind) {
+        self.binds.push(bind);
+        let n = self.binds.len();
+        self.text.push_str(" AND ");
+        self.text
+            .push_str(&condition.replace('?', &format!("${n}")));
+    }
+
+    fn push(&mut self, text: &str) {
+        self.text.push_str(text);
+    }
+
+    fn param(&mut self, bind: Bind) -> String {
+        self.binds.push(bind);
+        format!("${}", self.binds.len())
+    }
+
+    fn build(self) -> BoxedSqlQuery<'static, Pg, diesel::query_builder::SqlQuery> {
+        let mut query = sql_query(self.text).into_boxed::<Pg>();
+        for bind in self.binds {
+            query = match bind {
+                Bind::Text(v) => query.bind::<Text, _>(v),
+                Bind::Uuid(v) => query.bind::<SqlUuid, _>(v),
+                Bind::Time(v) => query.bind::<Timestamptz, _>(v),
+                Bind::Int(v) => query.bind::<Int8, _>(v),
+            };
+        }
+        query
+    }
+}
+
+fn filter_region(sql: &mut Sql, filter: &NetworkFilter) {
+    if let Some(region) = &filter.region {
+        sql.and("c.region = ?", Bind::Text(region.clone()));
+    }
+}
+
+fn filter_year(sql: &mut Sql, column: &str, filter: &NetworkFilter) {
+    if let Some(year) = &filter.academic_year {
+        sql.and(&format!("{column} = ?"), Bind::Text(year.clone()));
+    }
+}
+
+/// A count under two keys.
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
+pub struct KeyedCount {
+    #[diesel(sql_type = Text)]
+    pub key: String,
+    #[diesel(sql_type = Text)]
+    pub sub: String,
+    #[diesel(sql_type = Int8)]
+    pub count: i64,
+}
+
+/// Sums of a catalogue indicator.
+#[derive(Debug, Clone, PartialEq, QueryableByName)]
+pub struct IndicatorTotal {
+    #[diesel(sql_type = Text)]
+    pub catalogue: String,
+    #[diesel(sql_type = Text)]
+    pub unit: String,
+    /// Confirmed by another partner, with evidence.
+    #[diesel(sql_type = Double)]
+    pub verified: f64,
+    #[diesel(sql_type = Double)]
+    pub unverified: f64,
+    #[diesel(sql_type = Int8)]
+    pub measurements: i64,
+}
+
+/// Whole-network aggregates.
+#[derive(Debug, Clone, Default)]
+pub struct Stats {
+    /// (region, status) → alliances.
+    pub alliances: Vec<KeyedCount>,
+    /// (region, reported status) → labels.
+    pub labels: Vec<KeyedCount>,
+    /// (kind, "") → active partners.
+    pub partners: Vec<KeyedCount>,
+    /// (theme, status) → public actions.
+    pub actions: Vec<KeyedCount>,
+    pub indicators: Vec<IndicatorTotal>,
+}
+
+/// The reported status of a label row, in SQL: granted labels of past years are expired.
+const LABEL_STATUS_SQL: &str = "CASE WHEN l.status = 'granted'
+        AND make_date(split_part(l.academic_year, '-', 2)::int, 8, 31) < $TODAY THEN 'expired'
+        ELSE l.status END";
+
+/// Actions the public sees: in adopted or closed plans.
+const PUBLIC_PLAN: &str = "p.phase IN ('adopted', 'closed')";
+
+pub async fn stats(
+    conn: &mut AsyncPgConnection,
+    filter: &NetworkFilter,
+    today: NaiveDate,
+) -> Result<Stats> {
+    let mut alliances = Sql::new(
+        "SELECT c.region AS key, a.status AS sub, count(*) AS count
+         FROM alliances a JOIN cities c ON c.id = a.city_id WHERE true",
+    );
+    filter_region(&mut alliances, filter);
+    alliances.push(" GROUP BY 1, 2 ORDER BY 1, 2");
+
+    let mut labels = Sql::new("");
+    let today_param = labels.param(Bind::Text(today.to_string()));
+    labels.text = format!(
+        "SELECT c.region AS key, {} AS sub, count(*) AS count
+         FROM labels l JOIN alliances a ON a.id = l.alliance_id JOIN cities c ON c.id = a.city_id
+         WHERE true",
+        LABEL_STATUS_SQL.replace("$TODAY", &format!("{today_param}::date"))
+    );
+    filter_region(&mut labels, filter);
+    filter_year(&mut labels, "l.academic_year", filter);
+    labels.push(" GROUP BY 1, 2 ORDER BY 1, 2");
+
+    let mut partners = Sql::new(
+        "SELECT p.kind AS key, '' AS sub, count(*) AS count
+         FROM partners p JOIN alliances a ON a.id = p.alliance_id JOIN cities c ON c.id = a.city_id
+         WHERE p.status = 'active'",
+    );
+    filter_region(&mut partners, filter);
+    partners.push(" GROUP BY 1 ORDER BY 1");
+
+    let mut actions = Sql::new(&format!(
+        "SELECT x.theme AS key, x.status AS sub, count(*) AS count
+         FROM actions x JOIN plans p ON p.id = x.plan_id JOIN alliances a ON a.id = x.alliance_id
+         JOIN cities c ON c.id = a.city_id
+         WHERE {PUBLIC_PLAN}"
+    ));
+    filter_region(&mut actions, filter);
+    filter_year(&mut actions, "p.academic_year", filter);
+    actions.push(" GROUP BY 1, 2 ORDER BY 1, 2");
+
+    let mut indicators = Sql::new(&format!(
+        "SELECT i.catalogue, i.unit,
+                coalesce(sum(m.value) FILTER (WHERE m.review_status = 'confirmed'
+                    AND (m.evidence_url IS NOT NULL OR m.note IS NOT NULL)), 0)::float8 AS verified,
+                coalesce(sum(m.value) FILTER (WHERE NOT (coalesce(m.review_status = 'confirmed', false)
+                    AND (m.evidence_url IS NOT NULL OR m.note IS NOT NULL))), 0)::float8 AS unverified,
+                count(m.id) AS measurements
+         FROM measurements m JOIN indicators i ON i.id = m.indicator_id
+         JOIN actions x ON x.id = i.action_id JOIN plans p ON p.id = x.plan_id
+         JOIN alliances a ON a.id = x.alliance_id JOIN cities c ON c.id = a.city_id
+         WHERE i.catalogue IS NOT NULL AND {PUBLIC_PLAN}"
+    ));
+    filter_region(&mut indicators, filter);
+    filter_year(&mut indicators, "p.academic_year", filter);
+    indicators.push(" GROUP BY 1, 2 ORDER BY 1, 2");
+
+    Ok(Stats {
+        alliances: alliances.build().load(conn).await?,
+        labels: labels.build().load(conn).await?,
+        partners: partners.build().load(conn).await?,
+        actions: actions.build().load(conn).await?,
+        indicators: indicators.build().load(conn).await?,
+    })
+}
+
+/// A label in the network view.
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
+pub struct NetworkLabel {
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    pub alliance_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub alliance: String,
+    #[diesel(sql_type = Text)]
+    pub city: String,
+    #[diesel(sql_type = Text)]
+    pub insee_code: String,
+    #[diesel(sql_type = Text)]
+    pub department: String,
+    #[diesel(sql_type = Text)]
+    pub region: String,
+    #[diesel(sql_type = Text)]
+    pub academic_year: String,
+    #[diesel(sql_type = Text)]
+    pub status: String,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub decided_at: Option<DateTime<Utc>>,
+}
+
+/// Granted (and expired) labels, by academic year, newest first, then by city.
+pub async fn labels(
+    conn: &mut AsyncPgConnection,
+    filter: &NetworkFilter,
+    status: Option<&str>,
+    today: NaiveDate,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<NetworkLabel>> {
+    let mut sql = Sql::new("");
+    let today_param = sql.param(Bind::Text(today.to_string()));
+    let reported = LABEL_STATUS_SQL.replace("$TODAY", &format!("{today_param}::date"));
+    sql.text = format!(
+        "SELECT * FROM (
+           SELECT l.id, l.alliance_id, a.name AS alliance, c.name AS city, c.insee_code, c.department,
+                  c.region, l.academic_year, {reported} AS status, l.decided_at
+           FROM labels l JOIN alliances a ON a.id = l.alliance_id JOIN cities c ON c.id = a.city_id
+           WHERE l.status = 'granted'"
+    );
+    filter_region(&mut sql, filter);
+    filter_year(&mut sql, "l.academic_year", filter);
+    sql.push(") t WHERE true");
+    if let Some(status) = status {
+        sql.and("t.status = ?", Bind::Text(status.to_owned()));
+    }
+    if let Some(after) = after {
+        sql.and("t.id > ?", Bind::Uuid(after));
+    }
+    let n = sql.param(Bind::Int(limit));
+    sql.push(&format!(" ORDER BY t.id LIMIT {n}"));
+    Ok(sql.build().load(conn).await?)
+}
+
+/// A public action found across cities.
+#[derive(Debug, Clone, PartialEq, QueryableByName)]
+pub struct NetworkAction {
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub title: String,
+    #[diesel(sql_type = Text)]
+    pub description: String,
+    #[diesel(sql_type = Text)]
+    pub theme: String,
+    #[diesel(sql_type = Text)]
+    pub status: String,
+    #[diesel(sql_type = Array<Int2>)]
+    pub sdgs: Vec<i16>,
+    #[diesel(sql_type = Text)]
+    pub academic_year: String,
+    #[diesel(sql_type = SqlUuid)]
+    pub alliance_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub alliance: String,
+    #[diesel(sql_type = Text)]
+    pub city: String,
+    #[diesel(sql_type = Text)]
+    pub region: String,
+    #[diesel(sql_type = SqlUuid)]
+    pub lead_partner_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub lead_partner: String,
+    #[diesel(sql_type = SqlUuid)]
+    pub proposing_partner_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub proposing_partner: String,
+    #[diesel(sql_type = Bool)]
+    pub verified: bool,
+    #[diesel(sql_type = Nullable<Date>)]
+    pub planned_start: Option<NaiveDate>,
+    #[diesel(sql_type = Timestamptz)]
+    pub created_at: DateTime<Utc>,
+}
+
+/// Search filters of public actions.
+#[derive(Debug, Clone, Default)]
+pub struct ActionSearch {
+    pub network: NetworkFilter,
+    pub theme: Option<String>,
+    pub status: Option<String>,
+    /// Words searched in titles and descriptions (French full-text search).
+    pub text: Option<String>,
+}
+
+/// Adopted, running and completed actions of public plans, oldest first, after a key.
+pub async fn actions(
+    conn: &mut AsyncPgConnection,
+    search: &ActionSearch,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> Result<Vec<NetworkAction>> {
+    let mut sql = Sql::new(&format!(
+        "WITH v AS ({VERIFIED_ACTIONS_SQL})
+         SELECT x.id, x.title, x.description, x.theme, x.status, x.sdgs, p.academic_year,
+                a.id AS alliance_id, a.name AS alliance, c.name AS city, c.region,
+                lp.id AS lead_partner_id, lp.name AS lead_partner,
+                pp.id AS proposing_partner_id, pp.name AS proposing_partner,
+                coalesce(v.verified, false) AS verified, x.planned_start, x.created_at
+         FROM actions x
+         JOIN plans p ON p.id = x.plan_id
+         JOIN alliances a ON a.id = x.alliance_id
+         JOIN cities c ON c.id = a.city_id
+         JOIN partners lp ON lp.id = x.lead_partner_id
+         JOIN partners pp ON pp.id = x.proposing_partner_id
+         LEFT JOIN v ON v.action_id = x.id
+         WHERE {PUBLIC_PLAN} AND x.status IN ('adopted', 'in_progress', 'completed')"
+    ));
+    filter_region(&mut sql, &search.network);
+    filter_year(&mut sql, "p.academic_year", &search.network);
+    if let Some(theme) = &search.theme {
+        sql.and("x.theme = ?", Bind::Text(theme.clone()));
+    }
+    if let Some(status) = &search.status {
+        sql.and("x.status = ?", Bind::Text(status.clone()));
+    }
+    if let Some(text) = &search.text {
+        sql.and(
+            "to_tsvector('french', x.title || ' ' || x.description) @@ websearch_to_tsquery('french', ?)",
+            Bind::Text(text.clone()),
+        );
+    }
+    if let Some((created_at, id)) = after {
+        let t = sql.param(Bind::Time(created_at));
+        let i = sql.param(Bind::Uuid(id));
+        sql.push(&format!(" AND (x.created_at, x.id) > ({t}, {i})"));
+    }
+    let n = sql.param(Bind::Int(limit));
+    sql.push(&format!(" ORDER BY x.created_at, x.id LIMIT {n}"));
+    Ok(sql.build().load(conn).await?)
+}
+
+/// The network's data version: the time of the latest write (every write is journaled).
+pub async fn version(conn: &mut AsyncPgConnection) -> Result<Option<DateTime<Utc>>> {
+    #[derive(QueryableByName)]
+    struct Latest {
+        #[diesel(sql_type = Nullable<Timestamptz>)]
+        at: Option<DateTime<Utc>>,
+    }
+    let latest: Latest = sql_query("SELECT max(at) AS at FROM journal_entries")
+        .get_result(conn)
+        .await?;
+    Ok(latest.at)
+}
+
+/// A row of a CSV/JSON export: column names and string values.
+pub type ExportRow = Vec<(&'static str, String)>;
+
+#[derive(QueryableByName)]
+struct ExportAlliance {
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    city: String,
+    #[diesel(sql_type = Text)]
+    insee_code: String,
+    #[diesel(sql_type = Text)]
+    department: String,
+    #[diesel(sql_type = Text)]
+    region: String,
+    #[diesel(sql_type = Text)]
+    status: String,
+    #[diesel(sql_type = Int8)]
+    active_partners: i64,
+}
+
+#[derive(QueryableByName)]
+struct ExportPartner {
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    alliance_id: Uuid,
+    #[diesel(sql_type = Text)]
+    alliance: String,
+    #[diesel(sql_type = Text)]
+    city: String,
+    #[diesel(sql_type = Text)]
+    region: String,
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    kind: String,
+    #[diesel(sql_type = Text)]
+    status: String,
+    #[diesel(sql_type = Date)]
+    joined_on: NaiveDate,
+    #[diesel(sql_type = Nullable<Date>)]
+    left_on: Option<NaiveDate>,
+    #[diesel(sql_type = Nullable<Text>)]
+    website: Option<String>,
+}
+
+#[derive(QueryableByName)]
+struct ExportIndicator {
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    action_id: Uuid,
+    #[diesel(sql_type = Text)]
+    action: String,
+    #[diesel(sql_type = Text)]
+    alliance: String,
+    #[diesel(sql_type = Text)]
+    city: String,
+    #[diesel(sql_type = Text)]
+    region: String,
+    #[diesel(sql_type = Text)]
+    academic_year: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    catalogue: Option<String>,
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    unit: String,
+    #[diesel(sql_type = Nullable<Double>)]
+    target: Option<f64>,
+    #[diesel(sql_type = Double)]
+    total: f64,
+    #[diesel(sql_type = Double)]
+    verified_total: f64,
+}
+
+fn opt<T: ToString>(v: Option<T>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_default()
+}
+
+/// One batch of an export, after the last id of the previous one (keyset on id).
+pub async fn export_batch(
+    conn: &mut AsyncPgConnection,
+    resource: &str,
+    after: Option<Uuid>,
+    limit: i64,
+    today: NaiveDate,
+) -> Result<Vec<(Uuid, ExportRow)>> {
+    let after = after.unwrap_or(Uuid::nil());
+    Ok(match resource {
+        "labels" => {
+            let rows = labels(
+                conn,
+                &NetworkFilter::default(),
+                None,
+                today,
+                Some(after),
+                limit,
+            )
+            .await?;
+            rows.into_iter()
+                .map(|l| {
+                    (
+                        l.id,
+                        vec![
+                            ("id", l.id.to_string()),
+                            ("alliance_id", l.alliance_id.to_string()),
+                            ("alliance", l.alliance),
+                            ("city", l.city),
+                            ("insee_code", l.insee_code),
+                            ("department", l.department),
+                            ("region", l.region),
+                            ("academic_year", l.academic_year),
+                            ("status", l.status),
+                            ("decided_at", opt(l.decided_at.map(|d| d.to_rfc3339()))),
+                        ],
+                    )
+                })
+                .collect()
+        }
+        "alliances" => {
+            let rows: Vec<ExportAlliance> = sql_query(
+                "SELECT a.id, a.name, c.name AS city, c.insee_code, c.department, c.region, a.status,
+                        (SELECT count(*) FROM partners p WHERE p.alliance_id = a.id AND p.status = 'active') AS active_partners
+                 FROM alliances a JOIN cities c ON c.id = a.city_id
+                 WHERE a.id > $1 ORDER BY a.id LIMIT $2",
+            )
+            .bind::<SqlUuid, _>(after)
+            .bind::<Int8, _>(limit)
+            .load(conn)
+            .await?;
+            rows.into_iter()
+                .map(|a| {
+                    (
+                        a.id,
+                        vec![
+                            ("id", a.id.to_string()),
+                            ("name", a.name),
+                            ("city", a.city),
+                            ("insee_code", a.insee_code),
+                            ("department", a.department),
+                            ("region", a.region),
+                            ("status", a.status),
+                            ("active_partners", a.active_partners.to_string()),
+                        ],
+                    )
+                })
+                .collect()
+        }
+        "partners" => {
+            let rows: Vec<ExportPartner> = sql_query(
+                "SELECT p.id, p.alliance_id, a.name AS alliance, c.name AS city, c.region, p.name, p.kind,
+                        p.status, p.joined_on, p.left_on, p.website
+                 FROM partners p JOIN alliances a ON a.id = p.alliance_id JOIN cities c ON c.id = a.city_id
+                 WHERE p.id > $1 ORDER BY p.id LIMIT $2",
+            )
+            .bind::<SqlUuid, _>(after)
+            .bind::<Int8, _>(limit)
+            .load(conn)
+            .await?;
+            rows.into_iter()
+                .map(|p| {
+                    let college = agir_domain::alliance::PartnerKind::parse("kind", &p.kind)
+                        .map(|k| k.college().as_str().to_owned())
+                        .unwrap_or_default();
+                    (
+                        p.id,
+                        vec![
+                            ("id", p.id.to_string()),
+                            ("alliance_id", p.alliance_id.to_string()),
+                            ("alliance", p.alliance),
+                            ("city", p.city),
+                            ("region", p.region),
+                            ("name", p.name),
+                            ("kind", p.kind),
+                            ("college", college),
+                            ("status", p.status),
+                            ("joined_on", p.joined_on.to_string()),
+                            ("left_on", opt(p.left_on)),
+                            ("website", opt(p.website)),
+                        ],
+                    )
+                })
+                .collect()
+        }
+        "actions" => {
+            // Keyset on id for exports (the search pages by creation time).
+            let rows = export_actions(conn, after, limit).await?;
+            rows.into_iter()
+                .map(|a| {
+                    (
+                        a.id,
+                        vec![
+                            ("id", a.id.to_string()),
+                            ("alliance_id", a.alliance_id.to_string()),
+                            ("alliance", a.alliance),
+                            ("city", a.city),
+                            ("region", a.region),
+                            ("academic_year", a.academic_year),
+                            ("title", a.title),
+                            ("theme", a.theme),
+                            ("status", a.status),
+                            (
+                                "sdgs",
+                                a.sdgs
+                                    .iter()
+                                    .map(ToString::to_string)
+                                    .collect::<Vec<_>>()
+                                    .join(" "),
+                            ),
+                            ("lead_partner", a.lead_partner),
+                            ("proposing_partner", a.proposing_partner),
+                            ("verified", a.verified.to_string()),
+                        ],
+                    )
+                })
+                .collect()
+        }
+        "indicators" => {
+            let rows: Vec<ExportIndicator> = sql_query(format!(
+                "SELECT i.id, x.id AS action_id, x.title AS action, a.name AS alliance, c.name AS city, c.region,
+                        p.academic_year, i.catalogue, i.name, i.unit, i.target,
+                        coalesce(sum(m.value), 0)::float8 AS total,
+                        coalesce(sum(m.value) FILTER (WHERE m.review_status = 'confirmed'
+                            AND (m.evidence_url IS NOT NULL OR m.note IS NOT NULL)), 0)::float8 AS verified_total
+                 FROM indicators i JOIN actions x ON x.id = i.action_id JOIN plans p ON p.id = x.plan_id
+                 JOIN alliances a ON a.id = x.alliance_id JOIN cities c ON c.id = a.city_id
+                 LEFT JOIN measurements m ON m.indicator_id = i.id
+                 WHERE {PUBLIC_PLAN} AND i.id > $1
+                 GROUP BY i.id, x.id, a.id, c.id, p.id
+                 ORDER BY i.id LIMIT $2"
+            ))
+            .bind::<SqlUuid, _>(after)
+            .bind::<Int8, _>(limit)
+            .load(conn)
+            .await?;
+            rows.into_iter()
+                .map(|i| {
+                    (
+                        i.id,
+                        vec![
+                            ("id", i.id.to_string()),
+                            ("action_id", i.action_id.to_string()),
+                            ("action", i.action),
+                            ("alliance", i.alliance),
+                            ("city", i.city),
+                            ("region", i.region),
+                            ("academic_year", i.academic_year),
+                            ("catalogue", opt(i.catalogue)),
+                            ("name", i.name),
+                            ("unit", i.unit),
+                            ("target", opt(i.target)),
+                            ("total", i.total.to_string()),
+                            ("verified_total", i.verified_total.to_string()),
+                        ],
+                    )
+                })
+                .collect()
+        }
+        _ => Vec::new(),
+    })
+}
+
+async fn export_actions(
+    conn: &mut AsyncPgConnection,
+    after: Uuid,
+    limit: i64,
+) -> Result<Vec<NetworkAction>> {
+    Ok(sql_query(format!(
+        "WITH v AS ({VERIFIED_ACTIONS_SQL})
+         SELECT x.id, x.title, x.description, x.theme, x.status, x.sdgs, p.academic_year,
+                a.id AS alliance_id, a.name AS alliance, c.name AS city, c.region,
+                lp.id AS lead_partner_id, lp.name AS lead_partner,
+                pp.id AS proposing_partner_id, pp.name AS proposing_partner,
+                coalesce(v.verified, false) AS verified, x.planned_start, x.created_at
+         FROM actions x
+         JOIN plans p ON p.id = x.plan_id
+         JOIN alliances a ON a.id = x.alliance_id
+         JOIN cities c ON c.id = a.city_id
+         JOIN partners lp ON lp.id = x.lead_partner_id
+         JOIN partners pp ON pp.id = x.proposing_partner_id
+         LEFT JOIN v ON v.action_id = x.id
+         WHERE {PUBLIC_PLAN} AND x.status IN ('adopted', 'in_progress', 'completed') AND x.id > $1
+         ORDER BY x.id LIMIT $2"
+    ))
+    .bind::<SqlUuid, _>(after)
+    .bind::<Int8, _>(limit)
+    .load(conn)
+    .await?)
+}

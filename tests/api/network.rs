@@ -1,0 +1,590 @@
+use actix_web::http::StatusCode;
+use agir_tests::fixture::days_from_today;
+use agir_tests::{Client, TestApp};
+use serde_json::{Value, json};
+
+async fn post(client: &Client, path: &str, body: Value) -> Value {
+    let response = client.post(path).json(&body).send().await;
+    assert!(
+        response.status().is_success(),
+        "{path}: {}",
+        response.text()
+    );
+    response.json()
+}
+
+async fn patch(client: &Client, path: &str, body: Value) -> Value {
+    let response = client.patch(path).json(&body).send().await;
+    assert!(
+        response.status().is_success(),
+        "{path}: {}",
+        response.text()
+    );
+    response.json()
+}
+
+fn id(v: &Value) -> String {
+    v["id"].as_str().unwrap().to_owned()
+}
+
+#[actix_web::test]
+async fn the_label_lifecycle_and_who_decides() {
+    let app = TestApp::spawn().await;
+    let f = app.alliance_fixture(1).await;
+    let admin = app.admin().await;
+    let base = format!("/api/v1/alliances/{}/labels", f.alliance);
+    f.member_p
+        .client
+        .post(&base)
+        .json(&json!({"academic_year": "2026-2027"}))
+        .send()
+        .await
+        .assert_problem(403, "forbidden");
+    let applied = f
+        .coordinator
+        .client
+        .post(&base)
+        .json(&json!({"academic_year": "2026-2027", "note": "Reconduction"}))
+        .send()
+        .await;
+    assert_eq!(applied.status(), StatusCode::CREATED, "{}", applied.text());
+    let label: Value = applied.json();
+    assert_eq!(label["status"], "applied");
+    // The fixture has a city, a student association and a school: no university, no Crous.
+    assert_eq!(
+        label["missing_kinds"],
+        json!(["university", "student_services"])
+    );
+    f.coordinator
+        .client
+        .post(&base)
+        .json(&json!({"academic_year": "2026-2027"}))
+        .send()
+        .await
+        .assert_problem(409, "label_exists");
+
+    let path = format!("{base}/{}", id(&label));
+    f.coordinator
+        .client
+        .patch(&path)
+        .json(&json!({"status": "granted"}))
+        .send()
+        .await
+        .assert_problem(403, "forbidden");
+    admin
+        .patch(&path)
+        .json(&json!({"status": "withdrawn"}))
+        .send()
+        .await
+        .assert_problem(409, "invalid_transition");
+    // Not public until granted.
+    let public: Value = app.anonymous().get(&base).send().await.json();
+    assert_eq!(public["items"].as_array().unwrap().len(), 0);
+    let granted = patch(&admin, &path, json!({"status": "granted", "note": "Bravo"})).await;
+    assert_eq!(granted["status"], "granted");
+    let public: Value = app.anonymous().get(&base).send().await.json();
+    assert_eq!(public["items"][0]["academic_year"], "2026-2027");
+    let withdrawn = patch(&admin, &path, json!({"status": "withdrawn"})).await;
+    assert_eq!(withdrawn["status"], "withdrawn");
+
+    // A granted label of a past year is reported expired.
+    let old = post(
+        &f.coordinator.client,
+        &base,
+        json!({"academic_year": "2020-2021"}),
+    )
+    .await;
+    let expired = patch(
+        &admin,
+        &format!("{base}/{}", id(&old)),
+        json!({"status": "granted"}),
+    )
+    .await;
+    assert_eq!(expired["status"], "expired");
+    let network: Value = app
+        .anonymous()
+        .get("/api/v1/network/labels")
+        .send()
+        .await
+        .json();
+    assert_eq!(network["items"].as_array().unwrap().len(), 1);
+    assert_eq!(network["items"][0]["status"], "expired");
+    assert_eq!(network["items"][0]["insee_code"], "92001");
+    let granted_only: Value = app
+        .anonymous()
+        .get("/api/v1/network/labels?status=granted")
+        .send()
+        .await
+        .json();
+    assert_eq!(granted_only["items"].as_array().unwrap().len(), 0);
+}
+
+/// Two cities in two regions, hand-built: the network statistics are counted by hand.
+struct Network {
+    admin: Client,
+    coordinator_a: Client,
+}
+
+async fn two_cities(app: &TestApp) -> Network {
+    let admin = app.admin().await;
+    let mut coordinators = Vec::new();
+    for (city, insee, region, kinds) in [
+        (
+            "Rennes",
+            "35238",
+            "Bretagne",
+            vec!["local_authority", "university", "student_association"],
+        ),
+        (
+            "Albi",
+            "81004",
+            "Occitanie",
+            vec!["local_authority", "school"],
+        ),
+    ] {
+        let c = post(
+            &admin,
+            "/api/v1/cities",
+            json!({"name": city, "insee_code": insee, "department": "D", "region": region}),
+        )
+        .await;
+        let a = post(
+            &admin,
+            "/api/v1/alliances",
+            json!({"city_id": id(&c), "name": format!("Alliance de {city}")}),
+        )
+        .await;
+        let alliance = id(&a);
+        let mut partners = Vec::new();
+        for (i, kind) in kinds.iter().enumerate() {
+            partners.push(id(&post(
+                &admin,
+                &format!("/api/v1/alliances/{alliance}/partners"),
+                json!({"name": format!("{city} {i}"), "kind": kind}),
+            )
+            .await));
+        }
+        let (user, client) = app
+            .user(&format!("coord@{}.example.org", city.to_lowercase()))
+            .await;
+        app.mandate(
+            alliance.parse().unwrap(),
+            user.0,
+            partners[0].parse().unwrap(),
+            "coordinator",
+            days_from_today(-10),
+            None,
+        )
+        .await;
+        coordinators.push((alliance, partners, client));
+    }
+    let (rennes, rennes_partners, coordinator_a) = coordinators.remove(0);
+    let (albi, _, coordinator_b) = coordinators.remove(0);
+
+    // Rennes: an adopted plan with a completed compost action (verified) and a food
+    // collection in progress; Albi: a draft plan, private, which counts nowhere.
+    let plan = id(&post(
+        &coordinator_a,
+        &format!("/api/v1/alliances/{rennes}/plans"),
+        json!({"academic_year": "2025-2026"}),
+    )
+    .await);
+    let compost = id(&post(
+        &coordinator_a,
+        &format!("/api/v1/alliances/{rennes}/plans/{plan}/actions"),
+        json!({"title": "Compost collectif en résidence étudiante", "description": "Les étudiants compostent leurs déchets", "theme": "waste"}),
+    )
+    .await);
+    let collecte = id(&post(
+        &coordinator_a,
+        &format!("/api/v1/alliances/{rennes}/plans/{plan}/actions"),
+        json!({"title": "Collecte de fruits et légumes", "description": "Redistribution aux publics fragiles", "theme": "food"}),
+    )
+    .await);
+    for to in ["consultation", "voting", "adopted"] {
+        post(
+            &coordinator_a,
+            &format!("/api/v1/alliances/{rennes}/plans/{plan}/transition"),
+            json!({"to": to}),
+        )
+        .await;
+    }
+    for (action, statuses) in [
+        (&compost, vec!["in_progress", "completed"]),
+        (&collecte, vec!["in_progress"]),
+    ] {
+        for status in statuses {
+            patch(
+                &coordinator_a,
+                &format!("/api/v1/alliances/{rennes}/actions/{action}"),
+                json!({"status": status}),
+            )
+            .await;
+        }
+    }
+    let kg = id(&post(
+        &coordinator_a,
+        &format!("/api/v1/alliances/{rennes}/actions/{compost}/indicators"),
+        json!({"catalogue": "compost_kg", "target": 100}),
+    )
+    .await);
+    let food = id(&post(
+        &coordinator_a,
+        &format!("/api/v1/alliances/{rennes}/actions/{collecte}/indicators"),
+        json!({"catalogue": "food_collected_kg"}),
+    )
+    .await);
+    // The city records; the university confirms the compost, not the food.
+    let m1 = id(&post(
+        &coordinator_a,
+        &format!("/api/v1/alliances/{rennes}/indicators/{kg}/measurements"),
+        json!({"value": 80, "note": "pesée", "partner_id": rennes_partners[0]}),
+    )
+    .await);
+    post(
+        &coordinator_a,
+        &format!("/api/v1/alliances/{rennes}/indicators/{food}/measurements"),
+        json!({"value": 30, "partner_id": rennes_partners[0]}),
+    )
+    .await;
+    let (rep, rep_client) = app.user("rep@univ-rennes.example.org").await;
+    app.mandate(
+        rennes.parse().unwrap(),
+        rep.0,
+        rennes_partners[1].parse().unwrap(),
+        "representative",
+        days_from_today(-10),
+        None,
+    )
+    .await;
+    post(
+        &rep_client,
+        &format!("/api/v1/alliances/{rennes}/measurements/{m1}/review"),
+        json!({"verdict": "confirm"}),
+    )
+    .await;
+
+    let albi_plan = id(&post(
+        &coordinator_b,
+        &format!("/api/v1/alliances/{albi}/plans"),
+        json!({"academic_year": "2025-2026"}),
+    )
+    .await);
+    post(
+        &coordinator_b,
+        &format!("/api/v1/alliances/{albi}/plans/{albi_plan}/actions"),
+        json!({"title": "Compost secret", "theme": "waste"}),
+    )
+    .await;
+    // A granted label in Bretagne, an application in Occitanie.
+    let label = post(
+        &coordinator_a,
+        &format!("/api/v1/alliances/{rennes}/labels"),
+        json!({"academic_year": "2026-2027"}),
+    )
+    .await;
+    patch(
+        &admin,
+        &format!("/api/v1/alliances/{rennes}/labels/{}", id(&label)),
+        json!({"status": "granted"}),
+    )
+    .await;
+    post(
+        &coordinator_b,
+        &format!("/api/v1/alliances/{albi}/labels"),
+        json!({"academic_year": "2026-2027"}),
+    )
+    .await;
+    Network {
+        admin,
+        coordinator_a,
+    }
+}
+
+#[actix_web::test]
+async fn stats_equal_the_hand_counted_values() {
+    let app = TestApp::spawn().await;
+    let network = two_cities(&app).await;
+    let stats: Value = app
+        .anonymous()
+        .get("/api/v1/network/stats")
+        .send()
+        .await
+        .json();
+    assert_eq!(
+        stats["alliances"],
+        json!({"total": 2, "by_status": {"active": 2}, "by_region": {"Bretagne": 1, "Occitanie": 1}})
+    );
+    assert_eq!(
+        stats["labels"]["by_status"],
+        json!({"applied": 1, "granted": 1})
+    );
+    assert_eq!(
+        stats["labels"]["by_region"]["Bretagne"],
+        json!({"granted": 1})
+    );
+    assert_eq!(stats["partners"]["total"], 5);
+    assert_eq!(
+        stats["partners"]["by_kind"],
+        json!({"local_authority": 2, "school": 1, "student_association": 1, "university": 1})
+    );
+    assert_eq!(
+        stats["partners"]["by_college"],
+        json!({"city": 2, "higher_education": 2, "students": 1})
+    );
+    // Albi's draft plan is private: it counts nowhere.
+    assert_eq!(
+        stats["actions"],
+        json!({"total": 2, "by_theme": {"food": 1, "waste": 1}, "by_status": {"completed": 1, "in_progress": 1}})
+    );
+    assert_eq!(
+        stats["indicators"],
+        json!([
+            {"catalogue": "compost_kg", "unit": "kg", "verified": 80.0, "unverified": 0.0, "measurements": 1},
+            {"catalogue": "food_collected_kg", "unit": "kg", "verified": 0.0, "unverified": 30.0, "measurements": 1}
+        ])
+    );
+    let occitanie: Value = app
+        .anonymous()
+        .get("/api/v1/network/stats?region=Occitanie")
+        .send()
+        .await
+        .json();
+    assert_eq!(occitanie["alliances"]["total"], 1);
+    assert_eq!(occitanie["actions"]["total"], 0);
+    assert_eq!(occitanie["labels"]["by_status"], json!({"applied": 1}));
+    let other_year: Value = app
+        .anonymous()
+        .get("/api/v1/network/stats?academic_year=2024-2025")
+        .send()
+        .await
+        .json();
+    assert_eq!(other_year["actions"]["total"], 0);
+    app.anonymous()
+        .get("/api/v1/network/stats?academic_year=2024")
+        .send()
+        .await
+        .assert_problem(422, "validation_failed");
+    drop(network.admin);
+}
+
+#[actix_web::test]
+async fn search_finds_a_compost_action_by_word_and_by_theme() {
+    let app = TestApp::spawn().await;
+    two_cities(&app).await;
+    let titles = async |query: &str| -> Vec<String> {
+        let page: Value = app
+            .anonymous()
+            .get(&format!("/api/v1/network/actions?{query}"))
+            .send()
+            .await
+            .json();
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["title"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        titles("q=compost").await,
+        ["Compost collectif en résidence étudiante"]
+    );
+    // French stemming: plural and verb forms find it too.
+    assert_eq!(titles("q=composts").await.len(), 1);
+    assert_eq!(titles("q=compostent").await.len(), 1);
+    assert_eq!(
+        titles("theme=waste").await,
+        ["Compost collectif en résidence étudiante"]
+    );
+    assert_eq!(
+        titles("q=fruits%20l%C3%A9gumes").await,
+        ["Collecte de fruits et légumes"]
+    );
+    assert_eq!(
+        titles("region=Occitanie").await.len(),
+        0,
+        "a draft plan is not public"
+    );
+    assert_eq!(
+        titles("q=compost&region=Bretagne&academic_year=2025-2026")
+            .await
+            .len(),
+        1
+    );
+    let page: Value = app
+        .anonymous()
+        .get("/api/v1/network/actions?q=compost")
+        .send()
+        .await
+        .json();
+    let found = &page["items"][0];
+    assert_eq!(found["city"], "Rennes");
+    assert_eq!(found["region"], "Bretagne");
+    assert_eq!(found["verification"], "verified");
+    assert_eq!(found["results"][0]["confirmed_total"], 80.0);
+    assert_eq!(found["lead_partner"]["name"], "Rennes 0");
+    // Pages chain.
+    let first: Value = app
+        .anonymous()
+        .get("/api/v1/network/actions?limit=1")
+        .send()
+        .await
+        .json();
+    let next = first["next_cursor"].as_str().unwrap();
+    let second: Value = app
+        .anonymous()
+        .get(&format!("/api/v1/network/actions?limit=1&cursor={next}"))
+        .send()
+        .await
+        .json();
+    assert_ne!(first["items"][0]["id"], second["items"][0]["id"]);
+    assert!(second["next_cursor"].is_null());
+}
+
+#[actix_web::test]
+async fn exports_parse_back_with_a_csv_reader() {
+    let app = TestApp::spawn().await;
+    two_cities(&app).await;
+    for (resource, rows, column) in [
+        ("labels", 1, "insee_code"),
+        ("alliances", 2, "region"),
+        ("partners", 5, "college"),
+        ("actions", 2, "verified"),
+        ("indicators", 2, "verified_total"),
+    ] {
+        let response = app
+            .anonymous()
+            .get(&format!("/api/v1/network/exports/{resource}.csv"))
+            .send()
+            .await;
+        assert_eq!(response.status(), StatusCode::OK, "{resource}");
+        assert!(
+            response
+                .header("content-type")
+                .unwrap()
+                .starts_with("text/csv")
+        );
+        assert!(response.header("cache-control").is_some());
+        let mut reader = csv::Reader::from_reader(response.bytes());
+        let headers = reader.headers().unwrap().clone();
+        assert!(
+            headers.iter().any(|h| h == column),
+            "{resource}: {headers:?}"
+        );
+        let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        assert_eq!(records.len(), rows, "{resource}");
+        assert!(records.iter().all(|r| r.len() == headers.len()));
+
+        let json = app
+            .anonymous()
+            .get(&format!("/api/v1/network/exports/{resource}.json"))
+            .send()
+            .await;
+        let items: Vec<Value> = json.json();
+        assert_eq!(items.len(), rows);
+        assert!(items[0].get(column).is_some());
+    }
+    let actions = app
+        .anonymous()
+        .get("/api/v1/network/exports/actions.csv")
+        .send()
+        .await;
+    let mut reader = csv::Reader::from_reader(actions.bytes());
+    let titles: Vec<String> = reader.records().map(|r| r.unwrap()[6].to_owned()).collect();
+    assert!(
+        titles.contains(&"Collecte de fruits et légumes".to_owned()),
+        "{titles:?}"
+    );
+    app.anonymous()
+        .get("/api/v1/network/exports/users.csv")
+        .send()
+        .await
+        .assert_problem(404, "not_found");
+    app.anonymous()
+        .get("/api/v1/network/exports/actions.xml")
+        .send()
+        .await
+        .assert_problem(404, "not_found");
+}
+
+#[actix_web::test]
+async fn network_answers_revalidate_with_their_etag() {
+    let app = TestApp::spawn().await;
+    let network = two_cities(&app).await;
+    let first = app.anonymous().get("/api/v1/network/stats").send().await;
+    let etag = first.header("etag").unwrap();
+    assert_eq!(
+        first.header("cache-control").as_deref(),
+        Some("public, max-age=60")
+    );
+    let again = app
+        .anonymous()
+        .get("/api/v1/network/stats")
+        .header("if-none-match", &etag)
+        .send()
+        .await;
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    // Another query is another representation.
+    let other = app
+        .anonymous()
+        .get("/api/v1/network/stats?region=Bretagne")
+        .header("if-none-match", &etag)
+        .send()
+        .await;
+    assert_eq!(other.status(), StatusCode::OK);
+    // Any write changes the version.
+    post(&network.admin, "/api/v1/cities", json!({"name": "Brest", "insee_code": "29019", "department": "Finistère", "region": "Bretagne"})).await;
+    let changed = app
+        .anonymous()
+        .get("/api/v1/network/stats")
+        .header("if-none-match", &etag)
+        .send()
+        .await;
+    assert_eq!(changed.status(), StatusCode::OK);
+    assert_ne!(changed.header("etag").unwrap(), etag);
+    drop(network.coordinator_a);
+}
+
+#[actix_web::test]
+async fn no_personal_data_in_any_network_answer_or_export() {
+    let app = TestApp::spawn().await;
+    agir_http::demo::load(&app.state).await.unwrap();
+    two_cities(&app).await;
+    let mut conn = app.db.connect().await;
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    let people: Vec<(String, String)> = agir_persistence::schema::users::table
+        .select((
+            agir_persistence::schema::users::email,
+            agir_persistence::schema::users::display_name,
+        ))
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert!(people.len() > 10);
+    let mut paths: Vec<String> = [
+        "/api/v1/network/labels",
+        "/api/v1/network/stats",
+        "/api/v1/network/actions?limit=200",
+        "/api/v1/network/actions?q=compost",
+    ]
+    .iter()
+    .map(|p| (*p).to_owned())
+    .collect();
+    for resource in ["labels", "alliances", "partners", "actions", "indicators"] {
+        paths.push(format!("/api/v1/network/exports/{resource}.csv"));
+        paths.push(format!("/api/v1/network/exports/{resource}.json"));
+    }
+    for path in paths {
+        let response = app.anonymous().get(&path).send().await;
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        let text = response.text();
+        assert!(text.len() > 20, "{path}: {text}");
+        for (email, name) in &people {
+            assert!(!text.contains(email.as_str()), "{path} reveals {email}");
+            assert!(!text.contains(name.as_str()), "{path} reveals {name}");
+        }
+        assert!(!text.contains('@'), "{path} contains an email-like text");
+    }
+}
