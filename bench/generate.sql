@@ -32,7 +32,7 @@
 -- * The journal stays EMPTY: its entries are hash-chained, and rows written here would make
 --   every chain fail verification. The API copes with a network nobody journaled.
 -- * Texts are French and built from small word lists by theme, so that full-text search finds
---   things: `?q=compost` matches titles and descriptions across many cities.
+--   things: `?q=compost` matches about one action in eight, across most cities.
 -- * Users (one per partner and alliance, a few former coordinators, 3 AVUF admins) have a
 --   well-formed argon2id hash that matches no password: nobody logs in with them.
 
@@ -141,10 +141,10 @@ INSERT INTO g_theme VALUES
      ARRAY['Collecte solidaire de denrées', 'Épicerie solidaire étudiante',
            'Lutte contre le gaspillage au restaurant universitaire', 'Frigo solidaire',
            'Paniers de légumes locaux pour les étudiants', 'Glanage sur les marchés',
-           'Repas partagés à prix libre', 'Restes de cantine en compost'],
+           'Repas partagés à prix libre', 'Restes de cantine valorisés'],
      ARRAY['Les invendus des commerces sont collectés chaque semaine et redistribués aux étudiants.',
            'Des bénévoles trient les denrées et préparent des colis pour les familles et les étudiants.',
-           'Les restes alimentaires du restaurant universitaire sont pesés puis valorisés en compost.'],
+           'Les restes alimentaires du restaurant universitaire sont pesés puis valorisés.'],
      ARRAY['food_collected_kg', 'food_redistributed_kg', 'beneficiaries', 'volunteer_hours'], '{2,12}'),
     ('waste',
      ARRAY['Compost collectif', 'Tri des biodéchets', 'Ressourcerie étudiante',
@@ -152,7 +152,8 @@ INSERT INTO g_theme VALUES
            'Composteur de quartier', 'Compostage partagé'],
      ARRAY['Un bac à compost est installé et entretenu par les habitants et les étudiants.',
            'Les objets récupérés sont réparés puis revendus à petit prix.',
-           'Les biodéchets sont triés à la source ; le compost obtenu nourrit les espaces verts.'],
+           'Des ambassadeurs du tri accompagnent les résidents pendant un mois.',
+           'Les déchets sont pesés chaque semaine et les résultats affichés dans le hall.'],
      ARRAY['waste_avoided_kg', 'compost_kg', 'participants', 'volunteer_hours'], '{11,12}'),
     ('solidarity',
      ARRAY['Parrainage d''étudiants internationaux', 'Maraudes solidaires', 'Soutien scolaire par les étudiants',
@@ -163,7 +164,7 @@ INSERT INTO g_theme VALUES
     ('biodiversity',
      ARRAY['Jardin partagé', 'Plantation de haies', 'Hôtels à insectes et ruches',
            'Inventaire participatif de la biodiversité', 'Potager pédagogique et compost', 'Verger conservatoire'],
-     ARRAY['Les étudiants cultivent un potager ; le compost du restaurant universitaire l''enrichit.',
+     ARRAY['Les étudiants cultivent un potager au pied des résidences.',
            'Des haies champêtres sont plantées avec les écoles et les riverains.'],
      ARRAY['compost_kg', 'participants', 'volunteer_hours', 'events_held'], '{15,11}'),
     ('mobility',
@@ -183,7 +184,7 @@ INSERT INTO g_theme VALUES
            'Ciné-débat sur l''alimentation durable', 'Exposition sur le gaspillage alimentaire',
            'Semaine du compost et du jardinage'],
      ARRAY['Un cycle de rencontres ouvertes à tous présente les initiatives locales.',
-           'Des animations sur le marché sensibilisent au tri et au compost.'],
+           'Des animations sur le marché sensibilisent au tri des déchets.'],
      ARRAY['events_held', 'participants', 'students_involved'], '{4,12}'),
     ('social_economy',
      ARRAY['Tiers-lieu étudiant', 'Boutique de seconde main', 'Coopérative alimentaire étudiante',
@@ -201,7 +202,7 @@ INSERT INTO g_theme VALUES
      ARRAY['Fresque murale participative', 'Concerts éco-responsables', 'Bibliothèque de rue',
            'Festival étudiant zéro déchet'],
      ARRAY['Artistes, étudiants et habitants créent ensemble une œuvre pour le quartier.',
-           'Un festival sans vaisselle jetable, avec tri et compost sur place.'],
+           'Un festival sans vaisselle jetable, avec tri sur place.'],
      ARRAY['events_held', 'participants', 'volunteer_hours'], '{4,11}'),
     ('other',
      ARRAY['Forum des associations', 'Cartographie des initiatives locales',
@@ -420,7 +421,7 @@ SELECT t.a, t.k, t.n, t.fy, t.status, t.carried, t.s, t.key, t.theme, t.lead, t.
                                  'Elle se déroule pendant la semaine européenne du développement durable.'],
                            'freq:' || t.s),
               pg_temp.pick(ARRAY['Les résultats sont présentés au comité de l''alliance.',
-                                 'Les épluchures et restes de repas rejoignent le compost du jardin partagé.',
+                                 'Le matériel est prêté par les partenaires de l''alliance.',
                                  'Objectif : toucher les étudiants qui ne participent pas encore.',
                                  'Les données sont publiées pour que d''autres villes s''en inspirent.',
                                  'Un guide pratique sera partagé avec le réseau AVUF.'],

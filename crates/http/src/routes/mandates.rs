@@ -416,6 +416,7 @@ pub async fn update_mandate(
     if_match: IfMatch,
     body: web::Json<UpdateMandateRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    policy::read_private(&scope.caller)?;
     let body = body.into_inner();
     let role = body
         .role

@@ -473,6 +473,13 @@ pub async fn create_measurement(
                 }
             };
             check_partner(conn, alliance, partner).await?;
+            if !participants.contains(&partner) {
+                return Err(ApiError::field(
+                    "partner_id",
+                    "not_participating",
+                    "this partner does not take part in the action",
+                ));
+            }
             policy::record_measurement(&scope.caller, &participants, partner)?;
             plan::can_edit_action(plan.phase)?;
             let measurement = results::insert_measurement(

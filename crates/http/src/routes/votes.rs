@@ -1085,14 +1085,6 @@ pub async fn cast_ballot(
         .transaction::<_, ApiError, _>(async |conn| {
             // Shared lock: ballots go in side by side, but never while the vote closes.
             let vote = votes::lock_for_ballot(conn, alliance, id).await?.ok_or_else(|| ApiError::not_found("vote"))?;
-            match vote.status {
-                VoteStatus::Scheduled => return Err(ApiError::conflict("vote_not_open", "this vote has not opened yet")),
-                VoteStatus::Closed => return Err(ApiError::conflict("vote_closed", "this vote is closed")),
-                VoteStatus::Open if Utc::now() >= vote.closes_at => {
-                    return Err(ApiError::conflict("vote_closed", "this vote is closed"));
-                }
-                VoteStatus::Open => {}
-            }
             let voter = match vote.rules.electorate {
                 Electorate::Partners => {
                     let partner = match body.partner_id {
@@ -1113,6 +1105,15 @@ pub async fn cast_ballot(
                     caller.id().0
                 }
             };
+            // The right to vote is checked first (403), then the vote's state (409).
+            match vote.status {
+                VoteStatus::Scheduled => return Err(ApiError::conflict("vote_not_open", "this vote has not opened yet")),
+                VoteStatus::Closed => return Err(ApiError::conflict("vote_closed", "this vote is closed")),
+                VoteStatus::Open if Utc::now() >= vote.closes_at => {
+                    return Err(ApiError::conflict("vote_closed", "this vote is closed"));
+                }
+                VoteStatus::Open => {}
+            }
             if !votes::in_electorate(conn, vote.id, voter).await? {
                 return Err(ApiError::forbidden("not in this vote's electorate, frozen when it opened"));
             }
