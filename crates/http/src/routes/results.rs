@@ -24,7 +24,7 @@ use crate::pagination::PageParams;
 use crate::problem::{
     ApiError, Conflict, Forbidden, NotFound, ServiceUnavailable, UnprocessableEntity,
 };
-use crate::routes::actions::{own_partner, visible_action};
+use crate::routes::actions::visible_action;
 use crate::routes::entry;
 use crate::routes::mandates::check_partner;
 use crate::scope::InAlliance;
@@ -457,7 +457,19 @@ pub async fn create_measurement(
             let participants = action.participants();
             // Without a partner named: the caller's own partner taking part in the action.
             let partner = match body.partner_id {
-                Some(p) => PartnerId(p),
+                Some(p) => {
+                    let p = PartnerId(p);
+                    check_partner(conn, alliance, p).await?;
+                    if !participants.contains(&p) {
+                        return Err(ApiError::field(
+                            "partner_id",
+                            "not_participating",
+                            "this partner does not take part in the action",
+                        ));
+                    }
+                    p
+                }
+                // Without a partner named: the caller's own partner taking part in the action.
                 None => {
                     let mine: Vec<PartnerId> = scope
                         .caller
@@ -468,18 +480,21 @@ pub async fn create_measurement(
                         .collect();
                     match mine.as_slice() {
                         [only] => *only,
-                        _ => own_partner(&scope.caller, "partner_id", None)?,
+                        [] if !(scope.caller.is_coordinator() || scope.caller.is_admin()) => {
+                            return Err(ApiError::forbidden(
+                                "only members of a partner taking part in the action may record its measurements",
+                            ));
+                        }
+                        _ => {
+                            return Err(ApiError::field(
+                                "partner_id",
+                                "required",
+                                "say which partner taking part in the action records it",
+                            ));
+                        }
                     }
                 }
             };
-            check_partner(conn, alliance, partner).await?;
-            if !participants.contains(&partner) {
-                return Err(ApiError::field(
-                    "partner_id",
-                    "not_participating",
-                    "this partner does not take part in the action",
-                ));
-            }
             policy::record_measurement(&scope.caller, &participants, partner)?;
             plan::can_edit_action(plan.phase)?;
             let measurement = results::insert_measurement(
