@@ -52,6 +52,7 @@ impl Database {
                     data_dir: config.data_dir.clone(),
                     ephemeral: false,
                     database: "agir".into(),
+                    socket_dir: None,
                 })
                 .map_err(|e| e.to_string())?;
                 let secret = match &config.jwt_secret {

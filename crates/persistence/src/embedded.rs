@@ -74,6 +74,9 @@ pub struct ClusterOptions {
     pub ephemeral: bool,
     /// Database created on first start (besides `postgres`).
     pub database: String,
+    /// Where the socket goes; default: a fresh private folder on every start. A fixed
+    /// folder keeps the URL the same across restarts (fault tests stop and restart it).
+    pub socket_dir: Option<PathBuf>,
 }
 
 /// A running cluster. Stopping it (or dropping it, or this process ending) shuts PostgreSQL down.
@@ -94,6 +97,7 @@ impl EmbeddedPostgres {
             data_dir: root,
             ephemeral: true,
             database: database.to_owned(),
+            socket_dir: None,
         })
     }
 
@@ -120,6 +124,9 @@ impl EmbeddedPostgres {
         // limited to 107 bytes) and private.
         let socket_dir = if options.ephemeral {
             data_dir.clone()
+        } else if let Some(dir) = &options.socket_dir {
+            create_private_dir(dir, as_root)?;
+            dir.clone()
         } else {
             let dir = std::env::temp_dir().join(format!("agir-pg-{}", random_suffix()));
             create_private_dir(&dir, as_root)?;

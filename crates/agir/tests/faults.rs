@@ -1,0 +1,415 @@
+//! Fault tests against the real binary and a PostgreSQL cluster the test controls:
+//! the server killed in the middle of a burst of ballots, and the database stopped
+//! under load.
+
+#![expect(clippy::unwrap_used, reason = "tests fail loudly")]
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::os::unix::fs::PermissionsExt;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use agir_persistence::embedded::{ClusterOptions, EmbeddedPostgres};
+use serde_json::{Value, json};
+
+const SECRET: &str = "fault-tests-secret-of-at-least-thirty-two-bytes";
+const ADMIN: &str = "admin@faults.test";
+const PASSWORD: &str = "a long enough password";
+
+struct Response {
+    status: u16,
+    content_type: String,
+    body: String,
+}
+
+impl Response {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or(Value::Null)
+    }
+}
+
+fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&Value>,
+) -> Option<Response> {
+    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2)).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .ok()?;
+    let body = body.map(Value::to_string).unwrap_or_default();
+    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    if let Some(token) = token {
+        request.push_str(&format!("Authorization: Bearer {token}\r\n"));
+    }
+    if !body.is_empty() {
+        request.push_str(&format!(
+            "Content-Type: application/json\r\nContent-Length: {}\r\n",
+            body.len()
+        ));
+    }
+    request.push_str("\r\n");
+    request.push_str(&body);
+    stream.write_all(request.as_bytes()).ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    let (head, body) = response.split_once("\r\n\r\n")?;
+    let status = head.split(' ').nth(1)?.parse().ok()?;
+    let content_type = head
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-type: ")
+                .map(str::to_owned)
+        })
+        .unwrap_or_default();
+    // Chunked bodies are not used by these endpoints' JSON answers.
+    Some(Response {
+        status,
+        content_type,
+        body: body.to_owned(),
+    })
+}
+
+fn free_port() -> SocketAddr {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+}
+
+struct Server {
+    child: Child,
+}
+
+impl Server {
+    fn start(database_url: &str, addr: SocketAddr) -> Self {
+        let child = Command::new(env!("CARGO_BIN_EXE_agir"))
+            .arg("serve")
+            .env("DATABASE_URL", database_url)
+            .env("AGIR_JWT_SECRET", SECRET)
+            .env("AGIR_BIND", addr.to_string())
+            .env("AGIR_BOOTSTRAP_ADMIN_EMAIL", ADMIN)
+            .env("AGIR_BOOTSTRAP_ADMIN_PASSWORD", PASSWORD)
+            .env("RUST_LOG", "error")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let server = Self { child };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if http(addr, "GET", "/readyz", None, None).is_some_and(|r| r.status == 200) {
+                return server;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("the server did not become ready");
+    }
+
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+struct Cluster {
+    pg: EmbeddedPostgres,
+    options: ClusterOptions,
+    root: PathBuf,
+}
+
+impl Cluster {
+    fn start(name: &str) -> Self {
+        let root = std::env::temp_dir().join(format!("agir-faults-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let options = ClusterOptions {
+            data_dir: root.join("data"),
+            ephemeral: false,
+            database: "agir".into(),
+            socket_dir: Some(root.join("socket")),
+        };
+        let pg = EmbeddedPostgres::start(&options).unwrap();
+        Self { pg, options, root }
+    }
+
+    fn url(&self) -> String {
+        self.pg.url()
+    }
+
+    fn restart(&mut self) {
+        self.pg.stop();
+        self.pg = EmbeddedPostgres::start(&self.options).unwrap();
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        self.pg.stop();
+        let _ = std::fs::remove_dir_all(&self.root);
+    }
+}
+
+fn login(addr: SocketAddr, email: &str) -> String {
+    let r = http(
+        addr,
+        "POST",
+        "/api/v1/auth/login",
+        None,
+        Some(&json!({"email": email, "password": PASSWORD})),
+    )
+    .unwrap();
+    assert_eq!(r.status, 200, "login {email}: {}", r.body);
+    r.json()["access_token"].as_str().unwrap().to_owned()
+}
+
+fn created(addr: SocketAddr, token: &str, path: &str, body: Value) -> Value {
+    let r = http(addr, "POST", path, Some(token), Some(&body)).unwrap();
+    assert!(
+        r.status == 201 || r.status == 200,
+        "{path}: {} {}",
+        r.status,
+        r.body
+    );
+    r.json()
+}
+
+/// An alliance with a members vote open, and `voters` people who may vote.
+fn alliance_with_a_vote(addr: SocketAddr, voters: usize) -> (String, String, String, Vec<String>) {
+    let admin = login(addr, ADMIN);
+    let city = created(
+        addr,
+        &admin,
+        "/api/v1/cities",
+        json!({"name": "Sceaux", "insee_code": "92071", "department": "Hauts-de-Seine", "region": "Île-de-France"}),
+    );
+    let alliance = created(
+        addr,
+        &admin,
+        "/api/v1/alliances",
+        json!({"city_id": city["id"], "name": "Alliance"}),
+    );
+    let alliance = alliance["id"].as_str().unwrap().to_owned();
+    let partner = created(
+        addr,
+        &admin,
+        &format!("/api/v1/alliances/{alliance}/partners"),
+        json!({"name": "Ville", "kind": "local_authority"}),
+    );
+    let mut tokens = Vec::new();
+    for i in 0..voters {
+        let email = format!("voter{i}@faults.test");
+        let user = created(
+            addr,
+            &admin,
+            "/api/v1/users",
+            json!({"email": email, "display_name": format!("Voter {i}"), "password": PASSWORD}),
+        );
+        let role = if i == 0 { "coordinator" } else { "member" };
+        created(
+            addr,
+            &admin,
+            &format!("/api/v1/alliances/{alliance}/mandates"),
+            json!({"user_id": user["id"], "partner_id": partner["id"], "role": role, "starts_on": "2020-01-01"}),
+        );
+        tokens.push(login(addr, &email));
+    }
+    let vote = created(
+        addr,
+        &tokens[0],
+        &format!("/api/v1/alliances/{alliance}/votes"),
+        json!({
+            "title": "Compost ?", "subject": "question", "method": "consent", "electorate": "members",
+            "quorum_percent": 0, "closes_at": chrono::Utc::now() + chrono::Duration::days(1)
+        }),
+    );
+    (
+        admin,
+        alliance,
+        vote["id"].as_str().unwrap().to_owned(),
+        tokens,
+    )
+}
+
+#[test]
+fn a_server_killed_in_a_burst_of_ballots_keeps_every_acknowledged_one() {
+    let cluster = Cluster::start("kill");
+    let addr = free_port();
+    let mut server = Server::start(&cluster.url(), addr);
+    let (_, alliance, vote, tokens) = alliance_with_a_vote(addr, 24);
+
+    // Every voter casts as fast as they can; the server is killed mid-burst.
+    let acknowledged = Arc::new(Mutex::new(Vec::new()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let threads: Vec<_> = tokens
+        .iter()
+        .enumerate()
+        .map(|(i, token)| {
+            let (token, acknowledged, stop) = (token.clone(), acknowledged.clone(), stop.clone());
+            let path = format!("/api/v1/alliances/{alliance}/votes/{vote}/ballots");
+            std::thread::spawn(move || {
+                // Stagger so that some ballots land before the kill and some after.
+                std::thread::sleep(Duration::from_millis(15 * i as u64));
+                while !stop.load(Ordering::SeqCst) {
+                    match http(
+                        addr,
+                        "POST",
+                        &path,
+                        Some(&token),
+                        Some(&json!({"choice": "for"})),
+                    ) {
+                        Some(r) if r.status == 201 || r.status == 200 => {
+                            acknowledged.lock().unwrap().push(i);
+                            return;
+                        }
+                        _ => std::thread::sleep(Duration::from_millis(5)),
+                    }
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(180));
+    server.kill();
+    stop.store(true, Ordering::SeqCst);
+    for t in threads {
+        t.join().unwrap();
+    }
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    assert!(
+        !acknowledged.is_empty(),
+        "no ballot was acknowledged before the kill"
+    );
+
+    let server = Server::start(&cluster.url(), addr);
+    let results = http(
+        addr,
+        "GET",
+        &format!("/api/v1/alliances/{alliance}/votes/{vote}/results"),
+        Some(&tokens[0]),
+        None,
+    )
+    .unwrap();
+    assert_eq!(results.status, 200, "{}", results.body);
+    let results = results.json();
+    let turnout = results["turnout"].as_u64().unwrap() as usize;
+    // Every acknowledged ballot is there (in-flight ones may have committed too).
+    assert!(
+        turnout >= acknowledged.len(),
+        "{turnout} stored, {} acknowledged",
+        acknowledged.len()
+    );
+    let stored: Vec<String> = results["ballots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["voter_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(stored.len(), turnout);
+    // Nothing half-written: every stored ballot has its journal entry, and the chain holds.
+    let journal = http(
+        addr,
+        "GET",
+        &format!("/api/v1/alliances/{alliance}/journal?limit=200"),
+        Some(&tokens[0]),
+        None,
+    )
+    .unwrap()
+    .json();
+    let journaled: Vec<String> = journal["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["verb"] == "ballot.cast")
+        .map(|e| e["summary"]["voter_id"].as_str().unwrap().to_owned())
+        .collect();
+    for voter in &stored {
+        assert!(
+            journaled.contains(voter),
+            "a ballot without its journal entry"
+        );
+    }
+    assert_eq!(
+        journaled.len(),
+        stored.len(),
+        "a journal entry without its ballot"
+    );
+    let verify = http(
+        addr,
+        "GET",
+        &format!("/api/v1/alliances/{alliance}/journal/verify"),
+        Some(&tokens[0]),
+        None,
+    )
+    .unwrap()
+    .json();
+    assert_eq!(verify["intact"], true);
+    drop(server);
+}
+
+#[test]
+fn with_the_database_down_the_api_answers_503_and_recovers_by_itself() {
+    let mut cluster = Cluster::start("down");
+    let addr = free_port();
+    let server = Server::start(&cluster.url(), addr);
+    let admin = login(addr, ADMIN);
+    assert_eq!(
+        http(addr, "GET", "/api/v1/alliances", None, None)
+            .unwrap()
+            .status,
+        200
+    );
+
+    // Stop PostgreSQL under a light load.
+    cluster.pg.stop();
+    for path in ["/readyz", "/api/v1/alliances", "/api/v1/me"] {
+        let started = Instant::now();
+        let r = http(addr, "GET", path, Some(&admin), None).expect("the server still answers");
+        assert_eq!(r.status, 503, "{path}: {}", r.body);
+        assert!(
+            r.content_type.starts_with("application/problem+json"),
+            "{path}: {}",
+            r.content_type
+        );
+        assert_eq!(r.json()["code"], "service_unavailable");
+        assert!(
+            started.elapsed() < Duration::from_secs(12),
+            "{path} took {:?}",
+            started.elapsed()
+        );
+    }
+    assert_eq!(
+        http(addr, "GET", "/healthz", None, None).unwrap().status,
+        200,
+        "liveness does not need the database"
+    );
+
+    // PostgreSQL comes back: the API recovers without a restart.
+    cluster.restart();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut ready = false;
+    while Instant::now() < deadline {
+        if http(addr, "GET", "/readyz", None, None).is_some_and(|r| r.status == 200) {
+            ready = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(ready, "the API did not recover");
+    let me = http(addr, "GET", "/api/v1/me", Some(&admin), None).unwrap();
+    assert_eq!(me.status, 200, "{}", me.body);
+    drop(server);
+}
