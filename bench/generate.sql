@@ -19,7 +19,7 @@
 -- * Pure SQL, set-based: every table is one INSERT ... SELECT over generate_series; the whole
 --   load is one transaction (an error leaves the database empty), then VACUUM ANALYZE. The
 --   measurements' foreign keys are dropped and added back around their INSERT (see there):
---   every constraint is still checked, on every row, before COMMIT. About 20 s on 2 cores.
+--   every constraint is still checked, on every row, before COMMIT. 15 to 35 s on 2 cores.
 -- * Ids are deterministic version-4-shaped UUIDs derived from a key (`pg_temp.uid('action:7:0:12')`),
 --   and every "random" choice is a hash of a key (`pg_temp.h`): the same network every run,
 --   and a row can name another (lead partner, reviewer, carried-over action) without a join.
@@ -32,7 +32,7 @@
 -- * The journal stays EMPTY: its entries are hash-chained, and rows written here would make
 --   every chain fail verification. The API copes with a network nobody journaled.
 -- * Texts are French and built from small word lists by theme, so that full-text search finds
---   things: `?q=compost` matches about one action in eight, across most cities.
+--   things: `?q=compost` matches about one action in ten, in every city.
 -- * Users (one per partner and alliance, a few former coordinators, 3 AVUF admins) have a
 --   well-formed argon2id hash that matches no password: nobody logs in with them.
 

@@ -118,7 +118,7 @@ for _ in $(seq 1 300); do
     sleep 0.1
 done
 [[ $ready == 1 ]] || { echo "the server was not ready within 30 s" >&2; exit 1; }
-log "ready (RSS $(awk '/^VmRSS/ {print $2 " " $3}' "/proc/$SERVER_PID/status"))"
+log "ready (RSS $(awk '/^VmRSS/ {printf "%.1f MiB", $2 / 1024}' "/proc/$SERVER_PID/status"))"
 
 status=0
 python3 "$ROOT/bench/network.py" --base-url "http://$AGIR_BIND" "$@" || status=$?

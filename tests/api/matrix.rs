@@ -5,6 +5,10 @@
 //! without a row fails `every_operation_has_a_matrix_row`. To extend the table, add
 //! rows to [`rows`] (and values for new path placeholders to [`Ctx::resolve`]); an
 //! operation may have several rows (`case`) when one body cannot show every rule.
+//! A row chooses which plan its path names with `at` (see [`At`]: plans of each
+//! phase, each with an action proposed by P, its indicator, a measurement recorded
+//! for P and a comment by P's member), whose mandate with `mandate_of`, and may add
+//! a query string per caller with `query`.
 //!
 //! The principals are those of the standard fixture of alliance A (partner P is the
 //! partner concerned: paths name P, or the mandate of P's representative), plus the
@@ -130,9 +134,69 @@ enum Setup {
     /// For every principal, the refresh token of a new session of their own; the
     /// anonymous caller's is not a token.
     RefreshTokens,
+    /// The plan of alliance A that [`At`] describes, with its action and results;
+    /// for the adopted plan, the joint action too, and P, Q and the city partner
+    /// endorse P's action. Only that plan, to keep applications cheap.
+    Plans(At),
+    /// An event of alliance A: `{event_id}`.
+    Event,
+    /// A vote of alliance A on a question: `{vote_id}`.
+    Vote(Vote),
+    /// A label of alliance A for 2026-2027, applied for by its coordinator:
+    /// `{label_id}`.
+    Label(Label),
+}
+
+/// Where the label `{label_id}` names stands ([`Setup::Label`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Label {
+    /// Applied for, not decided yet.
+    Applied,
+    /// Granted by the platform admin.
+    Granted,
+}
+
+/// The vote `{vote_id}` names ([`Setup::Vote`]): a `consent` question with a
+/// `simple` threshold and live results, created by the coordinator, so that every
+/// partner (or every member) of the fixture is in its electorate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Vote {
+    /// Open; one ballot per partner, cast by whoever speaks for it.
+    Partners,
+    /// Open; one ballot per person with a mandate other than observer.
+    Members,
+    /// Opens tomorrow: its settings may still change.
+    Scheduled,
+    /// Closed early by the coordinator.
+    Closed,
+}
+
+/// The plan, and in it the action and its results, that a row's path names
+/// (`{plan_id}`, `{action_id}`, `{indicator_id}`, `{measurement_id}`, `{comment_id}`),
+/// built by [`Setup::Plans`]. Each plan's action was proposed by P's member for P (P leads
+/// it) while the plan was in draft; it has an indicator, a measurement with
+/// evidence recorded by P's member for P, and a comment by P's member.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum At {
+    /// The plan of 2026-2027, in `draft`: private.
+    Draft,
+    /// The plan of 2028-2029, in `consultation`: private.
+    Consultation,
+    /// The plan of 2027-2028, in `voting`: private.
+    Voting,
+    /// The plan of 2025-2026, `adopted` (so is its action): public.
+    Adopted,
+    /// The plan of 2024-2025, `closed`: public, its actions no longer change.
+    Closed,
+    /// In the adopted plan, the joint action: proposed by Q's representative for Q,
+    /// led by the city partner, P contributing; with an indicator (no measurement).
+    Joint,
 }
 
 type Body = fn(&Ctx, Who) -> Value;
+
+/// A query string (without `?`) for a caller.
+type Query = fn(&Ctx, Who) -> String;
 
 /// One row of the matrix.
 struct Row {
@@ -141,8 +205,15 @@ struct Row {
     case: &'static str,
     expect: Expect,
     body: Option<Body>,
+    query: Option<Query>,
     setup: Setup,
     isolated: bool,
+    /// The plan the path names.
+    at: At,
+    /// The holder of the mandate `{mandate_id}` names.
+    mandate_of: Who,
+    /// The vote `{vote_id}` names.
+    vote: Vote,
 }
 
 fn row(op: &'static str, expect: Expect) -> Row {
@@ -151,8 +222,12 @@ fn row(op: &'static str, expect: Expect) -> Row {
         case: "",
         expect,
         body: None,
+        query: None,
         setup: Setup::None,
         isolated: false,
+        at: At::Adopted,
+        mandate_of: Who::Representative,
+        vote: Vote::Partners,
     }
 }
 
@@ -167,8 +242,33 @@ impl Row {
         self
     }
 
+    fn query(mut self, query: Query) -> Self {
+        self.query = Some(query);
+        self
+    }
+
     fn setup(mut self, setup: Setup) -> Self {
         self.setup = setup;
+        self
+    }
+
+    /// The plan the path names (built by [`Setup::Plans`]).
+    fn at(mut self, at: At) -> Self {
+        self.setup = Setup::Plans(at);
+        self.at = at;
+        self
+    }
+
+    /// The vote the path names (built by [`Setup::Vote`]).
+    fn vote(mut self, vote: Vote) -> Self {
+        self.setup = Setup::Vote(vote);
+        self.vote = vote;
+        self
+    }
+
+    /// The mandate the path names: the one of this principal.
+    fn mandate_of(mut self, holder: Who) -> Self {
+        self.mandate_of = holder;
         self
     }
 
@@ -282,10 +382,22 @@ fn rows() -> Vec<Row> {
             .isolated()
             .body(|_, _| json!({"ends_on": fixture_day(200)})),
         row("delete_mandate", coordination(204)).isolated(),
-        // A representative designates successors for their own partner's mandates.
+        // A representative designates the successor of their own mandate only; the
+        // coordinator and admins of any mandate.
         row("designate_successor", [401, 403, 403, 201, 403, 201, 403, 201])
+            .case("the representative's own mandate")
             .isolated()
-            .body(|_, _| json!({"email": "successor@example.org", "handover_notes": "Passation en juin."})),
+            .body(successor),
+        row("designate_successor", coordination(201))
+            .case("the mandate of P's member: not the representative's own")
+            .mandate_of(Who::Member)
+            .isolated()
+            .body(successor),
+        row("designate_successor", coordination(201))
+            .case("the coordinator's mandate")
+            .mandate_of(Who::Coordinator)
+            .isolated()
+            .body(successor),
         row("get_succession", insiders(200)),
         // invitations: the coordinator's business. `{invitation_id}` is pending.
         row("list_invitations", coordination(200)),
@@ -310,6 +422,250 @@ fn rows() -> Vec<Row> {
             .case("for the caller's own partner")
             .setup(Setup::Charter)
             .body(|_, _| json!({})),
+        // plans: adopted and closed plans are public, earlier phases are for insiders;
+        // the coordinator creates plans and moves them through their phases.
+        row("list_plans", public(200)).at(At::Draft),
+        row("create_plan", coordination(201))
+            .body(|_, who| json!({"academic_year": year_of(who), "title": format!("Plan de {who}")})),
+        row("get_plan", insiders(200)).case("draft").at(At::Draft),
+        row("get_plan", insiders(200)).case("voting").at(At::Voting),
+        row("get_plan", public(200)).case("adopted").at(At::Adopted),
+        row("get_plan", public(200)).case("closed").at(At::Closed),
+        row("update_plan", coordination(200))
+            .at(At::Draft)
+            .body(|_, _| json!({"description": "Co-construit avec les partenaires"})),
+        row("transition_plan", coordination(200))
+            .case("draft to consultation")
+            .at(At::Draft)
+            .isolated()
+            .body(|_, _| json!({"to": "consultation"})),
+        row("carry_over_plan", coordination(201))
+            .case("from the adopted plan")
+            .at(At::Adopted)
+            .body(|_, who| json!({"to_academic_year": year_of(who)})),
+        // actions: readable with their plan; proposed by anyone taking part (observers
+        // do not), for a partner they take part for, while the plan is in draft or
+        // consultation; added to an adopted plan by the coordinator only; never while
+        // voting or once closed (409 for those who could otherwise).
+        row("list_actions", insiders(200)).case("draft").at(At::Draft),
+        row("list_actions", public(200)).case("adopted").at(At::Adopted),
+        row("create_action", [401, 403, 201, 201, 201, 201, 403, 201])
+            .case("draft plan, for the caller's own partner")
+            .at(At::Draft)
+            .body(proposal),
+        row("create_action", [401, 403, 201, 201, 403, 403, 403, 201])
+            .case("draft plan, for partner P")
+            .at(At::Draft)
+            .body(|c, who| json!({"title": format!("Proposée par {who}"), "theme": "food", "proposing_partner_id": c.a.partner_p})),
+        row("create_action", [401, 403, 201, 201, 201, 201, 403, 201])
+            .case("plan in consultation, for the caller's own partner")
+            .at(At::Consultation)
+            .body(proposal),
+        row("create_action", [401, 403, 409, 409, 409, 409, 403, 409])
+            .case("plan in voting, for the caller's own partner")
+            .at(At::Voting)
+            .body(proposal),
+        row("create_action", [401, 403, 409, 409, 409, 201, 403, 201])
+            .case("adopted plan, for the caller's own partner")
+            .at(At::Adopted)
+            .body(proposal),
+        row("create_action", [401, 403, 409, 409, 409, 409, 403, 409])
+            .case("closed plan, for the caller's own partner")
+            .at(At::Closed)
+            .body(proposal),
+        row("get_action", insiders(200)).case("draft").at(At::Draft),
+        row("get_action", public(200)).case("adopted").at(At::Adopted),
+        // Editing and progress: the partner that proposed or leads the action, the
+        // coordinator and admins; deciding on a proposal: the coordinator and admins.
+        row("update_action", [401, 403, 200, 200, 403, 200, 403, 200])
+            .case("draft plan, P's action")
+            .at(At::Draft)
+            .body(|_, _| json!({"description": "Un composteur de plus"})),
+        row("update_action", [401, 403, 200, 200, 403, 200, 403, 200])
+            .case("adopted plan, P's action: progress")
+            .at(At::Adopted)
+            .body(|_, _| json!({"status": "in_progress"})),
+        row("update_action", coordination(200))
+            .case("draft plan, adopting P's proposal")
+            .at(At::Draft)
+            .body(|_, _| json!({"status": "adopted"})),
+        row("update_action", [401, 403, 403, 403, 200, 200, 403, 200])
+            .case("the joint action: P only contributes")
+            .at(At::Joint)
+            .body(|_, _| json!({"description": "Avec la ville"})),
+        row("update_action", [401, 403, 409, 409, 403, 409, 403, 409])
+            .case("closed plan, P's action")
+            .at(At::Closed)
+            .body(|_, _| json!({"description": "Trop tard"})),
+        // comments: private even on a public action; by anyone taking part; changed
+        // by their author, deleted by their author or an admin. `{comment_id}` is
+        // the comment of P's member.
+        row("list_comments", insiders(200)).at(At::Adopted),
+        row("create_comment", [401, 403, 201, 201, 201, 201, 403, 201])
+            .at(At::Adopted)
+            .body(|_, who| json!({"body": format!("Avis de {who}")})),
+        row("update_comment", [401, 403, 200, 403, 403, 403, 403, 403])
+            .at(At::Adopted)
+            .body(|_, _| json!({"body": "Avis corrigé"})),
+        row("delete_comment", [401, 403, 204, 403, 403, 403, 403, 204])
+            .at(At::Adopted)
+            .isolated(),
+        // endorsements: whoever speaks for the partner (an admin never does).
+        row("endorse_action", [401, 403, 403, 204, 403, 403, 403, 403])
+            .case("for partner P")
+            .at(At::Draft)
+            .body(|c, _| json!({"partner_id": c.a.partner_p})),
+        row("endorse_action", [401, 403, 403, 204, 204, 204, 403, 403])
+            .case("for the caller's own partner")
+            .at(At::Draft)
+            .body(|c, who| json!({"partner_id": own_partner(c, who)})),
+        row("endorse_action", [401, 403, 403, 409, 409, 409, 403, 403])
+            .case("closed plan, for the caller's own partner")
+            .at(At::Closed)
+            .body(|c, who| json!({"partner_id": own_partner(c, who)})),
+        // P, Q and the city partner endorse the adopted plan's action.
+        row("withdraw_endorsement", [401, 403, 403, 204, 403, 403, 403, 403])
+            .case("P's endorsement")
+            .at(At::Adopted)
+            .query(|c, _| format!("partner_id={}", c.a.partner_p)),
+        row("withdraw_endorsement", [401, 403, 403, 204, 204, 204, 403, 403])
+            .case("the caller's own partner's endorsement")
+            .at(At::Adopted)
+            .query(|c, who| format!("partner_id={}", own_partner(c, who))),
+        // results: indicators and measurements are read with their action; indicators
+        // are added by those who may edit the action; measurements recorded for a
+        // partner taking part (proposing, lead, contributing) by its members, the
+        // coordinator and admins; reviewed by whoever speaks for another partner
+        // than the recorder's.
+        row("list_indicators", insiders(200)).case("draft").at(At::Draft),
+        row("list_indicators", public(200)).case("adopted").at(At::Adopted),
+        row("create_indicator", [401, 403, 201, 201, 403, 201, 403, 201])
+            .case("P's action")
+            .at(At::Adopted)
+            .body(|_, who| json!({"name": format!("Mesure de {who}"), "unit": "kg", "target": 50.0})),
+        row("create_indicator", [401, 403, 409, 409, 403, 409, 403, 409])
+            .case("closed plan, P's action")
+            .at(At::Closed)
+            .body(|_, who| json!({"name": format!("Mesure de {who}"), "unit": "kg"})),
+        row("list_measurements", insiders(200)).case("draft").at(At::Draft),
+        row("list_measurements", public(200)).case("adopted").at(At::Adopted),
+        row("create_measurement", [401, 403, 201, 201, 403, 201, 403, 201])
+            .case("for P, which proposed and leads the action")
+            .at(At::Adopted)
+            .body(|c, _| measurement(c.a.partner_p)),
+        row("create_measurement", [401, 403, 201, 201, 201, 201, 403, 201])
+            .case("the joint action, for the caller's own partner")
+            .at(At::Joint)
+            .body(|c, who| measurement(own_partner(c, who))),
+        // Naming a partner that takes no part in the action is an invalid body (422,
+        // `partner_id`: `not_participating`) for those who may act for that partner (Q's
+        // representative, the coordinator, admins); the others have no right (403).
+        row("create_measurement", [401, 403, 403, 403, 422, 422, 403, 422])
+            .case("for Q, which takes no part in the action")
+            .at(At::Adopted)
+            .body(|c, _| measurement(c.a.partner_q)),
+        row("create_measurement", [401, 403, 201, 201, 403, 201, 403, 201])
+            .case("draft plan, for P")
+            .at(At::Draft)
+            .body(|c, _| measurement(c.a.partner_p)),
+        row("create_measurement", [401, 403, 409, 409, 403, 409, 403, 409])
+            .case("closed plan, for P")
+            .at(At::Closed)
+            .body(|c, _| measurement(c.a.partner_p)),
+        // `{measurement_id}` was recorded for P.
+        row("review_measurement", [401, 403, 403, 403, 200, 200, 403, 403])
+            .case("for the caller's own partner")
+            .at(At::Adopted)
+            .body(|_, _| json!({"verdict": "confirm"})),
+        row("review_measurement", [401, 403, 403, 403, 403, 403, 403, 403])
+            .case("for P, the recorder's partner")
+            .at(At::Adopted)
+            .body(|c, _| json!({"verdict": "dispute", "reason": "Pesée incomplète", "partner_id": c.a.partner_p})),
+        row("review_measurement", [401, 403, 403, 403, 409, 409, 403, 403])
+            .case("closed plan, for the caller's own partner")
+            .at(At::Closed)
+            .body(|_, _| json!({"verdict": "confirm"})),
+        // events: public, managed by the coordinator.
+        row("list_events", public(200)).setup(Setup::Event),
+        row("create_event", coordination(201)).body(|_, who| {
+            json!({"title": format!("Forum, par {who}"), "kind": "forum", "starts_at": "2026-03-12T09:00:00Z"})
+        }),
+        row("get_event", public(200)).setup(Setup::Event),
+        row("update_event", coordination(200))
+            .setup(Setup::Event)
+            .body(|_, _| json!({"attendance": 42})),
+        row("delete_event", coordination(204))
+            .setup(Setup::Event)
+            .isolated(),
+        // votes: for insiders; opened and closed by the coordinator; a partners'
+        // ballot is cast by whoever speaks for the partner, a members' ballot by
+        // anyone taking part; an admin never votes. Ballots on a vote that is not
+        // open are 409 for those who could otherwise cast them.
+        row("list_votes", insiders(200)).vote(Vote::Partners),
+        row("create_vote", coordination(201)).body(|_, who| {
+            json!({
+                "title": format!("Question de {who}"), "subject": "question", "method": "consent",
+                "electorate": "partners", "quorum_percent": 50, "threshold": "simple",
+                "closes_at": chrono::Utc::now() + chrono::Duration::days(7)
+            })
+        }),
+        row("get_vote", insiders(200)).vote(Vote::Partners),
+        row("update_vote", coordination(200))
+            .case("scheduled")
+            .vote(Vote::Scheduled)
+            .body(|_, _| json!({"title": "Question reformulée"})),
+        row("cast_ballot", [401, 403, 403, 201, 201, 201, 403, 403])
+            .case("partners' vote, for the caller's own partner")
+            .vote(Vote::Partners)
+            .body(|_, _| json!({"choice": "for"})),
+        row("cast_ballot", [401, 403, 403, 201, 403, 403, 403, 403])
+            .case("partners' vote, for partner P")
+            .vote(Vote::Partners)
+            .body(|c, _| json!({"choice": "against", "partner_id": c.a.partner_p})),
+        row("cast_ballot", [401, 403, 201, 201, 201, 201, 403, 403])
+            .case("members' vote")
+            .vote(Vote::Members)
+            .body(|_, _| json!({"choice": "abstain"})),
+        // The right to vote is checked before the vote's state, as for proposals to
+        // a voting or closed plan: an observer (and, on a partners' vote, a member)
+        // gets 403, those who may vote 409.
+        row("cast_ballot", [401, 403, 409, 409, 409, 409, 403, 403])
+            .case("members' vote, scheduled")
+            .vote(Vote::Scheduled)
+            .body(|_, _| json!({"choice": "for"})),
+        row("cast_ballot", [401, 403, 403, 409, 409, 409, 403, 403])
+            .case("partners' vote, closed")
+            .vote(Vote::Closed)
+            .body(|_, _| json!({"choice": "for"})),
+        row("close_vote_early", coordination(200))
+            .vote(Vote::Partners)
+            .isolated(),
+        row("get_vote_results", insiders(200))
+            .case("open, live results")
+            .vote(Vote::Partners),
+        // labels: granted ones are public (members see every application); applied
+        // for by the coordinator, decided by platform admins. `{label_id}` is A's
+        // label of 2026-2027.
+        row("list_labels", public(200)).setup(Setup::Label(Label::Granted)),
+        row("apply_for_label", coordination(201))
+            .body(|_, who| json!({"academic_year": year_of(who), "note": format!("Candidature de {who}")})),
+        row("decide_label", admins(200))
+            .case("granting an application")
+            .setup(Setup::Label(Label::Applied))
+            .body(|_, _| json!({"status": "granted", "note": "Alliance exemplaire."})),
+        row("decide_label", admins(200))
+            .case("refusing an application")
+            .setup(Setup::Label(Label::Applied))
+            .body(|_, _| json!({"status": "refused", "note": "Pensez à associer le Crous."})),
+        row("decide_label", admins(200))
+            .case("withdrawing a granted label")
+            .setup(Setup::Label(Label::Granted))
+            .body(|_, _| json!({"status": "withdrawn"})),
+        // network: the AVUF's view across cities, public. `{file}` is `actions.csv`.
+        row("network_labels", public(200)).setup(Setup::Label(Label::Granted)),
+        row("network_stats", public(200)),
+        row("network_actions", public(200)),
+        row("network_export", public(200)),
         // journal: the alliance's for insiders, the platform's for admins.
         row("list_alliance_journal", insiders(200)),
         row("verify_alliance_journal", insiders(200)),
@@ -327,12 +683,51 @@ fn rows() -> Vec<Row> {
 
 /// The matrix runs in these groups of OpenAPI tags, one test each, so that they
 /// run side by side. A tag in none of them fails `every_operation_has_a_matrix_row`.
-const GROUPS: [&[&str]; 4] = [
+const GROUPS: [&[&str]; 9] = [
     &["auth", "me", "users", "operations"],
     &["cities", "alliances", "partners", "journal"],
     &["mandates"],
     &["invitations", "charters"],
+    &["plans", "events"],
+    &["actions"],
+    &["results"],
+    &["votes"],
+    &["labels", "network"],
 ];
+
+/// A successor's invitation.
+fn successor(_: &Ctx, _: Who) -> Value {
+    json!({"email": "successor@example.org", "handover_notes": "Passation en juin."})
+}
+
+/// An academic year with no plan yet, one per caller who may create one.
+fn year_of(who: Who) -> &'static str {
+    match who {
+        Who::Coordinator => "2030-2031",
+        Who::Admin => "2031-2032",
+        _ => "2032-2033",
+    }
+}
+
+/// The partner a caller acts for in alliance A: their own; P for those who have
+/// none there.
+fn own_partner(c: &Ctx, who: Who) -> Uuid {
+    match who {
+        Who::OtherRepresentative => c.a.partner_q,
+        Who::Coordinator => c.a.city_partner,
+        _ => c.a.partner_p,
+    }
+}
+
+/// A proposal for the caller's own partner.
+fn proposal(c: &Ctx, who: Who) -> Value {
+    json!({"title": format!("Proposée par {who}"), "theme": "food", "proposing_partner_id": own_partner(c, who)})
+}
+
+/// A measurement with evidence, for a partner.
+fn measurement(partner: Uuid) -> Value {
+    json!({"value": 4.5, "evidence_url": "https://example.org/pesee", "partner_id": partner})
+}
 
 /// Applications built at once by one test.
 const CONCURRENT_APPS: usize = 3;
@@ -383,6 +778,99 @@ struct Ctx {
     tokens: BTreeMap<Who, String>,
     invitation: Option<Uuid>,
     charter_version: Option<i64>,
+    stages: BTreeMap<At, Stage>,
+    event: Option<Uuid>,
+    vote: Option<Uuid>,
+    label: Option<Uuid>,
+}
+
+/// A plan and, in it, an action and what was made on it ([`At`]).
+#[derive(Debug, Clone, Copy)]
+struct Stage {
+    plan: Uuid,
+    action: Uuid,
+    indicator: Uuid,
+    measurement: Option<Uuid>,
+    comment: Option<Uuid>,
+}
+
+/// Posts as `client`, checks the answer is `expected`, and returns the body.
+async fn send(client: &Client, path: &str, body: Value, expected: u16) -> Value {
+    let response = client.post(path).json(&body).send().await;
+    assert_eq!(
+        response.status().as_u16(),
+        expected,
+        "POST {path}: {}",
+        response.text()
+    );
+    if response.bytes().is_empty() {
+        Value::Null
+    } else {
+        response.json()
+    }
+}
+
+/// Posts as `client` and returns the id of what was created.
+async fn create(client: &Client, path: &str, body: Value) -> Uuid {
+    let created = send(client, path, body, 201).await;
+    created["id"].as_str().unwrap().parse().unwrap()
+}
+
+/// A plan of `f` for `year`, in draft, with an action proposed by P's member for P,
+/// its indicator, a measurement with evidence recorded for P and a comment by P's
+/// member.
+async fn draft_stage(f: &AllianceFixture, year: &str) -> Stage {
+    let base = format!("/api/v1/alliances/{}", f.alliance);
+    let member = &f.member_p.client;
+    let plan = create(
+        &f.coordinator.client,
+        &format!("{base}/plans"),
+        json!({"academic_year": year}),
+    )
+    .await;
+    let action = create(
+        member,
+        &format!("{base}/plans/{plan}/actions"),
+        json!({"title": format!("Compost collectif {year}"), "theme": "waste"}),
+    )
+    .await;
+    let indicator = create(
+        member,
+        &format!("{base}/actions/{action}/indicators"),
+        json!({"catalogue": "compost_kg", "target": 100.0}),
+    )
+    .await;
+    let measurement = create(
+        member,
+        &format!("{base}/indicators/{indicator}/measurements"),
+        json!({"value": 12.5, "evidence_url": "https://example.org/compost", "note": "Pesée"}),
+    )
+    .await;
+    let comment = create(
+        member,
+        &format!("{base}/actions/{action}/comments"),
+        json!({"body": "La résidence est partante."}),
+    )
+    .await;
+    Stage {
+        plan,
+        action,
+        indicator,
+        measurement: Some(measurement),
+        comment: Some(comment),
+    }
+}
+
+/// Moves a plan of `f` from draft to the phase `to`, one step at a time.
+async fn advance(f: &AllianceFixture, plan: Uuid, to: &str) {
+    let path = format!("/api/v1/alliances/{}/plans/{plan}/transition", f.alliance);
+    for phase in ["consultation", "voting", "adopted", "closed"] {
+        send(&f.coordinator.client, &path, json!({"to": phase}), 200).await;
+        if phase == to {
+            return;
+        }
+    }
+    panic!("no phase {to}");
 }
 
 impl Ctx {
@@ -404,6 +892,10 @@ impl Ctx {
             tokens: BTreeMap::new(),
             invitation: None,
             charter_version: None,
+            stages: BTreeMap::new(),
+            event: None,
+            vote: None,
+            label: None,
         };
         ctx.prepare(setup).await;
         ctx
@@ -463,6 +955,50 @@ impl Ctx {
                     self.tokens.insert(who, token);
                 }
             }
+            Setup::Plans(at) => self.plans(at).await,
+            Setup::Event => {
+                let path = format!("/api/v1/alliances/{alliance}/events");
+                let body = json!({"title": "Rencontre de passation", "kind": "handover", "starts_at": "2026-06-18T17:00:00Z"});
+                self.event = Some(create(&self.a.coordinator.client, &path, body).await);
+            }
+            Setup::Vote(vote) => {
+                let coordinator = &self.a.coordinator.client;
+                let path = format!("/api/v1/alliances/{alliance}/votes");
+                let now = chrono::Utc::now();
+                let electorate = match vote {
+                    Vote::Members | Vote::Scheduled => "members",
+                    Vote::Partners | Vote::Closed => "partners",
+                };
+                let opens_at = match vote {
+                    Vote::Scheduled => now + chrono::Duration::days(1),
+                    _ => now,
+                };
+                let body = json!({
+                    "title": "Un composteur par résidence ?", "subject": "question", "method": "consent",
+                    "electorate": electorate, "quorum_percent": 50, "threshold": "simple",
+                    "opens_at": opens_at, "closes_at": now + chrono::Duration::days(7)
+                });
+                let id = create(coordinator, &path, body).await;
+                if vote == Vote::Closed {
+                    send(coordinator, &format!("{path}/{id}/close"), json!({}), 200).await;
+                }
+                self.vote = Some(id);
+            }
+            Setup::Label(state) => {
+                let path = format!("/api/v1/alliances/{alliance}/labels");
+                let body = json!({"academic_year": "2026-2027", "note": "Première candidature."});
+                let id = create(&self.a.coordinator.client, &path, body).await;
+                if state == Label::Granted {
+                    let granted = self
+                        .admin
+                        .patch(&format!("{path}/{id}"))
+                        .json(&json!({"status": "granted"}))
+                        .send()
+                        .await;
+                    assert_eq!(granted.status().as_u16(), 200, "{}", granted.text());
+                }
+                self.label = Some(id);
+            }
             Setup::RefreshTokens => {
                 self.read_emails().await;
                 self.tokens
@@ -475,6 +1011,67 @@ impl Ctx {
                 }
             }
         }
+    }
+
+    /// [`Setup::Plans`]: the plan `at` names.
+    async fn plans(&mut self, at: At) {
+        let f = &self.a;
+        let base = format!("/api/v1/alliances/{}", f.alliance);
+        let (year, phase) = match at {
+            At::Draft => ("2026-2027", "draft"),
+            At::Consultation => ("2028-2029", "consultation"),
+            At::Voting => ("2027-2028", "voting"),
+            At::Adopted | At::Joint => ("2025-2026", "adopted"),
+            At::Closed => ("2024-2025", "closed"),
+        };
+        let stage = draft_stage(f, year).await;
+        if !matches!(at, At::Adopted | At::Joint) {
+            if phase != "draft" {
+                advance(f, stage.plan, phase).await;
+            }
+            self.stages.insert(at, stage);
+            return;
+        }
+        let joint_action = create(
+            &f.representative_q.client,
+            &format!("{base}/plans/{}/actions", stage.plan),
+            json!({
+                "title": "Disco soupe", "theme": "food", "proposing_partner_id": f.partner_q,
+                "lead_partner_id": f.city_partner, "contributing_partner_ids": [f.partner_p]
+            }),
+        )
+        .await;
+        let joint_indicator = create(
+            &f.representative_q.client,
+            &format!("{base}/actions/{joint_action}/indicators"),
+            json!({"catalogue": "food_collected_kg"}),
+        )
+        .await;
+        advance(f, stage.plan, "adopted").await;
+        let endorsements = format!("{base}/actions/{}/endorsements", stage.action);
+        for client in [
+            &f.representative_p.client,
+            &f.representative_q.client,
+            &f.coordinator.client,
+        ] {
+            send(client, &endorsements, json!({}), 204).await;
+        }
+        let joint = Stage {
+            action: joint_action,
+            indicator: joint_indicator,
+            measurement: None,
+            comment: None,
+            ..stage
+        };
+        self.stages.insert(At::Adopted, stage);
+        self.stages.insert(At::Joint, joint);
+    }
+
+    fn stage(&self, at: At) -> Stage {
+        *self
+            .stages
+            .get(&at)
+            .unwrap_or_else(|| panic!("no plan {at:?}: the row needs Setup::Plans"))
     }
 
     async fn read_emails(&mut self) {
@@ -520,8 +1117,10 @@ impl Ctx {
         }
     }
 
-    /// Fills the placeholders of a documented path. A new placeholder needs a value here.
-    fn resolve(&self, template: &str, who: Who) -> String {
+    /// Fills the placeholders of a documented path for a row and adds its query. A
+    /// new placeholder needs a value here.
+    fn resolve(&self, template: &str, row: &Row, who: Who) -> String {
+        let stage = || self.stage(row.at);
         let mut path = String::new();
         let mut previous = "";
         for segment in template.split('/').skip(1) {
@@ -533,7 +1132,32 @@ impl Ctx {
                     other => panic!("{template}: no value for {{id}} after {other}"),
                 },
                 "{partner_id}" => self.a.partner_p.to_string(),
-                "{mandate_id}" => self.a.representative_p.mandate.to_string(),
+                "{mandate_id}" => match row.mandate_of {
+                    Who::Representative => self.a.representative_p.mandate,
+                    Who::Member => self.a.member_p.mandate,
+                    Who::Coordinator => self.a.coordinator.mandate,
+                    other => panic!("no mandate of {other} in the fixture"),
+                }
+                .to_string(),
+                "{plan_id}" => stage().plan.to_string(),
+                "{action_id}" => stage().action.to_string(),
+                "{indicator_id}" => stage().indicator.to_string(),
+                "{measurement_id}" => stage()
+                    .measurement
+                    .unwrap_or_else(|| panic!("no measurement {:?}", row.at))
+                    .to_string(),
+                "{comment_id}" => stage()
+                    .comment
+                    .unwrap_or_else(|| panic!("no comment {:?}", row.at))
+                    .to_string(),
+                "{vote_id}" => self
+                    .vote
+                    .unwrap_or_else(|| panic!("{{vote_id}} needs Setup::Vote"))
+                    .to_string(),
+                "{event_id}" => self
+                    .event
+                    .unwrap_or_else(|| panic!("{{event_id}} needs Setup::Event"))
+                    .to_string(),
                 "{invitation_id}" => self
                     .invitation
                     .unwrap_or_else(|| panic!("{{invitation_id}} needs Setup::Invitation"))
@@ -542,6 +1166,11 @@ impl Ctx {
                     .charter_version
                     .unwrap_or_else(|| panic!("{{version}} needs Setup::Charter"))
                     .to_string(),
+                "{label_id}" => self
+                    .label
+                    .unwrap_or_else(|| panic!("{{label_id}} needs Setup::Label"))
+                    .to_string(),
+                "{file}" => "actions.csv".to_owned(),
                 "{token}" => self.token(who),
                 s if s.starts_with('{') => {
                     panic!("{template}: no value for {s}: add one to Ctx::resolve")
@@ -551,6 +1180,10 @@ impl Ctx {
             path.push('/');
             path.push_str(&value);
             previous = segment;
+        }
+        if let Some(query) = row.query {
+            path.push('?');
+            path.push_str(&query(self, who));
         }
         path
     }
@@ -574,7 +1207,7 @@ async fn run(run: Run<'_>) -> Vec<String> {
     let method = Method::from_bytes(op.method.as_bytes()).unwrap();
     let mut mismatches = Vec::new();
     for who in whos {
-        let path = ctx.resolve(&op.path, who);
+        let path = ctx.resolve(&op.path, row, who);
         let mut request = ctx.client(who).method(method.clone(), &path);
         if let Some(body) = row.body {
             request = request.json(&body(&ctx, who));
@@ -705,8 +1338,36 @@ async fn matrix_invitations_and_charters() {
     check_group(GROUPS[3]).await;
 }
 
-/// SPEC §3: a resource of alliance B is not found through alliance A's path, even by
-/// those who may act on it in B, and a body of A naming a partner of B is invalid.
+#[actix_web::test]
+async fn matrix_plans_and_events() {
+    check_group(GROUPS[4]).await;
+}
+
+#[actix_web::test]
+async fn matrix_actions_comments_and_endorsements() {
+    check_group(GROUPS[5]).await;
+}
+
+#[actix_web::test]
+async fn matrix_results() {
+    check_group(GROUPS[6]).await;
+}
+
+#[actix_web::test]
+async fn matrix_votes() {
+    check_group(GROUPS[7]).await;
+}
+
+#[actix_web::test]
+async fn matrix_labels_and_network() {
+    check_group(GROUPS[8]).await;
+}
+
+/// SPEC §3: a resource of alliance B is not found through alliance A's path by those
+/// who may act in A, and a body of A naming a partner or an action of B is invalid.
+/// An outsider of A (here B's representative, who holds B's mandate) asking for a
+/// mandate through A's path is refused before the id is looked up (403), so that
+/// ids leak nothing either way.
 #[actix_web::test]
 async fn ids_of_another_alliance_are_not_found_or_invalid() {
     let ctx = Ctx::new(Setup::None, true).await;
@@ -719,8 +1380,33 @@ async fn ids_of_another_alliance_are_not_found_or_invalid() {
         .await;
     assert_eq!(invited.status().as_u16(), 201, "{}", invited.text());
     let b_invitation = invited.json::<Value>()["id"].as_str().unwrap().to_owned();
+    // B's adopted plan (public in B) with its action, indicator, measurement and
+    // comment, and B's event; A's draft plan with the same.
+    let b_stage = draft_stage(b, "2025-2026").await;
+    advance(b, b_stage.plan, "adopted").await;
+    let b_event = create(
+        &b.coordinator.client,
+        &format!("/api/v1/alliances/{}/events", b.alliance),
+        json!({"title": "Forum", "kind": "forum", "starts_at": "2026-03-12T09:00:00Z"}),
+    )
+    .await;
+    let b_vote = create(
+        &b.coordinator.client,
+        &format!("/api/v1/alliances/{}/votes", b.alliance),
+        json!({
+            "title": "Question", "subject": "question", "method": "consent", "electorate": "members",
+            "quorum_percent": 0, "threshold": "simple",
+            "opens_at": chrono::Utc::now() + chrono::Duration::days(1),
+            "closes_at": chrono::Utc::now() + chrono::Duration::days(7)
+        }),
+    )
+    .await;
+    let a_stage = draft_stage(a, "2025-2026").await;
     let base = format!("/api/v1/alliances/{}", a.alliance);
     let (b_partner, b_mandate) = (b.partner_p, b.representative_p.mandate);
+    let (b_plan, b_action, b_indicator) = (b_stage.plan, b_stage.action, b_stage.indicator);
+    let (b_measurement, b_comment) = (b_stage.measurement.unwrap(), b_stage.comment.unwrap());
+    let (a_plan, a_action, a_indicator) = (a_stage.plan, a_stage.action, a_stage.indicator);
 
     let anonymous = ("anonymous", ctx.app.anonymous());
     let coordinator = ("coordinator of A", a.coordinator.client.clone());
@@ -731,7 +1417,9 @@ async fn ids_of_another_alliance_are_not_found_or_invalid() {
         b.representative_p.client.clone(),
     );
     let managers = vec![coordinator.clone(), admin.clone()];
-    let with_holder = vec![coordinator.clone(), admin.clone(), holder];
+    let readers = vec![anonymous, coordinator.clone(), admin.clone()];
+    let outsider = vec![holder];
+    let only_coordinator = vec![coordinator.clone()];
 
     struct Check {
         method: Method,
@@ -739,6 +1427,8 @@ async fn ids_of_another_alliance_are_not_found_or_invalid() {
         body: Option<Value>,
         callers: Vec<(&'static str, Client)>,
         expected: u16,
+        /// For a 422: the field named first.
+        field: &'static str,
     }
     let check = |method: Method,
                  path: String,
@@ -750,6 +1440,19 @@ async fn ids_of_another_alliance_are_not_found_or_invalid() {
         body,
         callers: callers.clone(),
         expected,
+        field: "partner_id",
+    };
+    let invalid = |method: Method,
+                   path: String,
+                   body: Value,
+                   callers: &Vec<(&'static str, Client)>,
+                   field| Check {
+        method,
+        path,
+        body: Some(body),
+        callers: callers.clone(),
+        expected: 422,
+        field,
     };
     let checks = vec![
         // Paths of A naming a resource of B: 404.
@@ -757,7 +1460,7 @@ async fn ids_of_another_alliance_are_not_found_or_invalid() {
             Method::GET,
             format!("{base}/partners/{b_partner}"),
             None,
-            &vec![anonymous, coordinator.clone(), admin.clone()],
+            &readers,
             404,
         ),
         check(
@@ -771,15 +1474,30 @@ async fn ids_of_another_alliance_are_not_found_or_invalid() {
             Method::GET,
             format!("{base}/mandates/{b_mandate}"),
             None,
-            &with_holder,
+            &managers,
             404,
+        ),
+        check(
+            Method::GET,
+            format!("{base}/mandates/{b_mandate}"),
+            None,
+            &outsider,
+            403,
         ),
         check(
             Method::PATCH,
             format!("{base}/mandates/{b_mandate}"),
             Some(json!({"handover_notes": "Notes"})),
-            &with_holder,
+            &managers,
             404,
+        ),
+        // Even its holder, an outsider of A, is refused there: membership first.
+        check(
+            Method::PATCH,
+            format!("{base}/mandates/{b_mandate}"),
+            Some(json!({"handover_notes": "Notes"})),
+            &outsider,
+            403,
         ),
         check(
             Method::DELETE,
@@ -792,8 +1510,15 @@ async fn ids_of_another_alliance_are_not_found_or_invalid() {
             Method::POST,
             format!("{base}/mandates/{b_mandate}/successor"),
             Some(json!({"email": "successor@example.org"})),
-            &with_holder,
+            &managers,
             404,
+        ),
+        check(
+            Method::POST,
+            format!("{base}/mandates/{b_mandate}/successor"),
+            Some(json!({"email": "successor@example.org"})),
+            &outsider,
+            403,
         ),
         check(
             Method::DELETE,
@@ -802,7 +1527,200 @@ async fn ids_of_another_alliance_are_not_found_or_invalid() {
             &managers,
             404,
         ),
-        // Bodies of A naming a partner of B: 422.
+        check(
+            Method::GET,
+            format!("{base}/plans/{b_plan}"),
+            None,
+            &readers,
+            404,
+        ),
+        check(
+            Method::PATCH,
+            format!("{base}/plans/{b_plan}"),
+            Some(json!({"title": "Taken over"})),
+            &managers,
+            404,
+        ),
+        check(
+            Method::POST,
+            format!("{base}/plans/{b_plan}/transition"),
+            Some(json!({"to": "closed"})),
+            &managers,
+            404,
+        ),
+        check(
+            Method::POST,
+            format!("{base}/plans/{b_plan}/carry-over"),
+            Some(json!({"to_academic_year": "2030-2031"})),
+            &managers,
+            404,
+        ),
+        check(
+            Method::GET,
+            format!("{base}/plans/{b_plan}/actions"),
+            None,
+            &readers,
+            404,
+        ),
+        check(
+            Method::POST,
+            format!("{base}/plans/{b_plan}/actions"),
+            Some(
+                json!({"title": "Taken over", "theme": "food", "proposing_partner_id": a.city_partner}),
+            ),
+            &managers,
+            404,
+        ),
+        check(
+            Method::GET,
+            format!("{base}/actions/{b_action}"),
+            None,
+            &readers,
+            404,
+        ),
+        check(
+            Method::PATCH,
+            format!("{base}/actions/{b_action}"),
+            Some(json!({"title": "Taken over"})),
+            &managers,
+            404,
+        ),
+        check(
+            Method::GET,
+            format!("{base}/actions/{b_action}/comments"),
+            None,
+            &managers,
+            404,
+        ),
+        check(
+            Method::POST,
+            format!("{base}/actions/{b_action}/comments"),
+            Some(json!({"body": "Hello"})),
+            &managers,
+            404,
+        ),
+        check(
+            Method::PATCH,
+            format!("{base}/actions/{b_action}/comments/{b_comment}"),
+            Some(json!({"body": "Hello"})),
+            &managers,
+            404,
+        ),
+        check(
+            Method::DELETE,
+            format!("{base}/actions/{b_action}/comments/{b_comment}"),
+            None,
+            &managers,
+            404,
+        ),
+        // Endorsing is for those who speak for a partner: the coordinator, for theirs.
+        check(
+            Method::POST,
+            format!("{base}/actions/{b_action}/endorsements"),
+            Some(json!({})),
+            &only_coordinator,
+            404,
+        ),
+        check(
+            Method::DELETE,
+            format!("{base}/actions/{b_action}/endorsements"),
+            None,
+            &only_coordinator,
+            404,
+        ),
+        check(
+            Method::GET,
+            format!("{base}/actions/{b_action}/indicators"),
+            None,
+            &readers,
+            404,
+        ),
+        check(
+            Method::POST,
+            format!("{base}/actions/{b_action}/indicators"),
+            Some(json!({"catalogue": "participants"})),
+            &managers,
+            404,
+        ),
+        check(
+            Method::GET,
+            format!("{base}/indicators/{b_indicator}/measurements"),
+            None,
+            &readers,
+            404,
+        ),
+        check(
+            Method::POST,
+            format!("{base}/indicators/{b_indicator}/measurements"),
+            Some(json!({"value": 1.0, "partner_id": a.partner_p})),
+            &managers,
+            404,
+        ),
+        check(
+            Method::POST,
+            format!("{base}/measurements/{b_measurement}/review"),
+            Some(json!({"verdict": "confirm"})),
+            &only_coordinator,
+            404,
+        ),
+        check(
+            Method::GET,
+            format!("{base}/events/{b_event}"),
+            None,
+            &readers,
+            404,
+        ),
+        check(
+            Method::PATCH,
+            format!("{base}/events/{b_event}"),
+            Some(json!({"attendance": 3})),
+            &managers,
+            404,
+        ),
+        check(
+            Method::DELETE,
+            format!("{base}/events/{b_event}"),
+            None,
+            &managers,
+            404,
+        ),
+        check(
+            Method::GET,
+            format!("{base}/votes/{b_vote}"),
+            None,
+            &managers,
+            404,
+        ),
+        check(
+            Method::PATCH,
+            format!("{base}/votes/{b_vote}"),
+            Some(json!({"title": "Taken over"})),
+            &managers,
+            404,
+        ),
+        check(
+            Method::GET,
+            format!("{base}/votes/{b_vote}/results"),
+            None,
+            &managers,
+            404,
+        ),
+        check(
+            Method::POST,
+            format!("{base}/votes/{b_vote}/close"),
+            None,
+            &managers,
+            404,
+        ),
+        // An admin never votes: the coordinator casts.
+        check(
+            Method::POST,
+            format!("{base}/votes/{b_vote}/ballots"),
+            Some(json!({"choice": "for"})),
+            &only_coordinator,
+            404,
+        ),
+        // Bodies of A naming a partner or an action of B: 422.
         check(
             Method::POST,
             format!("{base}/mandates"),
@@ -821,6 +1739,48 @@ async fn ids_of_another_alliance_are_not_found_or_invalid() {
             &managers,
             422,
         ),
+        invalid(
+            Method::POST,
+            format!("{base}/plans/{a_plan}/actions"),
+            json!({"title": "Ailleurs", "theme": "food", "proposing_partner_id": b_partner}),
+            &vec![admin.clone()],
+            "proposing_partner_id",
+        ),
+        invalid(
+            Method::POST,
+            format!("{base}/plans/{a_plan}/actions"),
+            json!({"title": "Ailleurs", "theme": "food", "lead_partner_id": b_partner}),
+            &only_coordinator,
+            "lead_partner_id",
+        ),
+        invalid(
+            Method::PATCH,
+            format!("{base}/actions/{a_action}"),
+            json!({"contributing_partner_ids": [b_partner]}),
+            &managers,
+            "contributing_partner_ids",
+        ),
+        invalid(
+            Method::POST,
+            format!("{base}/indicators/{a_indicator}/measurements"),
+            json!({"value": 1.0, "partner_id": b_partner}),
+            &managers,
+            "partner_id",
+        ),
+        invalid(
+            Method::POST,
+            format!("{base}/events"),
+            json!({"title": "Forum", "kind": "forum", "starts_at": "2026-03-12T09:00:00Z", "partner_ids": [b_partner]}),
+            &managers,
+            "partner_ids",
+        ),
+        invalid(
+            Method::POST,
+            format!("{base}/events"),
+            json!({"title": "Forum", "kind": "forum", "starts_at": "2026-03-12T09:00:00Z", "action_ids": [b_action]}),
+            &managers,
+            "action_ids",
+        ),
     ];
 
     let mut mismatches = Vec::new();
@@ -834,17 +1794,20 @@ async fn ids_of_another_alliance_are_not_found_or_invalid() {
             }
             let response = request.send().await;
             let actual = response.status().as_u16();
-            if actual != c.expected {
+            let field = if actual == 422 {
+                response.json::<Value>()["errors"][0]["field"].clone()
+            } else {
+                Value::Null
+            };
+            if actual != c.expected || (actual == 422 && field != c.field) {
                 mismatches.push(format!(
-                    "{} {} as {who}: expected {}, got {actual}: {}",
+                    "{} {} as {who}: expected {} (field {}), got {actual}: {}",
                     c.method,
                     c.path,
                     c.expected,
+                    c.field,
                     response.text()
                 ));
-            } else if actual == 422 {
-                let problem: Value = response.json();
-                assert_eq!(problem["errors"][0]["field"], "partner_id", "{problem}");
             }
         }
     }
@@ -864,4 +1827,127 @@ async fn ids_of_another_alliance_are_not_found_or_invalid() {
         .await;
     assert_eq!(filtered.status().as_u16(), 200, "{}", filtered.text());
     assert_eq!(filtered.json::<Value>()["items"], json!([]));
+}
+
+/// A representative designates the successor of their own mandate only: not of
+/// another mandate of their own partner, such as the coordinator's for the city
+/// partner's representative.
+#[actix_web::test]
+async fn successors_are_designated_for_own_mandates_only() {
+    let ctx = Ctx::new(Setup::None, false).await;
+    let a = &ctx.a;
+    let city_representative = ctx
+        .app
+        .person(
+            "rep.city1@example.org",
+            a.alliance,
+            a.city_partner,
+            "representative",
+        )
+        .await;
+    let base = format!("/api/v1/alliances/{}/mandates", a.alliance);
+    let body = json!({"email": "successor@example.org"});
+    let client = &city_representative.client;
+    let refused = client
+        .post(&format!("{base}/{}/successor", a.coordinator.mandate))
+        .json(&body)
+        .send()
+        .await;
+    assert_eq!(refused.status().as_u16(), 403, "{}", refused.text());
+    let own = client
+        .post(&format!("{base}/{}/successor", city_representative.mandate))
+        .json(&body)
+        .send()
+        .await;
+    assert_eq!(own.status().as_u16(), 201, "{}", own.text());
+}
+
+/// A withdrawn partner no longer signs the charter nor acts: its people's mandates
+/// give no rights, and bodies naming it are invalid.
+#[actix_web::test]
+async fn a_withdrawn_partner_neither_signs_nor_acts() {
+    let ctx = Ctx::new(Setup::Charter, false).await;
+    let a = &ctx.a;
+    let base = format!("/api/v1/alliances/{}", a.alliance);
+    let plan = create(
+        &a.coordinator.client,
+        &format!("{base}/plans"),
+        json!({"academic_year": "2025-2026"}),
+    )
+    .await;
+    let withdrawn = ctx
+        .admin
+        .patch(&format!("{base}/partners/{}", a.partner_q))
+        .json(&json!({"status": "withdrawn"}))
+        .send()
+        .await;
+    assert_eq!(withdrawn.status().as_u16(), 200, "{}", withdrawn.text());
+    let version = ctx.charter_version.unwrap();
+    let signatures = format!("{base}/charters/{version}/signatures");
+    let representative_q = &a.representative_q.client;
+
+    // Q's representative speaks for Q no more: refused like anyone without a mandate.
+    let refused = [
+        (
+            Method::POST,
+            signatures.clone(),
+            Some(json!({"partner_id": a.partner_q})),
+        ),
+        (Method::POST, signatures.clone(), Some(json!({}))),
+        (Method::GET, format!("{base}/mandates"), None),
+        (Method::GET, format!("{base}/journal"), None),
+        (
+            Method::POST,
+            format!("{base}/plans/{plan}/actions"),
+            Some(
+                json!({"title": "Après le départ", "theme": "food", "proposing_partner_id": a.partner_q}),
+            ),
+        ),
+    ];
+    for (method, path, body) in refused {
+        let mut request = representative_q.method(method.clone(), &path);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await;
+        assert_eq!(
+            response.status().as_u16(),
+            403,
+            "{method} {path} as Q's representative: {}",
+            response.text()
+        );
+    }
+
+    // Naming Q in a body is invalid: it has withdrawn.
+    let invalid = [
+        (
+            format!("{base}/invitations"),
+            json!({"email": "late@example.org", "partner_id": a.partner_q, "role": "member"}),
+        ),
+        (
+            format!("{base}/mandates"),
+            json!({"user_id": a.member_p.user, "partner_id": a.partner_q, "role": "member", "starts_on": today()}),
+        ),
+    ];
+    for (path, body) in invalid {
+        let response = a.coordinator.client.post(&path).json(&body).send().await;
+        let problem = response.assert_problem(422, "validation_failed");
+        let field = &problem.errors[0];
+        assert_eq!(
+            (field.field.as_str(), field.code.as_str()),
+            ("partner_id", "withdrawn"),
+            "POST {path}: {}",
+            response.text()
+        );
+    }
+
+    // P, still active, signs.
+    let signed = a
+        .representative_p
+        .client
+        .post(&signatures)
+        .json(&json!({}))
+        .send()
+        .await;
+    assert_eq!(signed.status().as_u16(), 201, "{}", signed.text());
 }

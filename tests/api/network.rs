@@ -588,3 +588,24 @@ async fn no_personal_data_in_any_network_answer_or_export() {
         assert!(!text.contains('@'), "{path} contains an email-like text");
     }
 }
+
+#[actix_web::test]
+async fn an_empty_export_still_has_its_header() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .anonymous()
+        .get("/api/v1/network/exports/labels.csv")
+        .send()
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let mut reader = csv::Reader::from_reader(response.bytes());
+    assert_eq!(reader.headers().unwrap().get(0), Some("id"));
+    assert_eq!(reader.records().count(), 0);
+    let json: Vec<Value> = app
+        .anonymous()
+        .get("/api/v1/network/exports/labels.json")
+        .send()
+        .await
+        .json();
+    assert!(json.is_empty());
+}

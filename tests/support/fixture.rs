@@ -268,10 +268,15 @@ impl TestApp {
         let mut clients = Vec::with_capacity(n);
         for id in ids {
             let hash = format!("crowd-{}", Uuid::now_v7());
-            let session = sessions::create(&mut conn, id, &hash, Utc::now() + chrono::Duration::days(1))
-                .await
-                .unwrap_or_else(|e| panic!("session not created: {e}"));
-            let token = self.state.tokens.issue(id, session).unwrap_or_else(|e| panic!("token: {e}"));
+            let session =
+                sessions::create(&mut conn, id, &hash, Utc::now() + chrono::Duration::days(1))
+                    .await
+                    .unwrap_or_else(|e| panic!("session not created: {e}"));
+            let token = self
+                .state
+                .tokens
+                .issue(id, session)
+                .unwrap_or_else(|e| panic!("token: {e}"));
             clients.push(self.with_token(&token));
         }
         clients

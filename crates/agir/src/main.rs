@@ -180,7 +180,8 @@ async fn settle_votes(state: AppState) {
         match due {
             Ok(due) => {
                 for (alliance, vote) in due {
-                    if let Err(err) = agir_http::routes::votes::settle(&state, alliance, vote).await {
+                    if let Err(err) = agir_http::routes::votes::settle(&state, alliance, vote).await
+                    {
                         tracing::warn!(vote.id = %vote, error = %err, "vote not settled");
                     }
                 }

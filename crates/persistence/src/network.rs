@@ -227,7 +227,7 @@ pub struct NetworkLabel {
     pub decided_at: Option<DateTime<Utc>>,
 }
 
-/// Granted (and expired) labels, by academic year, newest first, then by city.
+/// Granted (and expired) labels, in a stable order (by id) for keyset pages.
 pub async fn labels(
     conn: &mut AsyncPgConnection,
     filter: &NetworkFilter,
@@ -371,6 +371,79 @@ pub async fn version(conn: &mut AsyncPgConnection) -> Result<Option<DateTime<Utc
     Ok(latest.at)
 }
 
+/// The columns of each export, in order (the CSV header, even when there are no rows).
+pub fn export_columns(resource: &str) -> &'static [&'static str] {
+    match resource {
+        "labels" => &[
+            "id",
+            "alliance_id",
+            "alliance",
+            "city",
+            "insee_code",
+            "department",
+            "region",
+            "academic_year",
+            "status",
+            "decided_at",
+        ],
+        "alliances" => &[
+            "id",
+            "name",
+            "city",
+            "insee_code",
+            "department",
+            "region",
+            "status",
+            "active_partners",
+        ],
+        "partners" => &[
+            "id",
+            "alliance_id",
+            "alliance",
+            "city",
+            "region",
+            "name",
+            "kind",
+            "college",
+            "status",
+            "joined_on",
+            "left_on",
+            "website",
+        ],
+        "actions" => &[
+            "id",
+            "alliance_id",
+            "alliance",
+            "city",
+            "region",
+            "academic_year",
+            "title",
+            "theme",
+            "status",
+            "sdgs",
+            "lead_partner",
+            "proposing_partner",
+            "verified",
+        ],
+        "indicators" => &[
+            "id",
+            "action_id",
+            "action",
+            "alliance",
+            "city",
+            "region",
+            "academic_year",
+            "catalogue",
+            "name",
+            "unit",
+            "target",
+            "total",
+            "verified_total",
+        ],
+        _ => &[],
+    }
+}
+
 /// A row of a CSV/JSON export: column names and string values.
 pub type ExportRow = Vec<(&'static str, String)>;
 
@@ -488,7 +561,12 @@ pub async fn export_batch(
                             ("region", l.region),
                             ("academic_year", l.academic_year),
                             ("status", l.status),
-                            ("decided_at", opt(l.decided_at.map(|d| d.to_rfc3339()))),
+                            (
+                                "decided_at",
+                                opt(l.decided_at.map(|d| {
+                                    d.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+                                })),
+                            ),
                         ],
                     )
                 })

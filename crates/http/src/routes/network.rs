@@ -70,7 +70,12 @@ async fn revalidate(
         .headers()
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+        // If-None-Match compares weakly: a proxy's W/ prefix still matches.
+        .is_some_and(|v| {
+            v.split(',')
+                .map(|t| t.trim().trim_start_matches("W/"))
+                .any(|t| t == etag || t == "*")
+        });
     if matches {
         return Ok(Err(HttpResponse::NotModified()
             .insert_header((header::ETAG, etag))
@@ -691,7 +696,7 @@ fn export_stream(
         let last = rows.len() < usize::try_from(BATCH).unwrap_or(usize::MAX);
         s.after = rows.last().map(|(id, _)| *id).or(s.after);
         let bytes = if s.csv {
-            csv_chunk(&rows, s.first)
+            csv_chunk(network::export_columns(&s.resource), &rows, s.first)
         } else {
             json_chunk(&rows, s.first, last)
         };
@@ -701,10 +706,10 @@ fn export_stream(
     })
 }
 
-fn csv_chunk(rows: &[(Uuid, network::ExportRow)], header: bool) -> Vec<u8> {
+fn csv_chunk(columns: &[&str], rows: &[(Uuid, network::ExportRow)], header: bool) -> Vec<u8> {
     let mut writer = csv::Writer::from_writer(Vec::new());
-    if header && let Some((_, first)) = rows.first() {
-        let _ = writer.write_record(first.iter().map(|(name, _)| *name));
+    if header {
+        let _ = writer.write_record(columns);
     }
     for (_, row) in rows {
         let _ = writer.write_record(row.iter().map(|(_, value)| value.as_str()));

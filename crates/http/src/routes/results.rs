@@ -459,6 +459,8 @@ pub async fn create_measurement(
             let partner = match body.partner_id {
                 Some(p) => {
                     let p = PartnerId(p);
+                    // The right first (403), then the request (422).
+                    policy::record_measurement(&scope.caller, p)?;
                     check_partner(conn, alliance, p).await?;
                     if !participants.contains(&p) {
                         return Err(ApiError::field(
@@ -495,7 +497,7 @@ pub async fn create_measurement(
                     }
                 }
             };
-            policy::record_measurement(&scope.caller, &participants, partner)?;
+            policy::record_measurement(&scope.caller, partner)?;
             plan::can_edit_action(plan.phase)?;
             let measurement = results::insert_measurement(
                 conn,
