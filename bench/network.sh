@@ -98,7 +98,7 @@ log "agir migrate"
 
 log "bench/generate.sql"
 # shellcheck disable=SC2086 # GENERATE_ARGS is a list of psql options
-"$PG_BIN/psql" "$DATABASE_URL" -X -q -v ON_ERROR_STOP=1 ${GENERATE_ARGS:-} -f "$ROOT/bench/generate.sql"
+"$PG_BIN/psql" "$DATABASE_URL" -X -v ON_ERROR_STOP=1 ${GENERATE_ARGS:-} -f "$ROOT/bench/generate.sql"
 "$PG_BIN/psql" "$DATABASE_URL" -X -qAt -c "SELECT 'database size: ' || pg_size_pretty(pg_database_size('agir'))"
 
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')

@@ -47,6 +47,8 @@ pub struct AppState {
     pub login_limiter: Arc<LoginLimiter>,
     pub config: Arc<HttpConfig>,
     pub metrics: PrometheusHandle,
+    /// Network answers by ETag (see `routes::network`).
+    pub network_cache: Arc<crate::routes::network::NetworkCache>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -68,6 +70,7 @@ impl AppState {
             login_limiter: Arc::new(LoginLimiter::new(&config.login_limits)),
             config: Arc::new(config),
             metrics: crate::metrics::handle(),
+            network_cache: Arc::default(),
         })
     }
 }

@@ -318,22 +318,21 @@ pub async fn actions(
     after: Option<(DateTime<Utc>, Uuid)>,
     limit: i64,
 ) -> Result<Vec<NetworkAction>> {
-    let mut sql = Sql::new(&format!(
-        "WITH v AS ({VERIFIED_ACTIONS_SQL})
-         SELECT x.id, x.title, x.description, x.theme, x.status, x.sdgs, p.academic_year,
+    // The page is cut first; verification is computed for its rows only.
+    let mut sql = Sql::new(
+        "SELECT x.id, x.title, x.description, x.theme, x.status, x.sdgs, p.academic_year,
                 a.id AS alliance_id, a.name AS alliance, c.name AS city, c.region,
                 lp.id AS lead_partner_id, lp.name AS lead_partner,
                 pp.id AS proposing_partner_id, pp.name AS proposing_partner,
-                coalesce(v.verified, false) AS verified, x.planned_start, x.created_at
+                false AS verified, x.planned_start, x.created_at
          FROM actions x
          JOIN plans p ON p.id = x.plan_id
          JOIN alliances a ON a.id = x.alliance_id
          JOIN cities c ON c.id = a.city_id
          JOIN partners lp ON lp.id = x.lead_partner_id
          JOIN partners pp ON pp.id = x.proposing_partner_id
-         LEFT JOIN v ON v.action_id = x.id
-         WHERE {PUBLIC_PLAN} AND x.status IN ('adopted', 'in_progress', 'completed')"
-    ));
+         WHERE p.phase IN ('adopted', 'closed') AND x.status IN ('adopted', 'in_progress', 'completed')",
+    );
     filter_region(&mut sql, &search.network);
     filter_year(&mut sql, "p.academic_year", &search.network);
     if let Some(theme) = &search.theme {
@@ -355,6 +354,15 @@ pub async fn actions(
     }
     let n = sql.param(Bind::Int(limit));
     sql.push(&format!(" ORDER BY x.created_at, x.id LIMIT {n}"));
+    let verified = crate::plans::verified_action_sql("t.id");
+    sql.text = format!(
+        "SELECT t.id, t.title, t.description, t.theme, t.status, t.sdgs, t.academic_year,
+                t.alliance_id, t.alliance, t.city, t.region, t.lead_partner_id, t.lead_partner,
+                t.proposing_partner_id, t.proposing_partner, {verified} AS verified,
+                t.planned_start, t.created_at
+         FROM ({}) t ORDER BY t.created_at, t.id",
+        sql.text
+    );
     Ok(sql.build().load(conn).await?)
 }
 

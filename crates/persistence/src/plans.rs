@@ -523,6 +523,19 @@ pub const VERIFIED_ACTIONS_SQL: &str = "
     FROM indicators i
     GROUP BY i.action_id";
 
+/// The same rule for one action whose id is in `column`: a scalar subquery, for
+/// pages already cut to size (cheaper than [`VERIFIED_ACTIONS_SQL`] over every action).
+pub fn verified_action_sql(column: &str) -> String {
+    format!(
+        "coalesce((SELECT bool_and(EXISTS (
+               SELECT 1 FROM measurements m
+               WHERE m.indicator_id = i.id
+                 AND m.review_status = 'confirmed'
+                 AND (m.evidence_url IS NOT NULL OR m.note IS NOT NULL)))
+           FROM indicators i WHERE i.action_id = {column}), false)"
+    )
+}
+
 /// Per plan and status: how many actions, how many of them verified.
 #[derive(Debug, Clone, PartialEq, Eq, diesel::QueryableByName)]
 pub struct StatusCount {

@@ -85,11 +85,58 @@ async fn revalidate(
     Ok(Ok(etag))
 }
 
-fn cached_json<T: Serialize>(etag: String, value: &T) -> HttpResponse {
+/// Network answers already computed, by ETag. The ETag names the data version, the
+/// day and the request, so an entry is exact until the next write: the aggregates
+/// are computed once per version and replica, not once per request.
+#[derive(Default)]
+pub struct NetworkCache {
+    entries: std::sync::Mutex<HashMap<String, web::Bytes>>,
+}
+
+impl NetworkCache {
+    const CAPACITY: usize = 512;
+
+    fn get(&self, etag: &str) -> Option<web::Bytes> {
+        self.entries.lock().ok()?.get(etag).cloned()
+    }
+
+    fn put(&self, etag: &str, body: web::Bytes) {
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= Self::CAPACITY {
+                // Older versions are useless once the data moved on: start afresh.
+                entries.clear();
+            }
+            entries.insert(etag.to_owned(), body);
+        }
+    }
+}
+
+fn json_response(etag: &str, body: web::Bytes) -> HttpResponse {
     HttpResponse::Ok()
-        .insert_header((header::ETAG, etag))
+        .insert_header((header::ETAG, etag.to_owned()))
         .insert_header((header::CACHE_CONTROL, CACHE_CONTROL))
-        .json(value)
+        .content_type("application/json")
+        .body(body)
+}
+
+fn cached_json<T: Serialize>(state: &AppState, etag: String, value: &T) -> HttpResponse {
+    let body = web::Bytes::from(serde_json::to_vec(value).unwrap_or_default());
+    state.network_cache.put(&etag, body.clone());
+    json_response(&etag, body)
+}
+
+/// The ETag of a network answer, a 304, or the cached answer itself.
+async fn lookup(
+    req: &HttpRequest,
+    state: &AppState,
+) -> Result<Result<String, HttpResponse>, ApiError> {
+    Ok(match revalidate(req, state).await? {
+        Ok(etag) => match state.network_cache.get(&etag) {
+            Some(body) => Err(json_response(&etag, body)),
+            None => Ok(etag),
+        },
+        Err(not_modified) => Err(not_modified),
+    })
 }
 
 /// A granted label across the network.
@@ -197,7 +244,7 @@ pub async fn network_labels(
         ));
     }
     let (limit, after) = page_request::<Uuid>(labels.limit, labels.cursor.as_deref())?;
-    let etag = match revalidate(&req, &state).await? {
+    let etag = match lookup(&req, &state).await? {
         Ok(etag) => etag,
         Err(not_modified) => return Ok(not_modified),
     };
@@ -224,6 +271,7 @@ pub async fn network_labels(
         decided_at: l.decided_at,
     });
     Ok(cached_json(
+        &state,
         etag,
         &NetworkLabelPage {
             items: page.items,
@@ -319,7 +367,7 @@ pub async fn network_stats(
     params: web::Query<NetworkParams>,
 ) -> Result<HttpResponse, ApiError> {
     let filter = params.filter()?;
-    let etag = match revalidate(&req, &state).await? {
+    let etag = match lookup(&req, &state).await? {
         Ok(etag) => etag,
         Err(not_modified) => return Ok(not_modified),
     };
@@ -373,7 +421,7 @@ pub async fn network_stats(
         *out.actions.by_theme.entry(c.key).or_default() += c.count;
         *out.actions.by_status.entry(c.sub).or_default() += c.count;
     }
-    Ok(cached_json(etag, &out))
+    Ok(cached_json(&state, etag, &out))
 }
 
 /// A measured result of a found action.
@@ -510,7 +558,7 @@ pub async fn network_actions(
         ));
     }
     let (limit, after) = page_request::<page::TimeKey>(search.limit, search.cursor.as_deref())?;
-    let etag = match revalidate(&req, &state).await? {
+    let etag = match lookup(&req, &state).await? {
         Ok(etag) => etag,
         Err(not_modified) => return Ok(not_modified),
     };
@@ -575,6 +623,7 @@ pub async fn network_actions(
         },
     });
     Ok(cached_json(
+        &state,
         etag,
         &NetworkActionPage {
             items: page.items,
