@@ -111,6 +111,9 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=20, help="untimed requests per endpoint first (default %(default)s)")
     parser.add_argument("--academic-year", default=current_academic_year(datetime.date.today()),
                         help="the year of the academic_year filter (default: the current one, %(default)s)")
+    parser.add_argument("--cold", action="store_true",
+                        help="make every request a distinct URI (an ignored `_cold` parameter) so that "
+                             "no answer comes from the server's per-version cache: measures computation")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds per request (default %(default)s)")
     parser.add_argument("--target-ms", type=float, default=50.0,
                         help="median target printed beside each endpoint (default %(default)s)")
@@ -128,7 +131,10 @@ def main() -> int:
         errors = 0
         for i in range(args.warmup + args.requests):
             try:
-                status, size, seconds = client.get(path)
+                target = path
+                if args.cold:
+                    target += ("&" if "?" in path else "?") + f"_cold={i}"
+                status, size, seconds = client.get(target)
             except (OSError, http.client.HTTPException) as err:
                 errors += 1
                 key = type(err).__name__
