@@ -12,7 +12,6 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::Result;
-use crate::plans::VERIFIED_ACTIONS_SQL;
 
 /// Filters shared by the network endpoints.
 #[derive(Debug, Clone, Default)]
@@ -301,6 +300,36 @@ pub struct NetworkAction {
     pub created_at: DateTime<Utc>,
 }
 
+/// Public actions (adopted, running or completed, in adopted or closed plans) with
+/// their city and partners; `verified` is filled in by [`with_verification`].
+const PUBLIC_ACTIONS_SQL: &str =
+    "SELECT x.id, x.title, x.description, x.theme, x.status, x.sdgs, p.academic_year,
+        a.id AS alliance_id, a.name AS alliance, c.name AS city, c.region,
+        lp.id AS lead_partner_id, lp.name AS lead_partner,
+        pp.id AS proposing_partner_id, pp.name AS proposing_partner,
+        false AS verified, x.planned_start, x.created_at
+ FROM actions x
+ JOIN plans p ON p.id = x.plan_id
+ JOIN alliances a ON a.id = x.alliance_id
+ JOIN cities c ON c.id = a.city_id
+ JOIN partners lp ON lp.id = x.lead_partner_id
+ JOIN partners pp ON pp.id = x.proposing_partner_id
+ WHERE p.phase IN ('adopted', 'closed') AND x.status IN ('adopted', 'in_progress', 'completed')";
+
+/// Wraps a page of [`PUBLIC_ACTIONS_SQL`] (already ordered and limited) to compute
+/// each row's verification: for the page's rows only, not for every action.
+fn with_verification(sql: &mut Sql, order: &str) {
+    let verified = crate::plans::verified_action_sql("t.id");
+    sql.text = format!(
+        "SELECT t.id, t.title, t.description, t.theme, t.status, t.sdgs, t.academic_year,
+                t.alliance_id, t.alliance, t.city, t.region, t.lead_partner_id, t.lead_partner,
+                t.proposing_partner_id, t.proposing_partner, {verified} AS verified,
+                t.planned_start, t.created_at
+         FROM ({}) t ORDER BY {order}",
+        sql.text
+    );
+}
+
 /// Search filters of public actions.
 #[derive(Debug, Clone, Default)]
 pub struct ActionSearch {
@@ -318,21 +347,7 @@ pub async fn actions(
     after: Option<(DateTime<Utc>, Uuid)>,
     limit: i64,
 ) -> Result<Vec<NetworkAction>> {
-    // The page is cut first; verification is computed for its rows only.
-    let mut sql = Sql::new(
-        "SELECT x.id, x.title, x.description, x.theme, x.status, x.sdgs, p.academic_year,
-                a.id AS alliance_id, a.name AS alliance, c.name AS city, c.region,
-                lp.id AS lead_partner_id, lp.name AS lead_partner,
-                pp.id AS proposing_partner_id, pp.name AS proposing_partner,
-                false AS verified, x.planned_start, x.created_at
-         FROM actions x
-         JOIN plans p ON p.id = x.plan_id
-         JOIN alliances a ON a.id = x.alliance_id
-         JOIN cities c ON c.id = a.city_id
-         JOIN partners lp ON lp.id = x.lead_partner_id
-         JOIN partners pp ON pp.id = x.proposing_partner_id
-         WHERE p.phase IN ('adopted', 'closed') AND x.status IN ('adopted', 'in_progress', 'completed')",
-    );
+    let mut sql = Sql::new(PUBLIC_ACTIONS_SQL);
     filter_region(&mut sql, &search.network);
     filter_year(&mut sql, "p.academic_year", &search.network);
     if let Some(theme) = &search.theme {
@@ -354,15 +369,7 @@ pub async fn actions(
     }
     let n = sql.param(Bind::Int(limit));
     sql.push(&format!(" ORDER BY x.created_at, x.id LIMIT {n}"));
-    let verified = crate::plans::verified_action_sql("t.id");
-    sql.text = format!(
-        "SELECT t.id, t.title, t.description, t.theme, t.status, t.sdgs, t.academic_year,
-                t.alliance_id, t.alliance, t.city, t.region, t.lead_partner_id, t.lead_partner,
-                t.proposing_partner_id, t.proposing_partner, {verified} AS verified,
-                t.planned_start, t.created_at
-         FROM ({}) t ORDER BY t.created_at, t.id",
-        sql.text
-    );
+    with_verification(&mut sql, "t.created_at, t.id");
     Ok(sql.build().load(conn).await?)
 }
 
@@ -728,25 +735,10 @@ async fn export_actions(
     after: Uuid,
     limit: i64,
 ) -> Result<Vec<NetworkAction>> {
-    Ok(sql_query(format!(
-        "WITH v AS ({VERIFIED_ACTIONS_SQL})
-         SELECT x.id, x.title, x.description, x.theme, x.status, x.sdgs, p.academic_year,
-                a.id AS alliance_id, a.name AS alliance, c.name AS city, c.region,
-                lp.id AS lead_partner_id, lp.name AS lead_partner,
-                pp.id AS proposing_partner_id, pp.name AS proposing_partner,
-                coalesce(v.verified, false) AS verified, x.planned_start, x.created_at
-         FROM actions x
-         JOIN plans p ON p.id = x.plan_id
-         JOIN alliances a ON a.id = x.alliance_id
-         JOIN cities c ON c.id = a.city_id
-         JOIN partners lp ON lp.id = x.lead_partner_id
-         JOIN partners pp ON pp.id = x.proposing_partner_id
-         LEFT JOIN v ON v.action_id = x.id
-         WHERE {PUBLIC_PLAN} AND x.status IN ('adopted', 'in_progress', 'completed') AND x.id > $1
-         ORDER BY x.id LIMIT $2"
-    ))
-    .bind::<SqlUuid, _>(after)
-    .bind::<Int8, _>(limit)
-    .load(conn)
-    .await?)
+    let mut sql = Sql::new(PUBLIC_ACTIONS_SQL);
+    sql.and("x.id > ?", Bind::Uuid(after));
+    let n = sql.param(Bind::Int(limit));
+    sql.push(&format!(" ORDER BY x.id LIMIT {n}"));
+    with_verification(&mut sql, "t.id");
+    Ok(sql.build().load(conn).await?)
 }
