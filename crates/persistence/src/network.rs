@@ -176,17 +176,17 @@ pub async fn stats(
     filter_year(&mut actions, "p.academic_year", filter);
     actions.push(" GROUP BY 1, 2 ORDER BY 1, 2");
 
+    // Per-indicator totals are kept by a trigger on measurements (migration
+    // 2026-11-26-000008): the sum runs over indicators, not over every measurement.
     let mut indicators = Sql::new(&format!(
         "SELECT i.catalogue, i.unit,
-                coalesce(sum(m.value) FILTER (WHERE m.review_status = 'confirmed'
-                    AND (m.evidence_url IS NOT NULL OR m.note IS NOT NULL)), 0)::float8 AS verified,
-                coalesce(sum(m.value) FILTER (WHERE NOT (coalesce(m.review_status = 'confirmed', false)
-                    AND (m.evidence_url IS NOT NULL OR m.note IS NOT NULL))), 0)::float8 AS unverified,
-                count(m.id) AS measurements
-         FROM measurements m JOIN indicators i ON i.id = m.indicator_id
+                coalesce(sum(i.verified_sum), 0)::float8 AS verified,
+                coalesce(sum(i.unverified_sum), 0)::float8 AS unverified,
+                coalesce(sum(i.measurement_count), 0)::int8 AS measurements
+         FROM indicators i
          JOIN actions x ON x.id = i.action_id JOIN plans p ON p.id = x.plan_id
          JOIN alliances a ON a.id = x.alliance_id JOIN cities c ON c.id = a.city_id
-         WHERE i.catalogue IS NOT NULL AND {PUBLIC_PLAN}"
+         WHERE i.catalogue IS NOT NULL AND i.measurement_count > 0 AND {PUBLIC_PLAN}"
     ));
     filter_region(&mut indicators, filter);
     filter_year(&mut indicators, "p.academic_year", filter);

@@ -244,6 +244,9 @@ diesel::table! {
         unit -> Text,
         target -> Nullable<Float8>,
         created_at -> Timestamptz,
+        measurement_count -> Int8,
+        verified_sum -> Float8,
+        unverified_sum -> Float8,
     }
 }
 
