@@ -134,8 +134,10 @@ const LABEL_STATUS_SQL: &str = "CASE WHEN l.status = 'granted'
 /// Actions the public sees: in adopted or closed plans.
 const PUBLIC_PLAN: &str = "p.phase IN ('adopted', 'closed')";
 
+/// The five aggregations run side by side, each on a connection of its own: the
+/// answer takes as long as the slowest, not as long as their sum.
 pub async fn stats(
-    conn: &mut AsyncPgConnection,
+    pool: &crate::DbPool,
     filter: &NetworkFilter,
     today: NaiveDate,
 ) -> Result<Stats> {
@@ -192,12 +194,27 @@ pub async fn stats(
     filter_year(&mut indicators, "p.academic_year", filter);
     indicators.push(" GROUP BY 1, 2 ORDER BY 1, 2");
 
+    async fn counts(pool: &crate::DbPool, sql: Sql) -> Result<Vec<KeyedCount>> {
+        let mut conn = crate::pool::get(pool).await?;
+        Ok(sql.build().load(&mut conn).await?)
+    }
+    async fn totals(pool: &crate::DbPool, sql: Sql) -> Result<Vec<IndicatorTotal>> {
+        let mut conn = crate::pool::get(pool).await?;
+        Ok(sql.build().load(&mut conn).await?)
+    }
+    let (alliances, labels, partners, actions, indicators) = tokio::try_join!(
+        counts(pool, alliances),
+        counts(pool, labels),
+        counts(pool, partners),
+        counts(pool, actions),
+        totals(pool, indicators),
+    )?;
     Ok(Stats {
-        alliances: alliances.build().load(conn).await?,
-        labels: labels.build().load(conn).await?,
-        partners: partners.build().load(conn).await?,
-        actions: actions.build().load(conn).await?,
-        indicators: indicators.build().load(conn).await?,
+        alliances,
+        labels,
+        partners,
+        actions,
+        indicators,
     })
 }
 

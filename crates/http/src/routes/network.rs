@@ -371,8 +371,7 @@ pub async fn network_stats(
         Ok(etag) => etag,
         Err(not_modified) => return Ok(not_modified),
     };
-    let mut conn = pool::get(&state.pool).await?;
-    let stats = network::stats(&mut conn, &filter, Utc::now().date_naive()).await?;
+    let stats = network::stats(&state.pool, &filter, Utc::now().date_naive()).await?;
     let mut out = NetworkStats {
         academic_year: filter.academic_year.clone(),
         region: filter.region.clone(),
