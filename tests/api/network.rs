@@ -123,6 +123,10 @@ async fn the_label_lifecycle_and_who_decides() {
 struct Network {
     admin: Client,
     coordinator_a: Client,
+    rennes: String,
+    rennes_partners: Vec<String>,
+    /// Rennes' food collection indicator: 30 kg recorded, not reviewed.
+    food: String,
 }
 
 async fn two_cities(app: &TestApp) -> Network {
@@ -298,6 +302,9 @@ async fn two_cities(app: &TestApp) -> Network {
     Network {
         admin,
         coordinator_a,
+        rennes,
+        rennes_partners,
+        food,
     }
 }
 
@@ -366,6 +373,67 @@ async fn stats_equal_the_hand_counted_values() {
         .await
         .assert_problem(422, "validation_failed");
     drop(network.admin);
+}
+
+/// The per-indicator and per-plan totals are recomputed by triggers: measurements
+/// recorded at the same time must not each compute a total without the other.
+#[actix_web::test]
+async fn totals_stay_exact_when_measurements_arrive_together() {
+    let app = TestApp::spawn().await;
+    let network = two_cities(&app).await;
+    let (rennes, food, partner) = (&network.rennes, &network.food, &network.rennes_partners[0]);
+    let writes = (1..=12).map(|value| {
+        network
+            .coordinator_a
+            .post(&format!(
+                "/api/v1/alliances/{rennes}/indicators/{food}/measurements"
+            ))
+            .json(&json!({"value": value, "partner_id": partner}))
+            .send()
+    });
+    for response in futures_util::future::join_all(writes).await {
+        assert_eq!(
+            response.status(),
+            StatusCode::CREATED,
+            "{}",
+            response.text()
+        );
+    }
+    let stats: Value = app
+        .anonymous()
+        .get("/api/v1/network/stats")
+        .send()
+        .await
+        .json();
+    // 30 kg before, then 1 + 2 + … + 12 = 78 kg.
+    assert_eq!(
+        stats["indicators"][1],
+        json!({"catalogue": "food_collected_kg", "unit": "kg", "verified": 0.0, "unverified": 108.0, "measurements": 13})
+    );
+    // A change of status moves the action from one count to the other.
+    let actions: Value = app
+        .anonymous()
+        .get("/api/v1/network/actions?theme=food")
+        .send()
+        .await
+        .json();
+    let collecte = actions["items"][0]["id"].as_str().unwrap().to_owned();
+    patch(
+        &network.coordinator_a,
+        &format!("/api/v1/alliances/{rennes}/actions/{collecte}"),
+        json!({"status": "completed"}),
+    )
+    .await;
+    let stats: Value = app
+        .anonymous()
+        .get("/api/v1/network/stats")
+        .send()
+        .await
+        .json();
+    assert_eq!(
+        stats["actions"],
+        json!({"total": 2, "by_theme": {"food": 1, "waste": 1}, "by_status": {"completed": 2}})
+    );
 }
 
 #[actix_web::test]

@@ -87,7 +87,7 @@ pub async fn find_version(
         .filter(charters::alliance_id.eq(alliance.0))
         .filter(charters::version.eq(version))
         .select(Charter::as_select())
-        .for_update()
+        .for_no_key_update()
         .first(conn)
         .await
         .optional()?)
@@ -103,7 +103,7 @@ pub async fn lock_by_id(
         .filter(charters::alliance_id.eq(alliance.0))
         .filter(charters::id.eq(id.0))
         .select(Charter::as_select())
-        .for_update()
+        .for_no_key_update()
         .first(conn)
         .await
         .optional()?)

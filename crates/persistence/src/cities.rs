@@ -94,7 +94,7 @@ pub async fn lock_city(conn: &mut AsyncPgConnection, id: CityId) -> Result<Optio
     let row: Option<CityRow> = cities::table
         .find(id.0)
         .select(CityRow::as_select())
-        .for_update()
+        .for_no_key_update()
         .first(conn)
         .await
         .optional()?;
@@ -213,7 +213,7 @@ pub async fn lock_alliance(
     let row: Option<AllianceRow> = alliances::table
         .find(id.0)
         .select(AllianceRow::as_select())
-        .for_update()
+        .for_no_key_update()
         .first(conn)
         .await
         .optional()?;

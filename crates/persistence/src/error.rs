@@ -38,6 +38,9 @@ impl From<DieselError> for PersistenceError {
                     }
                     DatabaseErrorKind::CheckViolation => Self::CheckViolation { constraint },
                     DatabaseErrorKind::SerializationFailure => Self::SerializationFailure,
+                    // PostgreSQL broke a lock cycle by aborting this transaction
+                    // (SQLSTATE 40P01): like a serialization failure, a retry succeeds.
+                    _ if info.message() == "deadlock detected" => Self::SerializationFailure,
                     DatabaseErrorKind::ClosedConnection => {
                         Self::Unavailable(info.message().to_owned())
                     }

@@ -215,7 +215,7 @@ pub async fn lock(
         .filter(events::alliance_id.eq(alliance.0))
         .filter(events::id.eq(id.0))
         .select(events::id)
-        .for_update()
+        .for_no_key_update()
         .first(conn)
         .await
         .optional()?;

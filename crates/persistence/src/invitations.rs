@@ -157,7 +157,7 @@ pub async fn find(
         .filter(invitations::alliance_id.eq(alliance.0))
         .filter(invitations::id.eq(id.0))
         .select(InvitationRow::as_select())
-        .for_update()
+        .for_no_key_update()
         .first(conn)
         .await
         .optional()?;
@@ -186,7 +186,7 @@ pub async fn lock_by_token(
     let row: Option<InvitationRow> = invitations::table
         .filter(invitations::token_hash.eq(token_hash))
         .select(InvitationRow::as_select())
-        .for_update()
+        .for_no_key_update()
         .first(conn)
         .await
         .optional()?;

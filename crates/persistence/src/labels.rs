@@ -99,7 +99,7 @@ pub async fn lock(
         .filter(labels::alliance_id.eq(alliance.0))
         .filter(labels::id.eq(id))
         .select(LabelRow::as_select())
-        .for_update()
+        .for_no_key_update()
         .first(conn)
         .await
         .optional()?;

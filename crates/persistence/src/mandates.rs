@@ -127,7 +127,7 @@ pub async fn lock(
         .filter(mandates::alliance_id.eq(alliance.0))
         .filter(mandates::id.eq(id.0))
         .select(mandates::id)
-        .for_update()
+        .for_no_key_update()
         .first(conn)
         .await
         .optional()?;

@@ -168,27 +168,26 @@ pub async fn stats(
     filter_region(&mut partners, filter);
     partners.push(" GROUP BY 1 ORDER BY 1");
 
+    // Per-plan counts and totals are kept by triggers (migration
+    // 2026-11-26-000009): these sum a few rows per plan, not every action and indicator.
     let mut actions = Sql::new(&format!(
-        "SELECT x.theme AS key, x.status AS sub, count(*) AS count
-         FROM actions x JOIN plans p ON p.id = x.plan_id JOIN alliances a ON a.id = x.alliance_id
-         JOIN cities c ON c.id = a.city_id
-         WHERE {PUBLIC_PLAN}"
+        "SELECT t.theme AS key, t.status AS sub, sum(t.count)::int8 AS count
+         FROM plan_action_counts t JOIN plans p ON p.id = t.plan_id
+         JOIN alliances a ON a.id = p.alliance_id JOIN cities c ON c.id = a.city_id
+         WHERE t.count > 0 AND {PUBLIC_PLAN}"
     ));
     filter_region(&mut actions, filter);
     filter_year(&mut actions, "p.academic_year", filter);
     actions.push(" GROUP BY 1, 2 ORDER BY 1, 2");
 
-    // Per-indicator totals are kept by a trigger on measurements (migration
-    // 2026-11-26-000008): the sum runs over indicators, not over every measurement.
     let mut indicators = Sql::new(&format!(
-        "SELECT i.catalogue, i.unit,
-                coalesce(sum(i.verified_sum), 0)::float8 AS verified,
-                coalesce(sum(i.unverified_sum), 0)::float8 AS unverified,
-                coalesce(sum(i.measurement_count), 0)::int8 AS measurements
-         FROM indicators i
-         JOIN actions x ON x.id = i.action_id JOIN plans p ON p.id = x.plan_id
-         JOIN alliances a ON a.id = x.alliance_id JOIN cities c ON c.id = a.city_id
-         WHERE i.catalogue IS NOT NULL AND i.measurement_count > 0 AND {PUBLIC_PLAN}"
+        "SELECT t.catalogue, t.unit,
+                coalesce(sum(t.verified), 0)::float8 AS verified,
+                coalesce(sum(t.unverified), 0)::float8 AS unverified,
+                coalesce(sum(t.measurements), 0)::int8 AS measurements
+         FROM plan_indicator_totals t JOIN plans p ON p.id = t.plan_id
+         JOIN alliances a ON a.id = p.alliance_id JOIN cities c ON c.id = a.city_id
+         WHERE t.measurements > 0 AND {PUBLIC_PLAN}"
     ));
     filter_region(&mut indicators, filter);
     filter_year(&mut indicators, "p.academic_year", filter);

@@ -102,7 +102,7 @@ pub async fn lock(
         .filter(partners::alliance_id.eq(alliance.0))
         .filter(partners::id.eq(id.0))
         .select(PartnerRow::as_select())
-        .for_update()
+        .for_no_key_update()
         .first(conn)
         .await
         .optional()?;

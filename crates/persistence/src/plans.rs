@@ -108,7 +108,7 @@ pub async fn lock_plan(
         .filter(plans::alliance_id.eq(alliance.0))
         .filter(plans::id.eq(id.0))
         .select(PlanRow::as_select())
-        .for_update()
+        .for_no_key_update()
         .first(conn)
         .await
         .optional()?;
@@ -427,7 +427,7 @@ pub async fn lock_action(
         .filter(actions::alliance_id.eq(alliance.0))
         .filter(actions::id.eq(id.0))
         .select(actions::id)
-        .for_update()
+        .for_no_key_update()
         .first(conn)
         .await
         .optional()?;

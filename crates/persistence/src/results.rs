@@ -211,7 +211,7 @@ pub async fn lock_measurement(
         .filter(measurements::alliance_id.eq(alliance.0))
         .filter(measurements::id.eq(id.0))
         .select(Measurement::as_select())
-        .for_update()
+        .for_no_key_update()
         .first(conn)
         .await
         .optional()?)

@@ -368,6 +368,28 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Kept by triggers (migration 000009): public actions by theme and status, per plan.
+    plan_action_counts (plan_id, theme, status) {
+        plan_id -> Uuid,
+        theme -> Text,
+        status -> Text,
+        count -> Int8,
+    }
+}
+
+diesel::table! {
+    /// Kept by triggers (migration 000009): catalogue indicator totals, per plan.
+    plan_indicator_totals (plan_id, catalogue, unit) {
+        plan_id -> Uuid,
+        catalogue -> Text,
+        unit -> Text,
+        verified -> Float8,
+        unverified -> Float8,
+        measurements -> Int8,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(alliances -> cities (city_id));
@@ -386,6 +408,8 @@ diesel::joinable!(indicators -> actions (action_id));
 diesel::joinable!(measurements -> indicators (indicator_id));
 diesel::joinable!(event_partners -> events (event_id));
 diesel::joinable!(event_actions -> events (event_id));
+diesel::joinable!(plan_action_counts -> plans (plan_id));
+diesel::joinable!(plan_indicator_totals -> plans (plan_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -414,4 +438,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     vote_electorate,
     ballots,
     labels,
+    plan_action_counts,
+    plan_indicator_totals,
 );

@@ -83,7 +83,7 @@ pub async fn rotate(
             refresh_tokens::expires_at,
             users::disabled,
         ))
-        .for_update()
+        .for_no_key_update()
         .first(conn)
         .await
         .optional()?;

@@ -85,7 +85,7 @@ pub async fn find_for_update(conn: &mut AsyncPgConnection, id: UserId) -> Result
     let row: Option<UserRow> = users::table
         .find(id.0)
         .select(UserRow::as_select())
-        .for_update()
+        .for_no_key_update()
         .first(conn)
         .await
         .optional()?;

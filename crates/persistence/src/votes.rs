@@ -176,7 +176,7 @@ pub async fn lock(
         .filter(votes::alliance_id.eq(alliance.0))
         .filter(votes::id.eq(id))
         .select(VoteRow::as_select())
-        .for_update()
+        .for_no_key_update()
         .first(conn)
         .await
         .optional()?;
