@@ -9,6 +9,7 @@ mod demo;
 mod errors;
 mod journal;
 mod matrix;
+mod migrations;
 mod network;
 mod openapi;
 mod plans;

@@ -215,6 +215,25 @@ impl TestDb {
         Self { name, url }
     }
 
+    /// An empty database, with no migration applied.
+    pub async fn empty() -> Self {
+        let cluster = cluster();
+        let name = format!(
+            "agir_test_{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::SeqCst)
+        );
+        let mut conn = AsyncPgConnection::establish(&cluster.url_for("postgres"))
+            .await
+            .expect("connect to the test cluster");
+        diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE template0"))
+            .execute(&mut conn)
+            .await
+            .expect("create the test database");
+        let url = cluster.url_for(&name);
+        Self { name, url }
+    }
+
     pub fn url(&self) -> &str {
         &self.url
     }
