@@ -364,3 +364,45 @@ async fn changing_the_password_ends_the_other_sessions() {
         .await;
     assert_eq!(relog.status(), StatusCode::OK);
 }
+
+/// Behind a trusted load balancer, the per-address budget is the client's, read from
+/// `X-Forwarded-For`; an untrusted peer cannot choose its address with that header.
+#[actix_web::test]
+async fn behind_a_trusted_proxy_each_client_has_its_own_login_budget() {
+    let app = TestApp::spawn_with(|c| {
+        c.login_limits = Default::default();
+        c.trusted_proxies = vec!["10.0.0.0/8".parse().unwrap()];
+    })
+    .await;
+    let balancer = SocketAddr::from(([10, 0, 0, 2], 1000));
+    let attempt = |n: usize, peer: SocketAddr, forwarded: &'static str| {
+        let client = app.anonymous().from_address(peer);
+        async move {
+            client
+                .post("/api/v1/auth/login")
+                .header("x-forwarded-for", forwarded)
+                .json(&json!({"email": format!("user{n}@example.org"), "password": "wrong password!"}))
+                .send()
+                .await
+                .status()
+                .as_u16()
+        }
+    };
+    // Thirty attempts from one client use up that client's budget...
+    for n in 0..30 {
+        assert_eq!(attempt(n, balancer, "203.0.113.1").await, 401);
+    }
+    assert_eq!(attempt(30, balancer, "203.0.113.1").await, 429);
+    // ...not the budget of another client behind the same balancer, even one that
+    // forged an entry on the left of the header.
+    assert_eq!(
+        attempt(31, balancer, "203.0.113.1, 198.51.100.2").await,
+        401
+    );
+    // An untrusted peer's header is ignored: its own address counts.
+    let direct = SocketAddr::from(([192, 0, 2, 9], 1000));
+    for n in 40..70 {
+        assert_eq!(attempt(n, direct, "198.51.100.77").await, 401);
+    }
+    assert_eq!(attempt(70, direct, "198.51.100.78").await, 429);
+}

@@ -22,6 +22,8 @@ pub struct HttpConfig {
     /// Origins allowed by CORS; `*` allows any.
     pub cors_origins: Vec<String>,
     pub login_limits: LoginLimits,
+    /// Proxies whose `X-Forwarded-For` names the client (see `client_ip`).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl HttpConfig {
@@ -34,6 +36,7 @@ impl HttpConfig {
             argon2: Argon2Params::OWASP,
             cors_origins: Vec::new(),
             login_limits: LoginLimits::default(),
+            trusted_proxies: Vec::new(),
         }
     }
 }

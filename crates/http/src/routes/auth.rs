@@ -139,9 +139,10 @@ pub async fn login(
         ));
     }
     let account_key = email.trim().to_lowercase();
-    state
-        .login_limiter
-        .check(&account_key, req.peer_addr().map(|a| a.ip()))?;
+    state.login_limiter.check(
+        &account_key,
+        crate::client_ip::client_ip(&req, &state.config.trusted_proxies),
+    )?;
 
     let found = match Email::parse("email", &email) {
         Ok(email) => {
