@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use agir_http::auth::rate_limit::LoginLimits;
 use secrecy::SecretString;
 
 #[derive(Debug, Clone)]
@@ -21,10 +22,26 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// `AGIR_LOG_FORMAT`: `pretty` (default) or `json`.
     pub log_format: String,
+    /// `AGIR_LOGIN_LIMIT_PER_ACCOUNT` and `AGIR_LOGIN_LIMIT_PER_ADDRESS`: login
+    /// attempts per minute (defaults 5 and 30).
+    pub login_limits: LoginLimits,
 }
 
 fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// A count of attempts per minute, at least 1; `default` when unset.
+fn per_minute(name: &str, default: u32) -> Result<u32, String> {
+    match var(name) {
+        None => Ok(default),
+        Some(v) => match v.trim().parse::<u32>() {
+            Ok(n) if n >= 1 => Ok(n),
+            _ => Err(format!(
+                "{name} must be a whole number of attempts per minute, at least 1"
+            )),
+        },
+    }
 }
 
 impl Config {
@@ -57,6 +74,17 @@ impl Config {
         if log_format != "pretty" && log_format != "json" {
             return Err("AGIR_LOG_FORMAT must be `pretty` or `json`".into());
         }
+        let defaults = LoginLimits::default();
+        let login_limits = LoginLimits {
+            per_account_per_minute: per_minute(
+                "AGIR_LOGIN_LIMIT_PER_ACCOUNT",
+                defaults.per_account_per_minute,
+            )?,
+            per_address_per_minute: per_minute(
+                "AGIR_LOGIN_LIMIT_PER_ADDRESS",
+                defaults.per_address_per_minute,
+            )?,
+        };
         Ok(Self {
             database_url,
             bind: var("AGIR_BIND").unwrap_or_else(|| "127.0.0.1:8080".into()),
@@ -65,6 +93,7 @@ impl Config {
             cors_origins,
             data_dir: var("AGIR_DATA_DIR").map_or_else(default_data_dir, PathBuf::from),
             log_format,
+            login_limits,
         })
     }
 }

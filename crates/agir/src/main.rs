@@ -111,6 +111,7 @@ fn app_state(config: &Config, db: &Database) -> Result<AppState, String> {
     let pool = pool::build(&db.url, &PoolOptions::default()).map_err(|e| e.to_string())?;
     let mut http = HttpConfig::new(db.jwt_secret.clone());
     http.cors_origins = config.cors_origins.clone();
+    http.login_limits = config.login_limits;
     AppState::new(pool, http).map_err(|e| e.to_string())
 }
 
