@@ -53,6 +53,8 @@ impl Database {
                     ephemeral: false,
                     database: "agir".into(),
                     socket_dir: None,
+                    tcp_port: None,
+                    settings: Vec::new(),
                 })
                 .map_err(|e| e.to_string())?;
                 let secret = match &config.jwt_secret {

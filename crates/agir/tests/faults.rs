@@ -142,6 +142,8 @@ impl Cluster {
             ephemeral: false,
             database: "agir".into(),
             socket_dir: Some(root.join("socket")),
+            tcp_port: None,
+            settings: Vec::new(),
         };
         let pg = EmbeddedPostgres::start(&options).unwrap();
         Self { pg, options, root }

@@ -77,6 +77,11 @@ pub struct ClusterOptions {
     /// Where the socket goes; default: a fresh private folder on every start. A fixed
     /// folder keeps the URL the same across restarts (fault tests stop and restart it).
     pub socket_dir: Option<PathBuf>,
+    /// Also listen on `127.0.0.1` at this TCP port (the socket then carries the same
+    /// number). Default: no TCP at all, port 5432 for the socket.
+    pub tcp_port: Option<u16>,
+    /// More server settings (`name=value`), applied last.
+    pub settings: Vec<String>,
 }
 
 /// A running cluster. Stopping it (or dropping it, or this process ending) shuts PostgreSQL down.
@@ -84,6 +89,7 @@ pub struct ClusterOptions {
 pub struct EmbeddedPostgres {
     watchdog: Option<Child>,
     socket_dir: PathBuf,
+    port: u16,
     database: String,
 }
 
@@ -98,6 +104,8 @@ impl EmbeddedPostgres {
             ephemeral: true,
             database: database.to_owned(),
             socket_dir: None,
+            tcp_port: None,
+            settings: Vec::new(),
         })
     }
 
@@ -142,9 +150,15 @@ impl EmbeddedPostgres {
         let log_start = log.metadata().map(|m| m.len()).unwrap_or(0);
         let log_err = log.try_clone().map_err(io("duplicating the log handle"))?;
 
+        let port = options.tcp_port.unwrap_or(PORT);
+        let listen = if options.tcp_port.is_some() {
+            "listen_addresses=127.0.0.1"
+        } else {
+            "listen_addresses="
+        };
         let mut settings = vec![
             "-c".to_owned(),
-            "listen_addresses=".to_owned(),
+            listen.to_owned(),
             "-c".to_owned(),
             "max_connections=200".to_owned(),
         ];
@@ -158,14 +172,18 @@ impl EmbeddedPostgres {
                 settings.push(setting.to_owned());
             }
         }
+        for setting in &options.settings {
+            settings.push("-c".to_owned());
+            settings.push(setting.clone());
+        }
         // The watchdog: start postgres; when our end of the pipe closes, ask it for a
         // fast shutdown. The watchdog exits with postgres, so a failed start shows at
         // once. An ephemeral cluster removes itself.
         let script = r#"
-            bin="$1"; data="$2"; sock="$3"; cleanup="$4"; shift 4
+            bin="$1"; data="$2"; sock="$3"; cleanup="$4"; port="$5"; shift 5
             trap '' INT TERM
             exec 3<&0
-            "$bin/postgres" -D "$data" -k "$sock" -p 5432 "$@" </dev/null &
+            "$bin/postgres" -D "$data" -k "$sock" -p "$port" "$@" </dev/null &
             pid=$!
             # Background jobs read /dev/null unless told otherwise: read the pipe on fd 3.
             ( read -r _ignored <&3; kill -INT "$pid" 2>/dev/null ) &
@@ -188,6 +206,7 @@ impl EmbeddedPostgres {
             .arg(&cluster)
             .arg(&socket_dir)
             .arg(cleanup)
+            .arg(port.to_string())
             .args(&settings)
             .stdin(Stdio::piped())
             .stdout(Stdio::from(log))
@@ -200,6 +219,7 @@ impl EmbeddedPostgres {
         let mut cluster_handle = Self {
             watchdog: Some(watchdog),
             socket_dir,
+            port,
             database: options.database.clone(),
         };
         if let Err(err) = cluster_handle.wait_ready(&bin, &log_path, log_start) {
@@ -213,8 +233,9 @@ impl EmbeddedPostgres {
     /// A connection URL for one database of the cluster.
     pub fn url_for(&self, database: &str) -> String {
         format!(
-            "postgres:///{database}?host={}&port={PORT}&user={SUPERUSER}",
-            self.socket_dir.display()
+            "postgres:///{database}?host={}&port={}&user={SUPERUSER}",
+            self.socket_dir.display(),
+            self.port
         )
     }
 
@@ -255,7 +276,7 @@ impl EmbeddedPostgres {
                 .arg("-h")
                 .arg(&self.socket_dir)
                 .arg("-p")
-                .arg(PORT.to_string())
+                .arg(self.port.to_string())
                 .arg("-U")
                 .arg(SUPERUSER)
                 .arg("-d")
@@ -283,7 +304,7 @@ impl EmbeddedPostgres {
             .arg("-h")
             .arg(&self.socket_dir)
             .arg("-p")
-            .arg(PORT.to_string())
+            .arg(self.port.to_string())
             .arg("-U")
             .arg(SUPERUSER)
             .arg(database)

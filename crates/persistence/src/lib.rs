@@ -8,6 +8,7 @@
 pub mod charters;
 pub mod cities;
 pub mod comments;
+pub mod connect;
 pub mod embedded;
 pub mod error;
 pub mod events;

@@ -2,9 +2,13 @@
 
 use std::time::Duration;
 
+use std::future::Future;
+use std::pin::Pin;
+
+use diesel::ConnectionResult;
 use diesel_async::AsyncPgConnection;
-use diesel_async::pooled_connection::AsyncDieselConnectionManager;
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
 
 use crate::PersistenceError;
 
@@ -30,9 +34,22 @@ impl Default for PoolOptions {
     }
 }
 
-/// Builds a pool; no connection is opened until one is needed.
+type Connecting<'a> =
+    Pin<Box<dyn Future<Output = ConnectionResult<AsyncPgConnection>> + Send + 'a>>;
+
+/// Opens a pooled connection, over TLS when the URL asks for it.
+fn connect(url: &str) -> Connecting<'_> {
+    Box::pin(crate::connect::establish(url))
+}
+
+/// Builds a pool; no connection is opened until one is needed. A URL that cannot be
+/// read (an unknown `sslmode`, say) is refused here, not at the first request.
 pub fn build(database_url: &str, options: &PoolOptions) -> Result<DbPool, PersistenceError> {
-    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(database_url);
+    crate::connect::Target::parse(database_url).map_err(PersistenceError::Unavailable)?;
+    let mut config = ManagerConfig::default();
+    config.custom_setup = Box::new(connect);
+    let manager =
+        AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(database_url, config);
     Pool::builder(manager)
         .max_size(options.max_size)
         .wait_timeout(Some(options.wait_timeout))
