@@ -170,3 +170,39 @@ async fn validation_reports_every_invalid_field() {
     assert_eq!(fields, ["display_name", "email", "password"]);
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+/// PostgreSQL refuses NUL in text: a filter or a field holding one is bad input
+/// (422), never a 500 (found by schemathesis, `conformance/run.sh`).
+#[actix_web::test]
+async fn a_nul_character_in_a_filter_or_a_field_is_422() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    for (path, field) in [
+        ("/api/v1/network/actions?q=compost%00", "q"),
+        ("/api/v1/network/stats?region=%C3%8Ele%00", "region"),
+        ("/api/v1/network/labels?region=%00", "region"),
+        ("/api/v1/alliances?region=a%00b", "region"),
+        ("/api/v1/cities?department=a%00b", "department"),
+    ] {
+        let problem = admin
+            .get(path)
+            .send()
+            .await
+            .assert_problem(422, "validation_failed");
+        assert_eq!(problem.errors[0].field, field, "{path}");
+        assert_eq!(problem.errors[0].code, "invalid_characters", "{path}");
+    }
+    // An empty filter is no filter.
+    let all = admin.get("/api/v1/alliances?region=").send().await;
+    assert_eq!(all.status(), StatusCode::OK, "{}", all.text());
+
+    // In a body, validation already refuses control characters; a website too.
+    let (_, alliance) = app.city_and_alliance("Sceaux", "92071", "Sceaux").await;
+    let problem = admin
+        .post(&format!("/api/v1/alliances/{alliance}/partners"))
+        .json(&json!({"name": "Les commerçants", "kind": "business", "website": "https://a\u{0}b.fr"}))
+        .send()
+        .await
+        .assert_problem(422, "validation_failed");
+    assert_eq!(problem.errors[0].field, "website");
+}

@@ -57,13 +57,13 @@ pub fn description(field: &str, raw: &str) -> Result<String, DomainError> {
     bounded_text(field, raw, limits::DESCRIPTION)
 }
 
-/// An `http(s)://` address.
+/// An `http(s)://` address, with no space or control character.
 pub fn website(field: &str, raw: &str) -> Result<String, DomainError> {
     let value = raw.trim();
     let valid = (value.starts_with("https://") || value.starts_with("http://"))
         && value.len() > "https://".len()
         && value.chars().count() <= limits::URL
-        && !value.contains(char::is_whitespace);
+        && !value.contains(|c: char| c.is_whitespace() || c.is_control());
     if valid {
         Ok(value.to_owned())
     } else {
@@ -243,5 +243,6 @@ mod tests {
         assert!(website("w", "https://www.sceaux.fr").is_ok());
         assert!(website("w", "ftp://x.org").is_err());
         assert!(website("w", "https://").is_err());
+        assert!(website("w", "https://a\u{0}b.org").is_err());
     }
 }

@@ -141,9 +141,36 @@ pub fn bounded_text(field: &str, value: &str, max: usize) -> Result<String, Doma
     Ok(trimmed.to_owned())
 }
 
+/// Checks the text of a query-string filter (`region`, `q`...): trimmed, `None`
+/// when empty, and with no control character (PostgreSQL refuses NUL in text).
+pub fn filter_text(field: &str, value: Option<&str>) -> Result<Option<String>, DomainError> {
+    let Some(trimmed) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    if trimmed.chars().any(char::is_control) {
+        return Err(DomainError::invalid(
+            field,
+            "invalid_characters",
+            "must not contain control characters",
+        ));
+    }
+    Ok(Some(trimmed.to_owned()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn filter_text_refuses_control_characters_and_drops_empty_values() {
+        assert_eq!(filter_text("f", None), Ok(None));
+        assert_eq!(filter_text("f", Some("  ")), Ok(None));
+        assert_eq!(
+            filter_text("f", Some(" Île-de-France ")),
+            Ok(Some("Île-de-France".into()))
+        );
+        assert!(filter_text("f", Some("a\u{0}b")).is_err());
+    }
 
     #[test]
     fn bounded_text_trims_and_counts_characters_not_bytes() {

@@ -24,9 +24,11 @@ Errors are RFC 9457 `application/problem+json` with a stable `code`. Collections
 (1-200, default 50) and `cursor` and answer `{items, next_cursor}`. Single resources carry an \
 `ETag`; a `PATCH` with a stale `If-Match` answers 412. Authenticated `POST`s accept an \
 `Idempotency-Key`. Request bodies are limited to 64 KiB and unknown fields are refused.",
-        license(name = "MIT OR Apache-2.0"),
+        license(name = "MIT OR Apache-2.0", identifier = "MIT OR Apache-2.0"),
         version = env!("CARGO_PKG_VERSION"),
     ),
+    // The paths are absolute (`/api/v1/...`, `/healthz`): the server that serves the document.
+    servers((url = "/", description = "The server that serves this document")),
     components(
         schemas(Problem, ProblemField),
         responses(

@@ -20,7 +20,7 @@ pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
     "type": "urn:agir:problem:validation_failed",
     "title": "Unprocessable Entity",
     "status": 422,
-    "detail": "the request body has invalid fields",
+    "detail": "the request has invalid fields",
     "code": "validation_failed",
     "errors": [{"field": "email", "code": "invalid_format", "message": "must be an email address such as name@example.org"}]
 }))]
@@ -74,7 +74,7 @@ pub enum ApiError {
     PayloadTooLarge { limit: usize },
     #[error("{0}")]
     UnsupportedMediaType(String),
-    #[error("the request body has invalid fields")]
+    #[error("the request has invalid fields")]
     Validation(Vec<ProblemField>),
     #[error("{detail}")]
     Unprocessable { code: &'static str, detail: String },
@@ -244,6 +244,10 @@ impl From<PersistenceError> for ApiError {
                 code: "constraint_violated",
                 detail: format!("a value breaks a rule ({constraint})"),
             },
+            PersistenceError::InvalidText(cause) => Self::Unprocessable {
+                code: "invalid_characters",
+                detail: format!("a text in the request cannot be stored ({cause})"),
+            },
             PersistenceError::SerializationFailure => Self::Conflict {
                 code: "concurrent_update",
                 detail: "another change happened at the same time; try again".into(),
@@ -399,7 +403,7 @@ problem_responses! {
     /// The request body is larger than 64 KiB.
     PayloadTooLarge => 413, "Payload Too Large", "payload_too_large", "the request body is larger than 65536 bytes";
     /// Invalid fields, unknown fields, or a reused `Idempotency-Key` with another body.
-    UnprocessableEntity => 422, "Unprocessable Entity", "validation_failed", "the request body has invalid fields";
+    UnprocessableEntity => 422, "Unprocessable Entity", "validation_failed", "the request has invalid fields";
     /// Too many attempts; retry after the number of seconds in `Retry-After`.
     TooManyRequests => 429, "Too Many Requests", "too_many_requests", "too many attempts, retry in 12 s";
     /// The database is unavailable; retry later.

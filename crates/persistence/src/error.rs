@@ -13,6 +13,10 @@ pub enum PersistenceError {
     /// A check constraint refused the value (422 upstream).
     #[error("check constraint {constraint} violated")]
     CheckViolation { constraint: String },
+    /// A text value holds a character PostgreSQL cannot store (NUL): bad input that
+    /// slipped past validation (422 upstream, never a 500).
+    #[error("a text value holds a character the database refuses: {0}")]
+    InvalidText(String),
     /// Concurrent transactions collided; the caller may retry (409 upstream).
     #[error("concurrent update, try again")]
     SerializationFailure,
@@ -41,6 +45,13 @@ impl From<DieselError> for PersistenceError {
                     // PostgreSQL broke a lock cycle by aborting this transaction
                     // (SQLSTATE 40P01): like a serialization failure, a retry succeeds.
                     _ if info.message() == "deadlock detected" => Self::SerializationFailure,
+                    // SQLSTATE 22021: NUL in a text parameter.
+                    _ if info
+                        .message()
+                        .starts_with("invalid byte sequence for encoding") =>
+                    {
+                        Self::InvalidText(info.message().to_owned())
+                    }
                     DatabaseErrorKind::ClosedConnection => {
                         Self::Unavailable(info.message().to_owned())
                     }

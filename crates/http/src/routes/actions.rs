@@ -235,8 +235,8 @@ pub struct CreateActionRequest {
     pub curriculum: Option<CurriculumLink>,
 }
 
-/// Changes to an action; `null` clears a nullable field. `proposed_by` and
-/// `proposing_partner_id` are accepted only to be refused with 422: attribution is immutable.
+/// Changes to an action; `null` clears a nullable field. Attribution never changes:
+/// `proposed_by` and `proposing_partner_id` are refused with 422 (code `immutable`).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"status": "in_progress", "contributing_partner_ids": ["0192f0a4-7b1e-7cc3-9a52-3f1d2c4b5a06"]}))]
@@ -261,13 +261,13 @@ pub struct UpdateActionRequest {
     #[serde(default, deserialize_with = "crate::routes::nullable")]
     #[schema(value_type = Option<CurriculumLink>)]
     pub curriculum: Option<Option<CurriculumLink>>,
-    /// Immutable: any value, `null` included, is refused (422).
+    // Read only to refuse them by name (422 `immutable`, any value, `null` included);
+    // not in the document, which allows no property it does not list.
     #[serde(default, deserialize_with = "crate::routes::nullable")]
-    #[schema(value_type = Option<Uuid>)]
+    #[schema(ignore)]
     pub proposed_by: Option<Option<Value>>,
-    /// Immutable: any value, `null` included, is refused (422).
     #[serde(default, deserialize_with = "crate::routes::nullable")]
-    #[schema(value_type = Option<Uuid>)]
+    #[schema(ignore)]
     pub proposing_partner_id: Option<Option<Value>>,
 }
 

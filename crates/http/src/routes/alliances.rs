@@ -3,7 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, patch, post, web};
 use agir_domain::alliance::{Alliance, AllianceStatus, description, name};
-use agir_domain::error::Validator;
+use agir_domain::error::{Validator, filter_text};
 use agir_domain::ids::{AllianceId, CityId};
 use agir_domain::policy;
 use agir_persistence::cities::{self, AllianceChanges, AllianceFilter};
@@ -129,7 +129,7 @@ pub async fn list_alliances(
     let page = page.request::<TimeKey>()?;
     let filter = AllianceFilter {
         city: filter.city_id.map(CityId),
-        region: filter.region.clone(),
+        region: filter_text("region", filter.region.as_deref())?,
         status: filter
             .status
             .as_deref()

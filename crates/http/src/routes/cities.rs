@@ -3,7 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, patch, post, web};
 use agir_domain::alliance::{City, InseeCode, name, place};
-use agir_domain::error::Validator;
+use agir_domain::error::{Validator, filter_text};
 use agir_domain::ids::CityId;
 use agir_domain::policy;
 use agir_persistence::cities::{self, CityChanges, CityFilter};
@@ -126,8 +126,8 @@ pub async fn list_cities(
 ) -> Result<web::Json<CityPage>, ApiError> {
     let page = page.request::<TimeKey>()?;
     let filter = CityFilter {
-        region: filter.region.clone(),
-        department: filter.department.clone(),
+        region: filter_text("region", filter.region.as_deref())?,
+        department: filter_text("department", filter.department.as_deref())?,
     };
     let mut conn = pool::get(&state.pool).await?;
     let cities = cities::list_cities(&mut conn, &filter, &page).await?;

@@ -83,7 +83,7 @@ pub struct CommentRequest {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"partner_id": "0192f0a4-7b1e-7cc3-9a52-3f1d2c4b5a03"}))]
 pub struct EndorseRequest {
-    /// May be left out when you speak for one partner only.
+    /// May be left out when you speak for one partner only; otherwise 422.
     pub partner_id: Option<Uuid>,
 }
 
@@ -91,7 +91,7 @@ pub struct EndorseRequest {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct EndorsementParams {
-    /// May be left out when you speak for one partner only.
+    /// May be left out when you speak for one partner only; otherwise 422.
     pub partner_id: Option<Uuid>,
 }
 
@@ -394,6 +394,7 @@ pub async fn endorse_action(
         (status = 204, description = "Withdrawn"),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
+        (status = 422, response = UnprocessableEntity),
         (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))

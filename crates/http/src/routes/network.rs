@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use agir_domain::alliance::PartnerKind;
+use agir_domain::error::filter_text;
 use agir_domain::ids::ActionId;
 use agir_domain::plan::{AcademicYear, ActionStatus, Theme};
 use agir_persistence::network::{self, ActionSearch, NetworkFilter};
@@ -45,7 +46,7 @@ impl NetworkParams {
                 .as_deref()
                 .map(|y| AcademicYear::parse("academic_year", y).map(|y| y.to_string()))
                 .transpose()?,
-            region: self.region.clone().filter(|r| !r.trim().is_empty()),
+            region: filter_text("region", self.region.as_deref())?,
         })
     }
 }
@@ -548,8 +549,8 @@ pub async fn network_actions(
             "must be adopted, in_progress or completed",
         ));
     }
-    let text = search.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
-    if text.is_some_and(|q| q.chars().count() > 200) {
+    let text = filter_text("q", search.q.as_deref())?;
+    if text.as_ref().is_some_and(|q| q.chars().count() > 200) {
         return Err(ApiError::field(
             "q",
             "too_long",
@@ -565,7 +566,7 @@ pub async fn network_actions(
         network: filter,
         theme: theme.map(|t| t.as_str().to_owned()),
         status: status.map(|s| s.as_str().to_owned()),
-        text: text.map(str::to_owned),
+        text,
     };
     let mut conn = pool::get(&state.pool).await?;
     let rows = network::actions(
