@@ -25,6 +25,8 @@ pub struct Config {
     /// `AGIR_LOGIN_LIMIT_PER_ACCOUNT` and `AGIR_LOGIN_LIMIT_PER_ADDRESS`: login
     /// attempts per minute (defaults 5 and 30).
     pub login_limits: LoginLimits,
+    /// `AGIR_TRUSTED_PROXIES`: load balancers whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -94,6 +96,9 @@ impl Config {
             data_dir: var("AGIR_DATA_DIR").map_or_else(default_data_dir, PathBuf::from),
             log_format,
             login_limits,
+            trusted_proxies: agir_http::client_ip::parse_trusted(
+                &var("AGIR_TRUSTED_PROXIES").unwrap_or_default(),
+            )?,
         })
     }
 }
