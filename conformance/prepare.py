@@ -105,6 +105,7 @@ def config(base, admin_email, coordinator_email, password, out):
     home = next(a["id"] for a in alliances if "Sceaux" in a["name"])
     others = [a["id"] for a in alliances if a["id"] != home]
     invitation_token = seed(api, coordinator, home)
+    coordinator_id = call(api, "GET", "/me", coordinator)[1]["id"]
 
     a = f"/alliances/{home}"
     ids = {
@@ -113,7 +114,11 @@ def config(base, admin_email, coordinator_email, password, out):
         "city": [c["id"] for c in items(api, admin, "/cities")],
         "user": [u["id"] for u in items(api, admin, "/users")],
         "partner": [p["id"] for p in items(api, admin, f"{a}/partners")],
-        "mandate": [m["id"] for m in items(api, admin, f"{a}/mandates")],
+        # Not the coordinator's own: deleting it would leave the rest of her run
+        # with no rights.
+        "mandate": [
+            m["id"] for m in items(api, admin, f"{a}/mandates") if m["user_id"] != coordinator_id
+        ],
         "invitation": [i["id"] for i in items(api, admin, f"{a}/invitations")],
         "token": [invitation_token],
         "event": [e["id"] for e in items(api, admin, f"{a}/events")],
@@ -138,8 +143,8 @@ def config(base, admin_email, coordinator_email, password, out):
     if empty:
         sys.exit(f"the demo data has no {', '.join(empty)}")
 
-    # Path parameter -> dictionary; `id` names an alliance, a city or a user
-    # depending on the path.
+    # Parameter -> dictionary; `id` names an alliance, a city or a user depending
+    # on the path.
     children = {
         "partner_id": "partner", "plan_id": "plan", "action_id": "action",
         "comment_id": "comment", "indicator_id": "indicator",
@@ -147,11 +152,22 @@ def config(base, admin_email, coordinator_email, password, out):
         "invitation_id": "invitation", "event_id": "event", "vote_id": "vote",
         "label_id": "label", "version": "version",
     }
+    paths = {f"path.{name}": dictionary for name, dictionary in children.items()}
+    # Ids in bodies: a partner of the alliance, a city, a user.
+    bodies = {
+        "body.partner_id": "partner",
+        "body.proposing_partner_id": "partner",
+        "body.lead_partner_id": "partner",
+        "body.contributing_partner_ids[*]": "partner",
+        "body.curriculum.partner_id": "partner",
+        "body.user_id": "user",
+    }
     operations = [
-        ("^/api/v1/alliances/\\{id\\}", {"id": "alliance", **children}),
-        ("^/api/v1/cities/\\{id\\}", {"id": "city"}),
-        ("^/api/v1/users/\\{id\\}", {"id": "user"}),
-        ("^/api/v1/invitations/\\{token\\}", {"token": "token"}),
+        ("^/api/v1/alliances/\\{id\\}", {"path.id": "alliance", **paths, **bodies}),
+        ("^/api/v1/alliances$", {"body.city_id": "city"}),
+        ("^/api/v1/cities/\\{id\\}", {"path.id": "city"}),
+        ("^/api/v1/users/\\{id\\}", {"path.id": "user"}),
+        ("^/api/v1/invitations/\\{token\\}", {"path.token": "token"}),
     ]
     lines = [
         "# Written by conformance/prepare.py for one run.",
@@ -164,7 +180,7 @@ def config(base, admin_email, coordinator_email, password, out):
         lines.append("[operations.parameters]")
         for parameter, dictionary in parameters.items():
             lines.append(
-                f'"path.{parameter}" = {{ dictionary = "{dictionary}", '
+                f'"{parameter}" = {{ dictionary = "{dictionary}", '
                 f"probability = {REAL_ID_PROBABILITY} }}"
             )
     with open(out, "w", encoding="utf-8") as f:

@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod choices;
 pub mod client_ip;
 pub mod demo;
 pub mod etag;

@@ -23,6 +23,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::Caller;
+use crate::choices;
 use crate::etag::{IfMatch, created, json_with_etag};
 use crate::pagination::PageParams;
 use crate::problem::{
@@ -94,6 +95,7 @@ pub struct ActionResponse {
     pub description: String,
     /// `food`, `waste`, `solidarity`, `biodiversity`, `mobility`, `energy_climate`,
     /// `awareness`, `social_economy`, `health`, `culture`, `other`.
+    #[schema(value_type = choices::Theme)]
     pub theme: String,
     /// UN sustainable development goals, 1 to 17.
     pub sdgs: Vec<i16>,
@@ -106,9 +108,11 @@ pub struct ActionResponse {
     pub planned_start: Option<NaiveDate>,
     pub planned_end: Option<NaiveDate>,
     /// `proposed`, `adopted`, `rejected`, `in_progress`, `completed` or `abandoned`.
+    #[schema(value_type = choices::ActionStatus)]
     pub status: String,
     /// `verified`: every indicator has a measurement with evidence confirmed by another
     /// partner; `unverified` otherwise (a completed action may be unverified).
+    #[schema(value_type = choices::Verification)]
     pub verification: String,
     pub curriculum: Option<CurriculumLink>,
     /// The action of last year's plan this one continues.
@@ -221,6 +225,7 @@ pub struct CreateActionRequest {
     #[schema(max_length = 5000)]
     #[serde(default)]
     pub description: String,
+    #[schema(value_type = choices::Theme)]
     pub theme: String,
     #[serde(default)]
     pub sdgs: Vec<i64>,
@@ -245,6 +250,7 @@ pub struct UpdateActionRequest {
     pub title: Option<String>,
     #[schema(max_length = 5000)]
     pub description: Option<String>,
+    #[schema(value_type = Option<choices::Theme>)]
     pub theme: Option<String>,
     pub sdgs: Option<Vec<i64>>,
     pub lead_partner_id: Option<Uuid>,
@@ -257,6 +263,7 @@ pub struct UpdateActionRequest {
     pub planned_end: Option<Option<NaiveDate>>,
     /// Adopting or rejecting a proposal is the coordinator's; progress (`in_progress`,
     /// `completed`, `abandoned`) is the owning partners'.
+    #[schema(value_type = Option<choices::ActionStatus>)]
     pub status: Option<String>,
     #[serde(default, deserialize_with = "crate::routes::nullable")]
     #[schema(value_type = Option<CurriculumLink>)]
@@ -275,7 +282,9 @@ pub struct UpdateActionRequest {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ActionFilterParams {
+    #[param(value_type = Option<choices::ActionStatus>)]
     pub status: Option<String>,
+    #[param(value_type = Option<choices::Theme>)]
     pub theme: Option<String>,
     /// Actions this partner proposed, leads or contributes to.
     pub partner: Option<Uuid>,

@@ -17,6 +17,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::{AdminCaller, Caller, MaybeCaller};
+use crate::choices;
 use crate::etag::{IfMatch, created, json_with_etag};
 use crate::page_schema;
 use crate::pagination::PageParams;
@@ -46,6 +47,7 @@ pub struct AllianceResponse {
     pub name: String,
     pub description: String,
     /// `active` or `archived`.
+    #[schema(value_type = choices::AllianceStatus)]
     pub status: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -94,6 +96,7 @@ pub struct UpdateAllianceRequest {
     #[schema(max_length = 5000)]
     pub description: Option<String>,
     /// `active` or `archived` (platform admins).
+    #[schema(value_type = Option<choices::AllianceStatus>)]
     pub status: Option<String>,
 }
 
@@ -105,6 +108,7 @@ pub struct AllianceFilterParams {
     /// Region of the alliance's city (exact name).
     pub region: Option<String>,
     /// `active` or `archived`.
+    #[param(value_type = Option<choices::AllianceStatus>)]
     pub status: Option<String>,
 }
 

@@ -15,6 +15,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::auth::Caller;
+use crate::choices;
 use crate::etag::created;
 use crate::problem::{ApiError, Conflict, Forbidden, NotFound, ServiceUnavailable};
 use crate::routes::entry;
@@ -38,6 +39,7 @@ pub struct CharterResponse {
     pub version: i32,
     pub text: String,
     /// `proposed` (awaiting adoption), `current` or `superseded`.
+    #[schema(value_type = choices::CharterStatus)]
     pub status: String,
     pub created_at: DateTime<Utc>,
     pub adopted_at: Option<DateTime<Utc>>,

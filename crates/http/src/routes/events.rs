@@ -18,6 +18,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::Caller;
+use crate::choices;
 use crate::etag::{IfMatch, created, json_with_etag};
 use crate::page_schema;
 use crate::pagination::PageParams;
@@ -51,6 +52,7 @@ pub struct EventResponse {
     pub alliance_id: Uuid,
     pub title: String,
     /// `meeting`, `handover`, `celebration`, `public_action`, `forum`, `training` or `other`.
+    #[schema(value_type = choices::EventKind)]
     pub kind: String,
     pub description: String,
     pub starts_at: DateTime<Utc>,
@@ -101,6 +103,7 @@ page_schema!(EventPage, EventResponse);
 pub struct CreateEventRequest {
     #[schema(max_length = 200)]
     pub title: String,
+    #[schema(value_type = choices::EventKind)]
     pub kind: String,
     #[schema(max_length = 5000)]
     #[serde(default)]
@@ -124,6 +127,7 @@ pub struct CreateEventRequest {
 pub struct UpdateEventRequest {
     #[schema(max_length = 200)]
     pub title: Option<String>,
+    #[schema(value_type = Option<choices::EventKind>)]
     pub kind: Option<String>,
     #[schema(max_length = 5000)]
     pub description: Option<String>,
@@ -145,6 +149,7 @@ pub struct UpdateEventRequest {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct EventFilterParams {
+    #[param(value_type = Option<choices::EventKind>)]
     pub kind: Option<String>,
     /// Events starting at or after this time.
     pub from: Option<DateTime<Utc>>,

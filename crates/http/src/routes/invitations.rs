@@ -21,6 +21,7 @@ use uuid::Uuid;
 use crate::auth::Caller;
 use crate::auth::MaybeCaller;
 use crate::auth::token::{hash_refresh_token, new_refresh_token};
+use crate::choices;
 use crate::etag::created;
 use crate::page_schema;
 use crate::pagination::PageParams;
@@ -57,6 +58,7 @@ pub struct InvitationResponse {
     pub alliance_id: Uuid,
     pub email: String,
     pub partner_id: Uuid,
+    #[schema(value_type = choices::Role)]
     pub role: String,
     pub starts_on: NaiveDate,
     pub ends_on: Option<NaiveDate>,
@@ -64,6 +66,7 @@ pub struct InvitationResponse {
     pub successor_of: Option<Uuid>,
     pub handover_notes: Option<String>,
     /// `pending`, `accepted`, `revoked` or `expired`.
+    #[schema(value_type = choices::InvitationStatus)]
     pub status: String,
     pub expires_at: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
@@ -131,6 +134,7 @@ pub struct CreateInvitationRequest {
     pub email: String,
     /// A partner of this alliance.
     pub partner_id: Uuid,
+    #[schema(value_type = choices::Role)]
     pub role: String,
     /// Default: today.
     pub starts_on: Option<NaiveDate>,

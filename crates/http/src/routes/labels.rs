@@ -20,6 +20,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::auth::{AdminCaller, Caller};
+use crate::choices;
 use crate::etag::{IfMatch, created, json_with_etag};
 use crate::problem::{
     ApiError, Conflict, Forbidden, NotFound, PreconditionFailed, ServiceUnavailable,
@@ -47,6 +48,7 @@ pub struct LabelResponse {
     pub alliance_id: Uuid,
     pub academic_year: String,
     /// `applied`, `granted`, `refused`, `withdrawn`, or `expired` (granted for a past year).
+    #[schema(value_type = choices::LabelStatus)]
     pub status: String,
     /// Partner kinds the alliance had when it applied.
     pub kinds_present: Vec<String>,
@@ -98,6 +100,7 @@ pub struct ApplyLabelRequest {
 #[schema(example = json!({"status": "granted", "note": "Alliance exemplaire ; pensez à associer le Crous."}))]
 pub struct DecideLabelRequest {
     /// `granted` or `refused` (an application), `withdrawn` (a granted label).
+    #[schema(value_type = choices::LabelDecision)]
     pub status: String,
     #[schema(max_length = 5000)]
     pub note: Option<String>,

@@ -20,6 +20,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::Caller;
+use crate::choices;
 use crate::etag::{IfMatch, created, json_with_etag};
 use crate::page_schema;
 use crate::pagination::PageParams;
@@ -57,6 +58,7 @@ pub struct MandateResponse {
     pub display_name: String,
     pub partner_id: Uuid,
     /// `coordinator`, `representative`, `member` or `observer`.
+    #[schema(value_type = choices::Role)]
     pub role: String,
     pub starts_on: NaiveDate,
     /// `null`: open-ended.
@@ -113,6 +115,7 @@ pub struct CreateMandateRequest {
     pub user_id: Uuid,
     /// A partner of this alliance.
     pub partner_id: Uuid,
+    #[schema(value_type = choices::Role)]
     pub role: String,
     pub starts_on: NaiveDate,
     pub ends_on: Option<NaiveDate>,
@@ -126,6 +129,7 @@ pub struct CreateMandateRequest {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"ends_on": "2026-08-31", "handover_notes": "Clés du local : accueil de la mairie."}))]
 pub struct UpdateMandateRequest {
+    #[schema(value_type = Option<choices::Role>)]
     pub role: Option<String>,
     pub starts_on: Option<NaiveDate>,
     #[serde(default, deserialize_with = "crate::routes::nullable")]
@@ -163,6 +167,7 @@ pub struct DesignateSuccessorRequest {
 #[into_params(parameter_in = Query)]
 pub struct MandateFilterParams {
     pub partner_id: Option<Uuid>,
+    #[param(value_type = Option<choices::Role>)]
     pub role: Option<String>,
     pub user_id: Option<Uuid>,
     /// `true`: only mandates current today.

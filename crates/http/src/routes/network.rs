@@ -23,6 +23,7 @@ use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::choices;
 use crate::problem::{ApiError, NotFound, ServiceUnavailable, UnprocessableEntity};
 use crate::state::AppState;
 
@@ -164,6 +165,7 @@ pub struct NetworkLabelResponse {
     pub region: String,
     pub academic_year: String,
     /// `granted`, or `expired` for a past academic year.
+    #[schema(value_type = choices::NetworkLabelStatus)]
     pub status: String,
     pub decided_at: Option<DateTime<Utc>>,
 }
@@ -181,6 +183,7 @@ pub struct NetworkLabelPage {
 #[into_params(parameter_in = Query)]
 pub struct NetworkLabelParams {
     /// `granted` or `expired`.
+    #[param(value_type = Option<choices::NetworkLabelStatus>)]
     pub status: Option<String>,
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
@@ -427,6 +430,7 @@ pub async fn network_stats(
 /// A measured result of a found action.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct NetworkResult {
+    #[schema(value_type = Option<choices::Catalogue>)]
     pub catalogue: Option<String>,
     pub name: String,
     pub unit: String,
@@ -459,7 +463,9 @@ pub struct NetworkActionResponse {
     pub id: Uuid,
     pub title: String,
     pub description: String,
+    #[schema(value_type = choices::Theme)]
     pub theme: String,
+    #[schema(value_type = choices::NetworkActionStatus)]
     pub status: String,
     pub sdgs: Vec<i16>,
     pub academic_year: String,
@@ -470,6 +476,7 @@ pub struct NetworkActionResponse {
     pub lead_partner: PartnerRef,
     pub proposing_partner: PartnerRef,
     /// `verified` or `unverified`.
+    #[schema(value_type = choices::Verification)]
     pub verification: String,
     pub results: Vec<NetworkResult>,
 }
@@ -493,8 +500,10 @@ pub struct NetworkActionPage {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct NetworkActionParams {
+    #[param(value_type = Option<choices::Theme>)]
     pub theme: Option<String>,
     /// `adopted`, `in_progress` or `completed`.
+    #[param(value_type = Option<choices::NetworkActionStatus>)]
     pub status: Option<String>,
     /// Words to find in titles and descriptions (French full-text search: "compost",
     /// "collecte fruits").

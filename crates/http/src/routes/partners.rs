@@ -17,6 +17,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::Caller;
+use crate::choices;
 use crate::etag::{IfMatch, created, json_with_etag};
 use crate::page_schema;
 use crate::pagination::PageParams;
@@ -50,12 +51,15 @@ pub struct PartnerResponse {
     pub name: String,
     /// `local_authority`, `university`, `school`, `student_services`, `student_association`,
     /// `campus_office`, `business`, `social_economy`, `association`, `public_body`, `other`.
+    #[schema(value_type = choices::PartnerKind)]
     pub kind: String,
     /// The college of the kind, used by votes: `city`, `higher_education`, `students`, `civil_society`.
+    #[schema(value_type = choices::College)]
     pub college: String,
     pub description: String,
     pub website: Option<String>,
     /// `active` or `withdrawn`.
+    #[schema(value_type = choices::PartnerStatus)]
     pub status: String,
     pub joined_on: NaiveDate,
     pub left_on: Option<NaiveDate>,
@@ -91,6 +95,7 @@ page_schema!(PartnerPage, PartnerResponse);
 pub struct CreatePartnerRequest {
     #[schema(max_length = 200)]
     pub name: String,
+    #[schema(value_type = choices::PartnerKind)]
     pub kind: String,
     #[schema(max_length = 5000)]
     #[serde(default)]
@@ -109,12 +114,14 @@ pub struct CreatePartnerRequest {
 pub struct UpdatePartnerRequest {
     #[schema(max_length = 200)]
     pub name: Option<String>,
+    #[schema(value_type = Option<choices::PartnerKind>)]
     pub kind: Option<String>,
     #[schema(max_length = 5000)]
     pub description: Option<String>,
     #[serde(default, deserialize_with = "crate::routes::nullable")]
     #[schema(max_length = 500, value_type = Option<String>)]
     pub website: Option<Option<String>>,
+    #[schema(value_type = Option<choices::PartnerStatus>)]
     pub status: Option<String>,
     pub joined_on: Option<NaiveDate>,
     #[serde(default, deserialize_with = "crate::routes::nullable")]
@@ -126,8 +133,10 @@ pub struct UpdatePartnerRequest {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PartnerFilterParams {
+    #[param(value_type = Option<choices::PartnerKind>)]
     pub kind: Option<String>,
     /// `active` or `withdrawn`.
+    #[param(value_type = Option<choices::PartnerStatus>)]
     pub status: Option<String>,
 }
 

@@ -22,6 +22,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::auth::Caller;
+use crate::choices;
 use crate::etag::{IfMatch, created, json_with_etag};
 use crate::pagination::PageParams;
 use crate::problem::{
@@ -72,6 +73,7 @@ pub struct PlanResponse {
     pub title: String,
     pub description: String,
     /// `draft`, `consultation`, `voting`, `adopted` or `closed`.
+    #[schema(value_type = choices::Phase)]
     pub phase: String,
     /// The plan this one carried unfinished actions over from.
     pub carried_over_from: Option<Uuid>,
@@ -180,6 +182,7 @@ pub struct UpdatePlanRequest {
 #[schema(example = json!({"to": "consultation"}))]
 pub struct TransitionRequest {
     /// `consultation`, `voting`, `adopted` or `closed`: the next phase only.
+    #[schema(value_type = choices::TransitionTarget)]
     pub to: String,
 }
 

@@ -18,6 +18,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::auth::Caller;
+use crate::choices;
 use crate::etag::created;
 use crate::page_schema;
 use crate::pagination::PageParams;
@@ -50,6 +51,7 @@ pub struct IndicatorResponse {
     pub id: Uuid,
     pub action_id: Uuid,
     /// A catalogue key (aggregable across cities), or `null` for a custom indicator.
+    #[schema(value_type = Option<choices::Catalogue>)]
     pub catalogue: Option<String>,
     pub name: String,
     pub unit: String,
@@ -129,6 +131,7 @@ pub struct MeasurementResponse {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ReviewResponse {
     /// `confirmed` or `disputed`.
+    #[schema(value_type = choices::ReviewStatus)]
     pub status: String,
     /// The reviewing partner.
     pub partner_id: Option<Uuid>,
@@ -167,6 +170,7 @@ page_schema!(MeasurementPage, MeasurementResponse);
 pub struct CreateIndicatorRequest {
     /// `food_collected_kg`, `food_redistributed_kg`, `compost_kg`, `waste_avoided_kg`,
     /// `participants`, `students_involved`, `events_held`, `volunteer_hours`, `beneficiaries`.
+    #[schema(value_type = Option<choices::Catalogue>)]
     pub catalogue: Option<String>,
     /// For a custom indicator (required without `catalogue`).
     #[schema(max_length = 200)]
@@ -209,6 +213,7 @@ pub struct CreateMeasurementRequest {
 #[schema(example = json!({"verdict": "dispute", "reason": "La pesée n'inclut pas les invendus rendus."}))]
 pub struct ReviewRequest {
     /// `confirm` or `dispute`.
+    #[schema(value_type = choices::Verdict)]
     pub verdict: String,
     /// Required to dispute.
     #[schema(max_length = 2000)]

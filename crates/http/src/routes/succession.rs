@@ -13,6 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::Caller;
+use crate::choices;
 use crate::problem::{ApiError, Forbidden, NotFound, ServiceUnavailable, UnprocessableEntity};
 use crate::scope::InAlliance;
 use crate::state::AppState;
@@ -62,9 +63,11 @@ pub struct SuccessionReport {
 pub struct PartnerSuccession {
     pub partner_id: Uuid,
     pub name: String,
+    #[schema(value_type = choices::PartnerKind)]
     pub kind: String,
     /// `ok`; `at_risk`: every current representative leaves within `within_days` and no
     /// successor is designated; `vacant`: no current representative.
+    #[schema(value_type = choices::SuccessionStatus)]
     pub status: String,
     /// Current representatives and coordinators of the partner.
     pub representatives: Vec<RepresentativeSuccession>,
@@ -76,6 +79,7 @@ pub struct RepresentativeSuccession {
     pub mandate_id: Uuid,
     pub user_id: Uuid,
     pub display_name: String,
+    #[schema(value_type = choices::Role)]
     pub role: String,
     pub ends_on: Option<NaiveDate>,
     pub successor: Option<Successor>,

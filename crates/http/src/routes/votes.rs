@@ -26,6 +26,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::Caller;
+use crate::choices;
 use crate::etag::{IfMatch, created, json_with_etag};
 use crate::pagination::PageParams;
 use crate::problem::{
@@ -79,25 +80,31 @@ pub struct VoteResponse {
     pub title: String,
     pub description: String,
     /// `plan_adoption`, `action_adoption`, `charter_adoption` or `question`.
+    #[schema(value_type = choices::Subject)]
     pub subject: String,
     /// The plan, action or charter version decided on (`null` for a question).
     pub subject_id: Option<Uuid>,
     /// `consent`, `single_choice`, `approval` or `majority_judgment`.
+    #[schema(value_type = choices::Method)]
     pub method: String,
     pub options: Vec<String>,
     /// `partners` (one ballot per partner) or `members` (one per person).
+    #[schema(value_type = choices::Electorate)]
     pub electorate: String,
     pub quorum_percent: u8,
     /// For `consent`: `simple`, `two_thirds` or `unanimity`.
+    #[schema(value_type = Option<choices::Threshold>)]
     pub threshold: Option<String>,
     pub by_college: bool,
     /// Nobody, the coordinator and admins included, can see who chose what.
     pub secret: bool,
     /// `live` or `after_close`.
+    #[schema(value_type = choices::ResultsVisibility)]
     pub results: String,
     pub opens_at: DateTime<Utc>,
     pub closes_at: DateTime<Utc>,
     /// `scheduled`, `open` or `closed`.
+    #[schema(value_type = choices::VoteStatus)]
     pub status: String,
     pub closed_at: Option<DateTime<Utc>>,
     /// Voters frozen at opening (0 until it opens).
@@ -135,6 +142,7 @@ pub struct OptionResult {
     /// Majority judgment: how many of each grade.
     pub grades: Option<BTreeMap<String, usize>>,
     /// Majority judgment: the option's majority grade.
+    #[schema(value_type = Option<choices::Grade>)]
     pub majority_grade: Option<String>,
 }
 
@@ -208,23 +216,28 @@ pub struct CreateVoteRequest {
     #[schema(max_length = 5000)]
     #[serde(default)]
     pub description: String,
+    #[schema(value_type = choices::Subject)]
     pub subject: String,
     /// The plan (in phase `voting`), the proposed action, or the proposed charter version.
     pub subject_id: Option<Uuid>,
+    #[schema(value_type = choices::Method)]
     pub method: String,
     /// 2 to 20 distinct options, for `single_choice`, `approval` and `majority_judgment`.
     #[serde(default)]
     pub options: Vec<String>,
+    #[schema(value_type = choices::Electorate)]
     pub electorate: String,
     #[schema(minimum = 0, maximum = 100)]
     pub quorum_percent: i64,
     /// `consent` only (default `simple`).
+    #[schema(value_type = Option<choices::Threshold>)]
     pub threshold: Option<String>,
     #[serde(default)]
     pub by_college: bool,
     #[serde(default)]
     pub secret: bool,
     /// `live` (default) or `after_close`.
+    #[schema(value_type = Option<choices::ResultsVisibility>)]
     pub results: Option<String>,
     pub opens_at: Option<DateTime<Utc>>,
     pub closes_at: DateTime<Utc>,
@@ -239,14 +252,18 @@ pub struct UpdateVoteRequest {
     pub title: Option<String>,
     #[schema(max_length = 5000)]
     pub description: Option<String>,
+    #[schema(value_type = Option<choices::Method>)]
     pub method: Option<String>,
     pub options: Option<Vec<String>>,
+    #[schema(value_type = Option<choices::Electorate>)]
     pub electorate: Option<String>,
     #[schema(minimum = 0, maximum = 100)]
     pub quorum_percent: Option<i64>,
+    #[schema(value_type = Option<choices::Threshold>)]
     pub threshold: Option<String>,
     pub by_college: Option<bool>,
     pub secret: Option<bool>,
+    #[schema(value_type = Option<choices::ResultsVisibility>)]
     pub results: Option<String>,
     pub opens_at: Option<DateTime<Utc>>,
     pub closes_at: Option<DateTime<Utc>>,
@@ -282,6 +299,7 @@ pub struct BallotReceipt {
 #[into_params(parameter_in = Query)]
 pub struct VoteFilterParams {
     /// `scheduled`, `open` or `closed`.
+    #[param(value_type = Option<choices::VoteStatus>)]
     pub status: Option<String>,
 }
 
