@@ -15,6 +15,7 @@ pub struct PageParams {
     #[param(minimum = 1, maximum = 200, example = 50)]
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page; omit for the first page.
+    #[param(min_length = 1)]
     pub cursor: Option<String>,
 }
 

@@ -50,6 +50,7 @@ pub struct CurriculumLink {
     pub partner_id: Uuid,
     #[schema(max_length = 200)]
     pub course: String,
+    #[schema(pattern = "^[0-9]{4}-[0-9]{4}$")]
     pub academic_year: Option<String>,
     #[schema(minimum = 0)]
     pub students: Option<i32>,

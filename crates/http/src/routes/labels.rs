@@ -89,6 +89,8 @@ pub struct LabelPage {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"academic_year": "2026-2027", "note": "Nous souhaitons reconduire l'alliance."}))]
 pub struct ApplyLabelRequest {
+    /// Two consecutive years, `2026-2027`.
+    #[schema(pattern = "^[0-9]{4}-[0-9]{4}$")]
     pub academic_year: String,
     #[schema(max_length = 5000)]
     pub note: Option<String>,

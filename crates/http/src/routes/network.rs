@@ -33,7 +33,8 @@ const CACHE_CONTROL: &str = "public, max-age=60";
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct NetworkParams {
-    /// `2025-2026`.
+    /// Two consecutive years, `2025-2026`.
+    #[param(pattern = "^[0-9]{4}-[0-9]{4}$")]
     pub academic_year: Option<String>,
     /// A region's exact name (`Île-de-France`).
     pub region: Option<String>,
@@ -187,6 +188,8 @@ pub struct NetworkLabelParams {
     pub status: Option<String>,
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page; omit for the first page.
+    #[param(min_length = 1)]
     pub cursor: Option<String>,
 }
 
@@ -511,6 +514,8 @@ pub struct NetworkActionParams {
     pub q: Option<String>,
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page; omit for the first page.
+    #[param(min_length = 1)]
     pub cursor: Option<String>,
 }
 

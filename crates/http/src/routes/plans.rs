@@ -156,6 +156,7 @@ pub(crate) async fn visible_plan(
 #[schema(example = json!({"academic_year": "2026-2027", "title": "Plan d'actions 2026-2027"}))]
 pub struct CreatePlanRequest {
     /// Two consecutive years, `2026-2027`; one plan per alliance and year.
+    #[schema(pattern = "^[0-9]{4}-[0-9]{4}$")]
     pub academic_year: String,
     /// Default: "Plan d'actions <year>".
     #[schema(max_length = 200)]
@@ -191,7 +192,8 @@ pub struct TransitionRequest {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"to_academic_year": "2026-2027"}))]
 pub struct CarryOverRequest {
-    /// A later academic year with no plan yet.
+    /// A later academic year with no plan yet (two consecutive years, `2027-2028`).
+    #[schema(pattern = "^[0-9]{4}-[0-9]{4}$")]
     pub to_academic_year: String,
 }
 
