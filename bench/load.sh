@@ -15,7 +15,7 @@
 #      and every voter casts a first ballot; then wrk, per endpoint (3 s warm-up, then 15 s,
 #      32 connections): public plan read, action list page, ballot cast (voters in turn, each
 #      re-casting: an upsert), network stats, login; then plan read + network stats together,
-#      without and with a login storm (16 more connections logging in);
+#      without and with a login storm (16 more connections logging in), 3 alternating rounds;
 #   6. prints one table: requests/s, p50 and p99 latency, the rate as a ratio to pgbench -S
 #      (and ballot to TPC-B), non-2xx answers and socket errors, SQL statements per request,
 #      the server's peak RSS (VmHWM) per run and overall; then the targets met or missed and
@@ -27,7 +27,7 @@
 # PGBENCH_SECONDS (15), PGBENCH_CLIENTS (8), QUERIES=0 (do not load pg_stat_statements).
 # Needs: cargo, python3 (3.11), the PostgreSQL server binaries and pgbench
 # (apt-get install postgresql postgresql-contrib), wrk (apt-get install wrk).
-# Takes about 5 minutes on 2 cores once the binary is built.
+# Takes about 7 minutes on 2 cores once the binary is built.
 set -euo pipefail
 
 if ! command -v wrk >/dev/null; then
