@@ -171,6 +171,11 @@ def config(base, admin_email, coordinator_email, password, out):
     ]
     lines = [
         "# Written by conformance/prepare.py for one run.",
+        "# The token of the run's principal, for the operations that take a bearer token:",
+        "# schemathesis knows it is the credential, so it also tries them without it.",
+        "[auth.openapi.bearer_auth]",
+        'bearer = "${AGIR_CONFORMANCE_TOKEN}"',
+        "",
         "[dictionaries]",
     ]
     for name, values in ids.items():

@@ -120,11 +120,12 @@ for principal in "$COORDINATOR" "$ADMIN"; do
         seed=(--seed "$CONFORMANCE_SEED")
     fi
     # Run from the temporary folder: schemathesis keeps a cache in its working directory.
+    # The token reaches the configuration's [auth] through the environment.
     if ! (cd "$WORK" && SCHEMATHESIS_HOOKS="$ROOT/conformance/hooks.py" \
+        AGIR_CONFORMANCE_TOKEN="$token" \
         "$CACHE/venv/bin/schemathesis" --config-file "$WORK/schemathesis.toml" \
         run "$ROOT/openapi/openapi.json" \
         --url "$BASE" \
-        --header "Authorization: Bearer $token" \
         --checks "$CHECKS" \
         --max-examples "$MAX_EXAMPLES" \
         --request-timeout 30 \

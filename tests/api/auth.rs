@@ -406,3 +406,30 @@ async fn behind_a_trusted_proxy_each_client_has_its_own_login_budget() {
     }
     assert_eq!(attempt(70, direct, "198.51.100.78").await, 429);
 }
+
+/// A refresh token is 1 to 256 characters, as documented: another length is 422 on
+/// refresh and on logout (logout used to answer 204 to anything; found by schemathesis).
+#[actix_web::test]
+async fn refresh_tokens_of_the_wrong_length_are_422() {
+    let app = TestApp::spawn().await;
+    for path in ["/api/v1/auth/refresh", "/api/v1/auth/logout"] {
+        for token in [String::new(), "  ".into(), "x".repeat(257)] {
+            let problem = app
+                .anonymous()
+                .post(path)
+                .json(&json!({"refresh_token": token}))
+                .send()
+                .await
+                .assert_problem(422, "validation_failed");
+            assert_eq!(problem.errors[0].field, "refresh_token", "{path}");
+        }
+    }
+    // An unknown token of a valid length: logout still answers 204.
+    let logout = app
+        .anonymous()
+        .post("/api/v1/auth/logout")
+        .json(&json!({"refresh_token": "x".repeat(256)}))
+        .send()
+        .await;
+    assert_eq!(logout.status(), StatusCode::NO_CONTENT);
+}

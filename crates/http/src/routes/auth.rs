@@ -19,9 +19,9 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"email": "coordination@sceaux.fr", "password": "correct horse battery"}))]
 pub struct LoginRequest {
-    #[schema(max_length = 254, format = "email")]
+    #[schema(min_length = 1, max_length = 254, format = "email")]
     pub email: String,
-    #[schema(max_length = 128, format = "password")]
+    #[schema(min_length = 1, max_length = 128, format = "password")]
     pub password: String,
 }
 
@@ -50,8 +50,23 @@ pub struct TokenPair {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"refresh_token": "3q2-7wAAAAB1c2VyLXNlc3Npb24tcmVmcmVzaC10b2tlbg"}))]
 pub struct RefreshRequest {
-    #[schema(max_length = 256)]
+    #[schema(min_length = 1, max_length = 256)]
     pub refresh_token: String,
+}
+
+impl RefreshRequest {
+    /// The presented token, trimmed; 422 when empty or longer than documented.
+    fn token(&self) -> Result<&str, ApiError> {
+        let token = self.refresh_token.trim();
+        if token.is_empty() || token.chars().count() > 256 {
+            return Err(ApiError::field(
+                "refresh_token",
+                "invalid_length",
+                "must be 1 to 256 characters",
+            ));
+        }
+        Ok(token)
+    }
 }
 
 fn invalid_credentials() -> ApiError {
@@ -191,7 +206,7 @@ pub async fn refresh_tokens(
     state: web::Data<AppState>,
     body: web::Json<RefreshRequest>,
 ) -> Result<web::Json<TokenPair>, ApiError> {
-    let presented = hash_refresh_token(body.refresh_token.trim());
+    let presented = hash_refresh_token(body.token()?);
     let (next_token, next_hash) = new_refresh_token();
     let expires_at = Utc::now() + state.config.refresh_token_ttl;
     let mut conn = pool::get(&state.pool).await?;
@@ -231,7 +246,7 @@ pub async fn logout(
     state: web::Data<AppState>,
     body: web::Json<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let hash = hash_refresh_token(body.refresh_token.trim());
+    let hash = hash_refresh_token(body.token()?);
     let mut conn = pool::get(&state.pool).await?;
     if let Some((session, _)) = sessions::session_of_token(&mut conn, &hash).await? {
         sessions::revoke(&mut conn, session, sessions::reason::LOGOUT).await?;
