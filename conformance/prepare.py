@@ -20,6 +20,7 @@ another alliance's path (404, SPEC §3). Standard library only.
 import datetime
 import json
 import sys
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -43,10 +44,25 @@ def call(base, method, path, token=None, body=None):
 
 
 def login(api, email, password):
-    status, answer = call(api, "POST", "/auth/login", body={"email": email, "password": password})
-    if status != 200:
-        sys.exit(f"login as {email} answered {status}: {answer}")
-    return answer["access_token"]
+    """An access token. Schemathesis' run before this one may have used up the
+    login limit of the loopback address (429 with Retry-After): wait and retry."""
+    for _ in range(5):
+        request = urllib.request.Request(
+            api + "/auth/login",
+            data=json.dumps({"email": email, "password": password}).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return json.loads(response.read())["access_token"]
+        except urllib.error.HTTPError as error:
+            if error.code != 429:
+                sys.exit(f"login as {email} answered {error.code}: {error.read().decode()}")
+            wait = int(error.headers.get("Retry-After") or 10)
+            print(f"login as {email}: 429, retrying in {wait} s", file=sys.stderr)
+            time.sleep(min(wait, 60) + 1)
+    sys.exit(f"login as {email}: still 429")
 
 
 def items(api, token, path):
