@@ -4,7 +4,6 @@
 use agir_domain::ids::{AllianceId, PartnerId, UserId};
 use agir_domain::journal::{ChainCheck, ChainVerifier, EntryContent, GENESIS_HASH, StoredEntry};
 use chrono::{DateTime, Utc};
-use diesel::PgExpressionMethods;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, TransactionManager};
@@ -111,13 +110,17 @@ pub async fn append(conn: &mut AsyncPgConnection, entry: NewEntry) -> Result<Jou
         .execute(conn)
         .await?;
     let alliance = entry.alliance.map(|a| a.0);
-    let last: Option<(i64, String)> = je::table
-        .filter(je::alliance_id.is_not_distinct_from(alliance))
+    // `=` or `IS NULL`, never `IS NOT DISTINCT FROM`: only these two can walk the
+    // (alliance_id, seq) index backwards; the other scans the whole journal.
+    let latest = je::table
         .order(je::seq.desc())
         .select((je::seq, je::hash))
-        .first(conn)
-        .await
-        .optional()?;
+        .into_boxed();
+    let latest = match alliance {
+        Some(id) => latest.filter(je::alliance_id.eq(id)),
+        None => latest.filter(je::alliance_id.is_null()),
+    };
+    let last: Option<(i64, String)> = latest.first(conn).await.optional()?;
     let (seq, prev_hash) = last.map_or((1, GENESIS_HASH.to_owned()), |(s, h)| (s + 1, h));
     let now = Utc::now();
     // PostgreSQL keeps microseconds: hash exactly what will be read back.

@@ -705,14 +705,11 @@ pub async fn export_batch(
             let rows: Vec<ExportIndicator> = sql_query(format!(
                 "SELECT i.id, x.id AS action_id, x.title AS action, a.name AS alliance, c.name AS city, c.region,
                         p.academic_year, i.catalogue, i.name, i.unit, i.target,
-                        coalesce(sum(m.value), 0)::float8 AS total,
-                        coalesce(sum(m.value) FILTER (WHERE m.review_status = 'confirmed'
-                            AND (m.evidence_url IS NOT NULL OR m.note IS NOT NULL)), 0)::float8 AS verified_total
+                        (i.verified_sum + i.unverified_sum)::float8 AS total,
+                        i.verified_sum::float8 AS verified_total
                  FROM indicators i JOIN actions x ON x.id = i.action_id JOIN plans p ON p.id = x.plan_id
                  JOIN alliances a ON a.id = x.alliance_id JOIN cities c ON c.id = a.city_id
-                 LEFT JOIN measurements m ON m.indicator_id = i.id
                  WHERE {PUBLIC_PLAN} AND i.id > $1
-                 GROUP BY i.id, x.id, a.id, c.id, p.id
                  ORDER BY i.id LIMIT $2"
             ))
             .bind::<SqlUuid, _>(after)

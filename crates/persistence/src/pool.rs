@@ -8,7 +8,9 @@ use std::pin::Pin;
 use diesel::ConnectionResult;
 use diesel_async::AsyncPgConnection;
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
-use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use diesel_async::pooled_connection::{
+    AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
+};
 
 use crate::PersistenceError;
 
@@ -48,6 +50,10 @@ pub fn build(database_url: &str, options: &PoolOptions) -> Result<DbPool, Persis
     crate::connect::Target::parse(database_url).map_err(PersistenceError::Unavailable)?;
     let mut config = ManagerConfig::default();
     config.custom_setup = Box::new(connect);
+    // No `SELECT 1` at every checkout: a connection whose socket PostgreSQL closed
+    // (a restart) is already known as closed and replaced; one in a broken
+    // transaction too. The probe cost a round trip on every request.
+    config.recycling_method = RecyclingMethod::Fast;
     let manager =
         AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(database_url, config);
     Pool::builder(manager)

@@ -47,15 +47,15 @@ pub struct Indicator {
     pub verified: bool,
 }
 
+/// An indicator with its progress, read from the totals the measurements trigger
+/// keeps on the row (migrations 000008 and 000010): no measurement is read.
 const INDICATOR_SELECT: &str = "
     SELECT i.id, i.alliance_id, i.action_id, i.catalogue, i.name, i.unit, i.target, i.created_at,
-           coalesce(sum(m.value), 0)::float8 AS total,
-           coalesce(sum(m.value) FILTER (WHERE m.review_status = 'confirmed'), 0)::float8 AS confirmed_total,
-           count(m.id) AS measurements,
-           coalesce(bool_or(m.review_status = 'confirmed'
-                            AND (m.evidence_url IS NOT NULL OR m.note IS NOT NULL)), false) AS verified
-    FROM indicators i
-    LEFT JOIN measurements m ON m.indicator_id = i.id";
+           (i.verified_sum + i.unverified_sum)::float8 AS total,
+           i.confirmed_sum::float8 AS confirmed_total,
+           i.measurement_count AS measurements,
+           i.verified_count > 0 AS verified
+    FROM indicators i";
 
 /// A new indicator.
 #[derive(Debug, Clone)]
@@ -96,7 +96,7 @@ pub async fn find_indicator(
     id: IndicatorId,
 ) -> Result<Option<Indicator>> {
     let mut rows: Vec<Indicator> = diesel::sql_query(format!(
-        "{INDICATOR_SELECT} WHERE i.alliance_id = $1 AND i.id = $2 GROUP BY i.id"
+        "{INDICATOR_SELECT} WHERE i.alliance_id = $1 AND i.id = $2"
     ))
     .bind::<SqlUuid, _>(alliance.0)
     .bind::<SqlUuid, _>(id.0)
@@ -112,7 +112,7 @@ pub async fn indicators_of(
 ) -> Result<Vec<Indicator>> {
     let ids: Vec<Uuid> = actions.iter().map(|a| a.0).collect();
     Ok(diesel::sql_query(format!(
-        "{INDICATOR_SELECT} WHERE i.action_id = ANY($1) GROUP BY i.id ORDER BY i.created_at, i.id"
+        "{INDICATOR_SELECT} WHERE i.action_id = ANY($1) ORDER BY i.created_at, i.id"
     ))
     .bind::<Array<SqlUuid>, _>(ids)
     .load(conn)

@@ -247,6 +247,8 @@ diesel::table! {
         measurement_count -> Int8,
         verified_sum -> Float8,
         unverified_sum -> Float8,
+        confirmed_sum -> Float8,
+        verified_count -> Int8,
     }
 }
 

@@ -2,11 +2,7 @@
 //! throwaway authority: `sslmode=verify-full` with `sslrootcert` connects over TLS for
 //! single connections, the pool and migrations; a server whose authority is not
 //! trusted is refused; without `sslmode` the connection stays plain.
-#![expect(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "tests fail loudly"
-)]
+#![expect(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
 use std::net::TcpListener;
 use std::os::unix::fs::PermissionsExt;
