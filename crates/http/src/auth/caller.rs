@@ -2,6 +2,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::rc::Rc;
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -88,23 +89,33 @@ async fn authenticate(req: HttpRequest) -> Result<Option<Caller>, ApiError> {
 
 type LocalFuture<T> = Pin<Box<dyn Future<Output = Result<T, actix_web::Error>>>>;
 
+/// The caller of one request, resolved at most once. actix builds every extractor of a
+/// handler before polling any, so `Caller` and `InAlliance` would otherwise both read the
+/// session: the first to be built leaves this cell in the request, and whichever is
+/// polled first fills it while the other waits for the answer.
+type Resolution = Rc<tokio::sync::OnceCell<Option<Caller>>>;
+
+fn resolution(req: &HttpRequest) -> Resolution {
+    if let Some(cell) = req.extensions().get::<Resolution>() {
+        return cell.clone();
+    }
+    let cell = Resolution::default();
+    req.extensions_mut().insert(cell.clone());
+    cell
+}
+
+async fn resolve(req: HttpRequest, cell: Resolution) -> Result<Option<Caller>, ApiError> {
+    cell.get_or_try_init(|| authenticate(req)).await.cloned()
+}
+
 impl FromRequest for Caller {
     type Error = actix_web::Error;
     type Future = LocalFuture<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let cell = resolution(req);
         let req = req.clone();
-        Box::pin(async move {
-            // Another extractor of the same request may already have resolved it.
-            if let Some(caller) = req.extensions().get::<Caller>().cloned() {
-                return Ok(caller);
-            }
-            let caller = authenticate(req.clone())
-                .await?
-                .ok_or(ApiError::Unauthenticated)?;
-            req.extensions_mut().insert(caller.clone());
-            Ok(caller)
-        })
+        Box::pin(async move { Ok(resolve(req, cell).await?.ok_or(ApiError::Unauthenticated)?) })
     }
 }
 
@@ -113,17 +124,9 @@ impl FromRequest for MaybeCaller {
     type Future = LocalFuture<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let cell = resolution(req);
         let req = req.clone();
-        Box::pin(async move {
-            if let Some(caller) = req.extensions().get::<Caller>().cloned() {
-                return Ok(MaybeCaller(Some(caller)));
-            }
-            let caller = authenticate(req.clone()).await?;
-            if let Some(caller) = &caller {
-                req.extensions_mut().insert(caller.clone());
-            }
-            Ok(MaybeCaller(caller))
-        })
+        Box::pin(async move { Ok(MaybeCaller(resolve(req, cell).await?)) })
     }
 }
 

@@ -445,6 +445,14 @@ async fn count(
 pub async fn settle(state: &AppState, alliance: AllianceId, id: Uuid) -> Result<(), ApiError> {
     let now = Utc::now();
     let mut conn = pool::get(&state.pool).await?;
+    // Most calls find nothing to do (a ballot in an open vote): a plain read says so
+    // without queueing on the row lock behind the ballots that hold it shared. When
+    // something is due, the lock is taken and the state read again under it.
+    match votes::find(&mut conn, alliance, id).await? {
+        Some(vote)
+            if vote::due(vote.status, vote.opens_at, vote.closes_at, now) != Due::Nothing => {}
+        _ => return Ok(()),
+    }
     conn.transaction::<_, ApiError, _>(async |conn| {
         let Some(vote) = votes::lock(conn, alliance, id).await? else {
             return Ok(());
