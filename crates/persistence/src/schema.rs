@@ -377,6 +377,7 @@ diesel::table! {
         theme -> Text,
         status -> Text,
         count -> Int8,
+        verified -> Int8,
     }
 }
 
