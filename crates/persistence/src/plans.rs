@@ -535,17 +535,33 @@ pub struct StatusCount {
 
 /// Action counts per status and verification, for these plans, in one query.
 pub async fn summaries(conn: &mut AsyncPgConnection, plans: &[PlanId]) -> Result<Vec<StatusCount>> {
+    use crate::schema::plan_action_counts as t;
     let ids: Vec<Uuid> = plans.iter().map(|p| p.0).collect();
     // The per-plan rows kept by triggers (migrations 000009 and 000011): a few rows per
-    // plan, whatever the number of actions, indicators and measurements.
-    Ok(diesel::sql_query(
-        "SELECT t.plan_id, t.status, sum(t.count)::int8 AS actions,
-                sum(t.verified)::int8 AS verified
-         FROM plan_action_counts t
-         WHERE t.plan_id = ANY($1)
-         GROUP BY t.plan_id, t.status",
-    )
-    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(ids)
-    .load(conn)
-    .await?)
+    // plan (by theme and status), whatever the number of actions, indicators and
+    // measurements. Summed here, so the query stays a cached prepared statement.
+    let rows: Vec<(Uuid, String, i64, i64)> = t::table
+        .filter(t::plan_id.eq_any(ids))
+        .select((t::plan_id, t::status, t::count, t::verified))
+        .load(conn)
+        .await?;
+    let mut counts: Vec<StatusCount> = Vec::new();
+    for (plan_id, status, actions, verified) in rows {
+        match counts
+            .iter_mut()
+            .find(|c| c.plan_id == plan_id && c.status == status)
+        {
+            Some(c) => {
+                c.actions += actions;
+                c.verified += verified;
+            }
+            None => counts.push(StatusCount {
+                plan_id,
+                status,
+                actions,
+                verified,
+            }),
+        }
+    }
+    Ok(counts)
 }
