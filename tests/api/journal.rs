@@ -150,3 +150,82 @@ async fn concurrent_writers_keep_one_unbroken_chain() {
     assert_eq!(verify["intact"], true);
     assert_eq!(verify["entries"], 21);
 }
+
+/// A PATCH that changes nothing writes nothing: the answer is the resource as it is,
+/// and the journal gets no `*.updated` entry (partners, actions, events, votes).
+#[actix_web::test]
+async fn an_empty_patch_changes_nothing_and_journals_nothing() {
+    let app = TestApp::spawn().await;
+    let f = app.alliance_fixture(1).await;
+    let coordinator = &f.coordinator.client;
+    let base = format!("/api/v1/alliances/{}", f.alliance);
+    let created = |path: String, body: serde_json::Value| async move {
+        let response = coordinator.post(&path).json(&body).send().await;
+        assert_eq!(
+            response.status(),
+            StatusCode::CREATED,
+            "{path}: {}",
+            response.text()
+        );
+        response.json::<serde_json::Value>()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let plan = created(
+        format!("{base}/plans"),
+        serde_json::json!({"academic_year": "2025-2026"}),
+    )
+    .await;
+    let action = created(
+        format!("{base}/plans/{plan}/actions"),
+        serde_json::json!({"title": "Compost", "theme": "waste"}),
+    )
+    .await;
+    let event = created(
+        format!("{base}/events"),
+        serde_json::json!({"title": "Passation", "kind": "handover", "starts_at": "2026-06-18T17:00:00Z"}),
+    )
+    .await;
+    let vote = created(
+        format!("{base}/votes"),
+        serde_json::json!({
+            "title": "Compost ?", "subject": "question", "method": "consent",
+            "electorate": "members", "quorum_percent": 0,
+            "opens_at": chrono::Utc::now() + chrono::Duration::days(1),
+            "closes_at": chrono::Utc::now() + chrono::Duration::days(8),
+        }),
+    )
+    .await;
+    let journal_length = || async {
+        let page: serde_json::Value = coordinator
+            .get(&format!("{base}/journal?limit=200"))
+            .send()
+            .await
+            .json();
+        page["items"].as_array().unwrap().len()
+    };
+    let before = journal_length().await;
+    for path in [
+        format!("{base}/partners/{}", f.partner_p),
+        format!("{base}/actions/{action}"),
+        format!("{base}/events/{event}"),
+        format!("{base}/votes/{vote}"),
+    ] {
+        let current = coordinator.get(&path).send().await;
+        assert_eq!(current.status(), StatusCode::OK, "{path}");
+        let patched = coordinator
+            .patch(&path)
+            .json(&serde_json::json!({}))
+            .send()
+            .await;
+        assert_eq!(
+            patched.status(),
+            StatusCode::OK,
+            "{path}: {}",
+            patched.text()
+        );
+        assert_eq!(patched.header("etag"), current.header("etag"), "{path}");
+    }
+    assert_eq!(journal_length().await, before);
+}

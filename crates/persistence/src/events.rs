@@ -48,7 +48,7 @@ pub struct Event {
 }
 
 /// An event's writable columns.
-#[derive(Debug, Default, Clone, AsChangeset)]
+#[derive(Debug, Default, Clone, PartialEq, AsChangeset)]
 #[diesel(table_name = events)]
 pub struct EventChanges {
     pub title: Option<String>,

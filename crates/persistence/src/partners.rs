@@ -47,7 +47,7 @@ impl TryFrom<PartnerRow> for Partner {
     }
 }
 
-#[derive(Debug, Insertable, AsChangeset, Default)]
+#[derive(Debug, Insertable, AsChangeset, Default, PartialEq)]
 #[diesel(table_name = partners)]
 pub struct PartnerChanges {
     pub name: Option<String>,

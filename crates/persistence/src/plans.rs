@@ -282,7 +282,7 @@ async fn with_partners(conn: &mut AsyncPgConnection, rows: Vec<ActionRow>) -> Re
 }
 
 /// An action's writable columns.
-#[derive(Debug, Default, Clone, AsChangeset)]
+#[derive(Debug, Default, Clone, PartialEq, AsChangeset)]
 #[diesel(table_name = actions)]
 pub struct ActionChanges {
     pub title: Option<String>,

@@ -723,7 +723,12 @@ pub async fn update_action(
                     lead: current.lead_partner,
                 },
             )?;
-            if_match.check(&response(conn, current.clone()).await?)?;
+            let unchanged = response(conn, current.clone()).await?;
+            if_match.check(&unchanged)?;
+            // Nothing to change: nothing written, nothing journaled.
+            if changes == ActionChanges::default() && contributing.is_none() {
+                return Ok(unchanged);
+            }
             plan::can_edit_action(plan.phase)?;
             if let Some(to) = status {
                 current.status.transition(to)?;

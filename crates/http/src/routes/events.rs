@@ -406,6 +406,10 @@ pub async fn update_event(
                 .await?
                 .ok_or_else(|| ApiError::not_found("event"))?;
             if_match.check(&EventResponse::from(current.clone()))?;
+            // Nothing to change: nothing written, nothing journaled.
+            if changes == EventChanges::default() && partners.is_none() && actions.is_none() {
+                return Ok(current);
+            }
             check_times(
                 changes.starts_at.unwrap_or(current.starts_at),
                 changes.ends_at.unwrap_or(current.ends_at),

@@ -351,6 +351,10 @@ pub async fn update_partner(
                 .await?
                 .ok_or_else(|| ApiError::not_found("partner"))?;
             if_match.check(&PartnerResponse::from(current.clone()))?;
+            // Nothing to change: nothing written, nothing journaled.
+            if changes == PartnerChanges::default() {
+                return Ok(current);
+            }
             let joined = changes.joined_on.unwrap_or(current.joined_on);
             let left = changes.left_on.unwrap_or(current.left_on);
             if left.is_some_and(|left| left < joined) {

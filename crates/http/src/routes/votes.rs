@@ -269,6 +269,38 @@ pub struct UpdateVoteRequest {
     pub closes_at: Option<DateTime<Utc>>,
 }
 
+impl UpdateVoteRequest {
+    /// No field given: nothing to change.
+    fn is_empty(&self) -> bool {
+        let Self {
+            title,
+            description,
+            method,
+            options,
+            electorate,
+            quorum_percent,
+            threshold,
+            by_college,
+            secret,
+            results,
+            opens_at,
+            closes_at,
+        } = self;
+        title.is_none()
+            && description.is_none()
+            && method.is_none()
+            && options.is_none()
+            && electorate.is_none()
+            && quorum_percent.is_none()
+            && threshold.is_none()
+            && by_college.is_none()
+            && secret.is_none()
+            && results.is_none()
+            && opens_at.is_none()
+            && closes_at.is_none()
+    }
+}
+
 /// A ballot: `choice` (consent: `for`/`against`/`abstain`; single choice: an option),
 /// `options` (approval: the options approved) or `grades` (majority judgment: a grade
 /// per option). In a `partners` vote, `partner_id` says which partner votes when you
@@ -1023,7 +1055,12 @@ pub async fn update_vote(
             if current.status != VoteStatus::Scheduled {
                 return Err(ApiError::conflict("vote_open", "a vote's settings are fixed once it opens"));
             }
-            if_match.check(&response(conn, current.clone()).await?)?;
+            let unchanged = response(conn, current.clone()).await?;
+            if_match.check(&unchanged)?;
+            // Nothing to change: nothing written, nothing journaled.
+            if body.is_empty() {
+                return Ok(unchanged);
+            }
             let rules = parse_rules(
                 current.rules.subject,
                 body.method.as_deref().unwrap_or(current.rules.method.as_str()),
