@@ -1040,3 +1040,58 @@ async fn action_lists_filter_by_status_theme_and_partner() {
     assert_eq!(list("status=proposed").await.len(), 3);
     assert_eq!(list("status=completed").await.len(), 0);
 }
+
+/// Events are public; the actions of a plan that is not public yet are not: outsiders
+/// see the event without those links until the plan is adopted.
+#[actix_web::test]
+async fn public_events_hide_links_to_actions_of_plans_not_yet_public() {
+    let app = TestApp::spawn().await;
+    let f = app.alliance_fixture(1).await;
+    let coordinator = &f.coordinator.client;
+    let base = format!("/api/v1/alliances/{}", f.alliance);
+    let created = |path: String, body: Value| async move {
+        let response = coordinator.post(&path).json(&body).send().await;
+        assert_eq!(
+            response.status(),
+            StatusCode::CREATED,
+            "{path}: {}",
+            response.text()
+        );
+        response.json::<Value>()["id"].as_str().unwrap().to_owned()
+    };
+    let plan = created(
+        format!("{base}/plans"),
+        json!({"academic_year": "2025-2026"}),
+    )
+    .await;
+    let action = created(
+        format!("{base}/plans/{plan}/actions"),
+        json!({"title": "Compost secret", "theme": "waste"}),
+    )
+    .await;
+    let event = created(
+        format!("{base}/events"),
+        json!({"title": "Atelier", "kind": "public_action", "starts_at": "2026-03-18T17:00:00Z", "action_ids": [action]}),
+    )
+    .await;
+    let links = |client: Client| {
+        let (list, one) = (format!("{base}/events"), format!("{base}/events/{event}"));
+        async move {
+            let list: Value = client.get(&list).send().await.json();
+            let one: Value = client.get(&one).send().await.json();
+            assert_eq!(list["items"][0]["action_ids"], one["action_ids"]);
+            one["action_ids"].as_array().unwrap().len()
+        }
+    };
+    assert_eq!(links(app.anonymous()).await, 0);
+    assert_eq!(links(coordinator.clone()).await, 1);
+    for to in ["consultation", "voting", "adopted"] {
+        let response = coordinator
+            .post(&format!("{base}/plans/{plan}/transition"))
+            .json(&json!({"to": to}))
+            .send()
+            .await;
+        assert_eq!(response.status(), StatusCode::OK, "{}", response.text());
+    }
+    assert_eq!(links(app.anonymous()).await, 1);
+}

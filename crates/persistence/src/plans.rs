@@ -565,3 +565,28 @@ pub async fn summaries(conn: &mut AsyncPgConnection, plans: &[PlanId]) -> Result
     }
     Ok(counts)
 }
+
+/// Of these actions of the alliance, those whose plan the public sees (adopted or
+/// closed, `Phase::is_public`).
+pub async fn public_actions(
+    conn: &mut AsyncPgConnection,
+    alliance: AllianceId,
+    ids: &[ActionId],
+) -> Result<Vec<ActionId>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let public: Vec<&str> = [Phase::Adopted, Phase::Closed]
+        .iter()
+        .map(|p| p.as_str())
+        .collect();
+    let found: Vec<Uuid> = actions::table
+        .inner_join(plans::table)
+        .filter(actions::alliance_id.eq(alliance.0))
+        .filter(actions::id.eq_any(ids.iter().map(|a| a.0).collect::<Vec<_>>()))
+        .filter(plans::phase.eq_any(public))
+        .select(actions::id)
+        .load(conn)
+        .await?;
+    Ok(found.into_iter().map(ActionId).collect())
+}

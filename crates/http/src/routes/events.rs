@@ -62,7 +62,8 @@ pub struct EventResponse {
     pub attendance: Option<i32>,
     /// Partners involved.
     pub partner_ids: Vec<Uuid>,
-    /// Actions the event serves.
+    /// Actions the event serves. Callers who may not read the alliance's private data
+    /// see only the actions of adopted or closed plans.
     pub action_ids: Vec<Uuid>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -225,8 +226,27 @@ pub async fn list_events(
         to: filter.to,
     };
     let mut conn = pool::get(&state.pool).await?;
-    let found = events::list(&mut conn, scope.id(), &filter, &page).await?;
+    let mut found = events::list(&mut conn, scope.id(), &filter, &page).await?;
+    hide_private_actions(&mut conn, &scope, &mut found.items).await?;
     Ok(web::Json(EventPage::from_page(found, EventResponse::from)))
+}
+
+/// Events are public, the actions of a plan not yet adopted are not: for callers who
+/// may not read the alliance's private data, links to such actions are left out.
+async fn hide_private_actions(
+    conn: &mut AsyncPgConnection,
+    scope: &InAlliance,
+    events: &mut [Event],
+) -> Result<(), ApiError> {
+    if policy::read_private(&scope.caller).is_ok() {
+        return Ok(());
+    }
+    let linked: Vec<ActionId> = events.iter().flat_map(|e| e.actions.clone()).collect();
+    let public = plans::public_actions(conn, scope.id(), &linked).await?;
+    for event in events {
+        event.actions.retain(|a| public.contains(a));
+    }
+    Ok(())
 }
 
 /// Plan an event (coordinator), such as the June handover meeting.
@@ -325,9 +345,10 @@ pub async fn get_event(
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = pool::get(&state.pool).await?;
-    let event = events::find(&mut conn, scope.id(), EventId(path.1))
+    let mut event = events::find(&mut conn, scope.id(), EventId(path.1))
         .await?
         .ok_or_else(|| ApiError::not_found("event"))?;
+    hide_private_actions(&mut conn, &scope, std::slice::from_mut(&mut event)).await?;
     Ok(json_with_etag(StatusCode::OK, &EventResponse::from(event)))
 }
 
