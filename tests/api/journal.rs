@@ -159,44 +159,32 @@ async fn an_empty_patch_changes_nothing_and_journals_nothing() {
     let f = app.alliance_fixture(1).await;
     let coordinator = &f.coordinator.client;
     let base = format!("/api/v1/alliances/{}", f.alliance);
-    let created = |path: String, body: serde_json::Value| async move {
-        let response = coordinator.post(&path).json(&body).send().await;
-        assert_eq!(
-            response.status(),
-            StatusCode::CREATED,
-            "{path}: {}",
-            response.text()
-        );
-        response.json::<serde_json::Value>()["id"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    };
-    let plan = created(
-        format!("{base}/plans"),
-        serde_json::json!({"academic_year": "2025-2026"}),
-    )
-    .await;
-    let action = created(
-        format!("{base}/plans/{plan}/actions"),
-        serde_json::json!({"title": "Compost", "theme": "waste"}),
-    )
-    .await;
-    let event = created(
-        format!("{base}/events"),
-        serde_json::json!({"title": "Passation", "kind": "handover", "starts_at": "2026-06-18T17:00:00Z"}),
-    )
-    .await;
-    let vote = created(
-        format!("{base}/votes"),
-        serde_json::json!({
-            "title": "Compost ?", "subject": "question", "method": "consent",
-            "electorate": "members", "quorum_percent": 0,
-            "opens_at": chrono::Utc::now() + chrono::Duration::days(1),
-            "closes_at": chrono::Utc::now() + chrono::Duration::days(8),
-        }),
-    )
-    .await;
+    let plan = coordinator
+        .created_id(
+            &format!("{base}/plans"),
+            &serde_json::json!({"academic_year": "2025-2026"}),
+        )
+        .await;
+    let action = coordinator
+        .created_id(
+            &format!("{base}/plans/{plan}/actions"),
+            &serde_json::json!({"title": "Compost", "theme": "waste"}),
+        )
+        .await;
+    let event = coordinator
+        .created_id(&format!("{base}/events"), &serde_json::json!({"title": "Passation", "kind": "handover", "starts_at": "2026-06-18T17:00:00Z"}))
+        .await;
+    let vote = coordinator
+        .created_id(
+            &format!("{base}/votes"),
+            &serde_json::json!({
+                "title": "Compost ?", "subject": "question", "method": "consent",
+                "electorate": "members", "quorum_percent": 0,
+                "opens_at": chrono::Utc::now() + chrono::Duration::days(1),
+                "closes_at": chrono::Utc::now() + chrono::Duration::days(8),
+            }),
+        )
+        .await;
     let journal_length = || async {
         let page: serde_json::Value = coordinator
             .get(&format!("{base}/journal?limit=200"))

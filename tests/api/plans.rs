@@ -1049,31 +1049,21 @@ async fn public_events_hide_links_to_actions_of_plans_not_yet_public() {
     let f = app.alliance_fixture(1).await;
     let coordinator = &f.coordinator.client;
     let base = format!("/api/v1/alliances/{}", f.alliance);
-    let created = |path: String, body: Value| async move {
-        let response = coordinator.post(&path).json(&body).send().await;
-        assert_eq!(
-            response.status(),
-            StatusCode::CREATED,
-            "{path}: {}",
-            response.text()
-        );
-        response.json::<Value>()["id"].as_str().unwrap().to_owned()
-    };
-    let plan = created(
-        format!("{base}/plans"),
-        json!({"academic_year": "2025-2026"}),
-    )
-    .await;
-    let action = created(
-        format!("{base}/plans/{plan}/actions"),
-        json!({"title": "Compost secret", "theme": "waste"}),
-    )
-    .await;
-    let event = created(
-        format!("{base}/events"),
-        json!({"title": "Atelier", "kind": "public_action", "starts_at": "2026-03-18T17:00:00Z", "action_ids": [action]}),
-    )
-    .await;
+    let plan = coordinator
+        .created_id(
+            &format!("{base}/plans"),
+            &json!({"academic_year": "2025-2026"}),
+        )
+        .await;
+    let action = coordinator
+        .created_id(
+            &format!("{base}/plans/{plan}/actions"),
+            &json!({"title": "Compost secret", "theme": "waste"}),
+        )
+        .await;
+    let event = coordinator
+        .created_id(&format!("{base}/events"), &json!({"title": "Atelier", "kind": "public_action", "starts_at": "2026-03-18T17:00:00Z", "action_ids": [action]}))
+        .await;
     let links = |client: Client| {
         let (list, one) = (format!("{base}/events"), format!("{base}/events/{event}"));
         async move {

@@ -202,6 +202,21 @@ impl Client {
         self.request(TestRequest::get(), path)
     }
 
+    /// POSTs `body`, asserts 201 Created and returns the new resource's `id`.
+    pub async fn created_id<T: Serialize>(&self, path: &str, body: &T) -> String {
+        let response = self.post(path).json(body).send().await;
+        assert_eq!(
+            response.status(),
+            StatusCode::CREATED,
+            "{path}: {}",
+            response.text()
+        );
+        response.json::<serde_json::Value>()["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{path}: no id in {}", response.text()))
+            .to_owned()
+    }
+
     pub fn post(&self, path: &str) -> RequestBuilder {
         self.request(TestRequest::post(), path)
     }

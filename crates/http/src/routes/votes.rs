@@ -244,7 +244,7 @@ pub struct CreateVoteRequest {
 }
 
 /// Changes to a scheduled vote (409 once it opened).
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, PartialEq, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"closes_at": "2026-10-20T18:00:00Z"}))]
 pub struct UpdateVoteRequest {
@@ -267,38 +267,6 @@ pub struct UpdateVoteRequest {
     pub results: Option<String>,
     pub opens_at: Option<DateTime<Utc>>,
     pub closes_at: Option<DateTime<Utc>>,
-}
-
-impl UpdateVoteRequest {
-    /// No field given: nothing to change.
-    fn is_empty(&self) -> bool {
-        let Self {
-            title,
-            description,
-            method,
-            options,
-            electorate,
-            quorum_percent,
-            threshold,
-            by_college,
-            secret,
-            results,
-            opens_at,
-            closes_at,
-        } = self;
-        title.is_none()
-            && description.is_none()
-            && method.is_none()
-            && options.is_none()
-            && electorate.is_none()
-            && quorum_percent.is_none()
-            && threshold.is_none()
-            && by_college.is_none()
-            && secret.is_none()
-            && results.is_none()
-            && opens_at.is_none()
-            && closes_at.is_none()
-    }
 }
 
 /// A ballot: `choice` (consent: `for`/`against`/`abstain`; single choice: an option),
@@ -1058,7 +1026,7 @@ pub async fn update_vote(
             let unchanged = response(conn, current.clone()).await?;
             if_match.check(&unchanged)?;
             // Nothing to change: nothing written, nothing journaled.
-            if body.is_empty() {
+            if body == UpdateVoteRequest::default() {
                 return Ok(unchanged);
             }
             let rules = parse_rules(
