@@ -545,25 +545,21 @@ pub async fn summaries(conn: &mut AsyncPgConnection, plans: &[PlanId]) -> Result
         .select((t::plan_id, t::status, t::count, t::verified))
         .load(conn)
         .await?;
-    let mut counts: Vec<StatusCount> = Vec::new();
+    let mut counts: std::collections::BTreeMap<(Uuid, String), StatusCount> =
+        std::collections::BTreeMap::new();
     for (plan_id, status, actions, verified) in rows {
-        match counts
-            .iter_mut()
-            .find(|c| c.plan_id == plan_id && c.status == status)
-        {
-            Some(c) => {
-                c.actions += actions;
-                c.verified += verified;
-            }
-            None => counts.push(StatusCount {
+        let count = counts
+            .entry((plan_id, status.clone()))
+            .or_insert(StatusCount {
                 plan_id,
                 status,
-                actions,
-                verified,
-            }),
-        }
+                actions: 0,
+                verified: 0,
+            });
+        count.actions += actions;
+        count.verified += verified;
     }
-    Ok(counts)
+    Ok(counts.into_values().collect())
 }
 
 /// Of these actions of the alliance, those whose plan the public sees (adopted or
