@@ -60,7 +60,8 @@ export REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true
 }
 
 echo "== conformance: server"
-cargo build --locked -q -p agir
+# The whole workspace, so that the build shares its artifacts with `cargo test`.
+cargo build --locked -q --workspace --bins
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/agir-conformance.XXXXXX")
 # As root, PostgreSQL runs as `postgres`, who must be able to enter the folder.
 chmod 755 "$WORK"
