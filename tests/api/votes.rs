@@ -756,3 +756,95 @@ async fn the_automatic_close_applies_the_effect_once_when_two_processes_race() {
         .json();
     assert_eq!(verify["intact"], true);
 }
+
+#[actix_web::test]
+async fn a_ballot_settles_a_vote_whose_time_has_come() {
+    let app = TestApp::spawn().await;
+    let f = app.alliance_fixture(1).await;
+    let status = |vote: String| {
+        let client = &f.coordinator.client;
+        let path = format!("/api/v1/alliances/{}/votes/{vote}", f.alliance);
+        async move { client.get(&path).send().await.json::<Value>()["status"].clone() }
+    };
+    // Opens by itself: the first ballot after its time opens it, and counts.
+    let scheduled = open_vote(
+        &f,
+        question(
+            "consent",
+            "partners",
+            json!({"opens_at": Utc::now() + Duration::milliseconds(700)}),
+        ),
+    )
+    .await;
+    // Closes by itself: the first ballot after its time closes it, and is refused.
+    let closing = open_vote(
+        &f,
+        question(
+            "consent",
+            "partners",
+            json!({"closes_at": Utc::now() + Duration::milliseconds(700)}),
+        ),
+    )
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(900)).await;
+
+    let first = cast(
+        &f.representative_p.client,
+        &f,
+        &scheduled,
+        json!({"choice": "for"}),
+    )
+    .await;
+    assert_eq!(first.status(), StatusCode::CREATED, "{}", first.text());
+    assert_eq!(status(scheduled.clone()).await, "open");
+    cast(
+        &f.representative_p.client,
+        &f,
+        &closing,
+        json!({"choice": "for"}),
+    )
+    .await
+    .assert_problem(409, "vote_closed");
+    assert_eq!(status(closing.clone()).await, "closed");
+
+    let journal: Value = f
+        .coordinator
+        .client
+        .get(&format!(
+            "/api/v1/alliances/{}/journal?limit=100",
+            f.alliance
+        ))
+        .send()
+        .await
+        .json();
+    let entries: Vec<(&str, &str, i64)> = journal["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let verb = e["verb"].as_str().unwrap();
+            (
+                verb,
+                e["subject_id"].as_str().unwrap(),
+                e["seq"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    let seqs = |verb: &str, vote: &str| -> Vec<i64> {
+        entries
+            .iter()
+            .filter(|e| e.0 == verb && e.1 == vote)
+            .map(|e| e.2)
+            .collect()
+    };
+    // Opened once, before the ballot it let in; closed once, with no ballot.
+    let (opened, cast) = (
+        seqs("vote.opened", &scheduled),
+        seqs("ballot.cast", &scheduled),
+    );
+    assert_eq!(opened.len(), 1, "{entries:?}");
+    assert_eq!(cast.len(), 1, "{entries:?}");
+    assert!(opened[0] < cast[0], "{entries:?}");
+    assert_eq!(seqs("vote.closed", &closing).len(), 1, "{entries:?}");
+    assert!(seqs("ballot.cast", &closing).is_empty(), "{entries:?}");
+}

@@ -184,18 +184,16 @@ pub async fn authenticate(
     user: UserId,
     session: SessionId,
 ) -> Result<Option<User>> {
-    let id: Option<uuid::Uuid> = sessions::table
+    // One statement: this runs on every authenticated request.
+    let row: Option<crate::users::UserRow> = sessions::table
         .inner_join(users::table)
         .filter(sessions::id.eq(session.0))
         .filter(sessions::user_id.eq(user.0))
         .filter(sessions::revoked_at.is_null())
         .filter(users::disabled.eq(false))
-        .select(users::id)
+        .select(crate::users::UserRow::as_select())
         .first(conn)
         .await
         .optional()?;
-    match id {
-        Some(id) => crate::users::find(conn, UserId(id)).await,
-        None => Ok(None),
-    }
+    row.map(TryInto::try_into).transpose()
 }

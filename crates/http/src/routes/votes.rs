@@ -443,12 +443,21 @@ async fn count(
 /// Opens or closes a vote when its time has come, in its own transaction, with the
 /// vote row locked: whichever request or replica gets there first does it, once.
 pub async fn settle(state: &AppState, alliance: AllianceId, id: Uuid) -> Result<(), ApiError> {
-    let now = Utc::now();
     let mut conn = pool::get(&state.pool).await?;
+    settle_on(&mut conn, alliance, id).await
+}
+
+/// [`settle`] on a connection the caller holds (outside any transaction).
+async fn settle_on(
+    conn: &mut AsyncPgConnection,
+    alliance: AllianceId,
+    id: Uuid,
+) -> Result<(), ApiError> {
+    let now = Utc::now();
     // Most calls find nothing to do (a ballot in an open vote): a plain read says so
     // without queueing on the row lock behind the ballots that hold it shared. When
     // something is due, the lock is taken and the state read again under it.
-    match votes::find(&mut conn, alliance, id).await? {
+    match votes::find(conn, alliance, id).await? {
         Some(vote)
             if vote::due(vote.status, vote.opens_at, vote.closes_at, now) != Due::Nothing => {}
         _ => return Ok(()),
@@ -1110,12 +1119,20 @@ pub async fn cast_ballot(
     policy::read_private(&scope.caller)?;
     let alliance = scope.id();
     let id = path.1;
-    settle(&state, alliance, id).await?;
     let mut conn = pool::get(&state.pool).await?;
-    let receipt = conn
+    // A vote whose time to open or close has come is settled first. Most ballots find
+    // nothing due, so the check reads the row the ballot locks anyway: only when
+    // something is due is the attempt given up, the vote settled, and the ballot tried
+    // once more (the state is then judged as it stands).
+    let mut settled = false;
+    let receipt = loop {
+        let attempt = conn
         .transaction::<_, ApiError, _>(async |conn| {
             // Shared lock: ballots go in side by side, but never while the vote closes.
             let vote = votes::lock_for_ballot(conn, alliance, id).await?.ok_or_else(|| ApiError::not_found("vote"))?;
+            if !settled && vote::due(vote.status, vote.opens_at, vote.closes_at, Utc::now()) != Due::Nothing {
+                return Ok(None);
+            }
             let voter = match vote.rules.electorate {
                 Electorate::Partners => {
                     let partner = match body.partner_id {
@@ -1172,13 +1189,21 @@ pub async fn cast_ballot(
                 })),
             )
             .await?;
-            Ok(BallotReceipt {
+            Ok(Some(BallotReceipt {
                 vote_id: vote.id,
                 voter_id: voter,
                 replaced,
-            })
+            }))
         })
         .await?;
+        match attempt {
+            Some(receipt) => break receipt,
+            None => {
+                settle_on(&mut conn, alliance, id).await?;
+                settled = true;
+            }
+        }
+    };
     let status = if receipt.replaced {
         StatusCode::OK
     } else {
