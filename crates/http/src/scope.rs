@@ -70,17 +70,27 @@ impl FromRequest for InAlliance {
                 .app_data::<web::Data<AppState>>()
                 .ok_or_else(|| ApiError::Internal("application state missing".into()))?;
             let today = Utc::now().date_naive();
-            let mut conn = pool::get(&state.pool).await.map_err(ApiError::from)?;
-            let alliance = cities::find_alliance(&mut conn, id)
-                .await
-                .map_err(ApiError::from)?
-                .ok_or_else(|| ApiError::not_found("alliance"))?;
-            let current = match &user {
-                Some(caller) => mandates::current_for_user(&mut conn, id, caller.id(), today)
-                    .await
-                    .map_err(ApiError::from)?,
-                None => Vec::new(),
+            let conn = pool::get(&state.pool).await.map_err(ApiError::from)?;
+            // The alliance and the caller's mandates in it, in one round trip.
+            let (alliance, current) = match &user {
+                Some(caller) => {
+                    let (alliance, current) = tokio::join!(
+                        cities::find_alliance(&conn, id),
+                        mandates::current_for_user(&conn, id, caller.id(), today)
+                    );
+                    (
+                        alliance.map_err(ApiError::from)?,
+                        current.map_err(ApiError::from)?,
+                    )
+                }
+                None => (
+                    cities::find_alliance(&conn, id)
+                        .await
+                        .map_err(ApiError::from)?,
+                    Vec::new(),
+                ),
             };
+            let alliance = alliance.ok_or_else(|| ApiError::not_found("alliance"))?;
             Ok(InAlliance {
                 caller: AllianceCaller {
                     alliance: id,

@@ -193,14 +193,13 @@ pub async fn insert_alliance(
     row.try_into()
 }
 
-pub async fn find_alliance(
-    conn: &mut AsyncPgConnection,
-    id: AllianceId,
-) -> Result<Option<Alliance>> {
+/// Takes the connection shared, so that it can be pipelined with other reads
+/// (`InAlliance` asks for the caller's mandates in the same round trip).
+pub async fn find_alliance(conn: &AsyncPgConnection, id: AllianceId) -> Result<Option<Alliance>> {
     let row: Option<AllianceRow> = alliances::table
         .find(id.0)
         .select(AllianceRow::as_select())
-        .first(conn)
+        .first(&mut &*conn)
         .await
         .optional()?;
     row.map(TryInto::try_into).transpose()

@@ -5,7 +5,7 @@ use agir_domain::ids::{AllianceId, PartnerId, UserId};
 use agir_domain::journal::{ChainCheck, ChainVerifier, EntryContent, GENESIS_HASH, StoredEntry};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::Text;
+use diesel::sql_types::{BigInt, Text};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, TransactionManager};
 use serde_json::Value;
 use uuid::Uuid;
@@ -89,6 +89,19 @@ fn chain_key(alliance: Option<AllianceId>) -> String {
     alliance.map_or_else(|| "journal:platform".to_owned(), |a| format!("journal:{a}"))
 }
 
+diesel::define_sql_function! {
+    /// The 64-bit hash PostgreSQL gives a text, for advisory lock keys.
+    #[sql_name = "hashtextextended"]
+    fn hash_text_extended(key: Text, seed: BigInt) -> BigInt;
+}
+
+diesel::define_sql_function! {
+    /// Takes a transaction-scoped advisory lock. It returns `void`, which diesel has no
+    /// type for: the caller only ever asks whether the result `IS NULL`.
+    #[sql_name = "pg_advisory_xact_lock"]
+    fn advisory_xact_lock(key: BigInt) -> Text;
+}
+
 /// Appends an entry to its chain. Must run inside the transaction of the write it
 /// records: the entry and the write commit together or not at all. Concurrent
 /// writers of one chain queue on a transaction-scoped advisory lock.
@@ -105,8 +118,9 @@ pub async fn append(conn: &mut AsyncPgConnection, entry: NewEntry) -> Result<Jou
             "journal::append called outside a transaction".into(),
         ));
     }
-    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-        .bind::<Text, _>(chain_key(entry.alliance))
+    // `SELECT pg_advisory_xact_lock(…) IS NULL`: written with the query builder, the
+    // statement is prepared once per connection (a raw `sql_query` is parsed every time).
+    diesel::select(advisory_xact_lock(hash_text_extended(chain_key(entry.alliance), 0)).is_null())
         .execute(conn)
         .await?;
     let alliance = entry.alliance.map(|a| a.0);

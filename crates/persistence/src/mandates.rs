@@ -170,8 +170,9 @@ pub async fn delete(conn: &mut AsyncPgConnection, id: MandateId) -> Result<()> {
 }
 
 /// The caller's mandates in an alliance that are current on `day`.
+/// Takes the connection shared, to be pipelined (see `cities::find_alliance`).
 pub async fn current_for_user(
-    conn: &mut AsyncPgConnection,
+    conn: &AsyncPgConnection,
     alliance: AllianceId,
     user: UserId,
     day: NaiveDate,
@@ -185,7 +186,7 @@ pub async fn current_for_user(
         .filter(mandates::starts_on.le(day))
         .filter(mandates::ends_on.is_null().or(mandates::ends_on.ge(day)))
         .select((mandates::id, mandates::partner_id, mandates::role))
-        .load(conn)
+        .load(&mut &*conn)
         .await?;
     rows.into_iter()
         .map(|(id, partner, role)| {

@@ -545,6 +545,37 @@ pub async fn summaries(conn: &mut AsyncPgConnection, plans: &[PlanId]) -> Result
         .select((t::plan_id, t::status, t::count, t::verified))
         .load(conn)
         .await?;
+    Ok(sum_counts(rows))
+}
+
+/// One plan of the alliance and its [`summaries`], asked together: the two statements
+/// go out in one round trip (diesel-async pipelines futures polled side by side).
+pub async fn find_plan_with_summary(
+    conn: &mut AsyncPgConnection,
+    alliance: AllianceId,
+    id: PlanId,
+) -> Result<Option<(Plan, Vec<StatusCount>)>> {
+    use crate::schema::plan_action_counts as t;
+    // Shared references to the connection are what let the two futures coexist.
+    let shared: &AsyncPgConnection = conn;
+    let plan = plans::table
+        .filter(plans::alliance_id.eq(alliance.0))
+        .filter(plans::id.eq(id.0))
+        .select(PlanRow::as_select())
+        .first::<PlanRow>(&mut &*shared);
+    let counts = t::table
+        .filter(t::plan_id.eq(id.0))
+        .select((t::plan_id, t::status, t::count, t::verified))
+        .load::<(Uuid, String, i64, i64)>(&mut &*shared);
+    let (plan, counts) = tokio::join!(plan, counts);
+    let Some(plan) = plan.optional()? else {
+        return Ok(None);
+    };
+    Ok(Some((plan.try_into()?, sum_counts(counts?))))
+}
+
+/// Sums the per-theme rows of `plan_action_counts` by plan and status.
+fn sum_counts(rows: Vec<(Uuid, String, i64, i64)>) -> Vec<StatusCount> {
     let mut counts: std::collections::BTreeMap<(Uuid, String), StatusCount> =
         std::collections::BTreeMap::new();
     for (plan_id, status, actions, verified) in rows {
@@ -559,7 +590,7 @@ pub async fn summaries(conn: &mut AsyncPgConnection, plans: &[PlanId]) -> Result
         count.actions += actions;
         count.verified += verified;
     }
-    Ok(counts.into_values().collect())
+    counts.into_values().collect()
 }
 
 /// Of these actions of the alliance, those whose plan the public sees (adopted or

@@ -8,7 +8,7 @@ use agir_domain::vote::{
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Jsonb, Uuid as SqlUuid};
+use diesel::sql_types::Bool;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde_json::Value;
 use uuid::Uuid;
@@ -387,12 +387,6 @@ pub async fn ballots(conn: &mut AsyncPgConnection, vote: Uuid) -> Result<Vec<Sto
         .await?)
 }
 
-#[derive(QueryableByName)]
-struct Inserted {
-    #[diesel(sql_type = Bool)]
-    inserted: bool,
-}
-
 /// Casts or replaces a voter's ballot; whether it replaced an earlier one.
 pub async fn cast(
     conn: &mut AsyncPgConnection,
@@ -401,19 +395,26 @@ pub async fn cast(
     by: UserId,
     choice: &Value,
 ) -> Result<bool> {
-    let row: Inserted = diesel::sql_query(
-        "INSERT INTO ballots (vote_id, voter_id, cast_by, choice) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (vote_id, voter_id)
-         DO UPDATE SET cast_by = EXCLUDED.cast_by, choice = EXCLUDED.choice, cast_at = now()
-         RETURNING (xmax = 0) AS inserted",
-    )
-    .bind::<SqlUuid, _>(vote)
-    .bind::<SqlUuid, _>(voter)
-    .bind::<SqlUuid, _>(by.0)
-    .bind::<Jsonb, _>(choice)
-    .get_result(conn)
-    .await?;
-    Ok(!row.inserted)
+    use diesel::upsert::excluded;
+    // `xmax` is 0 on a row this statement inserted, the updating transaction otherwise.
+    let inserted: bool = diesel::insert_into(ballots::table)
+        .values((
+            ballots::vote_id.eq(vote),
+            ballots::voter_id.eq(voter),
+            ballots::cast_by.eq(by.0),
+            ballots::choice.eq(choice),
+        ))
+        .on_conflict((ballots::vote_id, ballots::voter_id))
+        .do_update()
+        .set((
+            ballots::cast_by.eq(excluded(ballots::cast_by)),
+            ballots::choice.eq(excluded(ballots::choice)),
+            ballots::cast_at.eq(diesel::dsl::now),
+        ))
+        .returning(diesel::dsl::sql::<Bool>("xmax = 0"))
+        .get_result(conn)
+        .await?;
+    Ok(!inserted)
 }
 
 /// Votes whose clock says open or close, across alliances.

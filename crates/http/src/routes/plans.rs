@@ -99,32 +99,35 @@ async fn responses(
     let counts = plans::summaries(conn, &ids).await?;
     Ok(plans
         .into_iter()
-        .map(|plan| {
-            let mut summary = PlanSummary::default();
-            for count in counts.iter().filter(|c| c.plan_id == plan.id.0) {
-                summary.actions += count.actions;
-                summary.verified += count.verified;
-                if count.status == ActionStatus::Completed.as_str() {
-                    summary.completed_unverified += count.actions - count.verified;
-                }
-                summary
-                    .by_status
-                    .insert(count.status.clone(), count.actions);
-            }
-            PlanResponse {
-                id: plan.id.0,
-                alliance_id: plan.alliance.0,
-                academic_year: plan.academic_year.to_string(),
-                title: plan.title,
-                description: plan.description,
-                phase: plan.phase.as_str().to_owned(),
-                carried_over_from: plan.carried_over_from.map(|p| p.0),
-                summary,
-                created_at: plan.created_at,
-                updated_at: plan.updated_at,
-            }
-        })
+        .map(|plan| assemble(plan, &counts))
         .collect())
+}
+
+/// A plan as the API shows it, its summary taken from `counts` (of any plans).
+fn assemble(plan: Plan, counts: &[plans::StatusCount]) -> PlanResponse {
+    let mut summary = PlanSummary::default();
+    for count in counts.iter().filter(|c| c.plan_id == plan.id.0) {
+        summary.actions += count.actions;
+        summary.verified += count.verified;
+        if count.status == ActionStatus::Completed.as_str() {
+            summary.completed_unverified += count.actions - count.verified;
+        }
+        summary
+            .by_status
+            .insert(count.status.clone(), count.actions);
+    }
+    PlanResponse {
+        id: plan.id.0,
+        alliance_id: plan.alliance.0,
+        academic_year: plan.academic_year.to_string(),
+        title: plan.title,
+        description: plan.description,
+        phase: plan.phase.as_str().to_owned(),
+        carried_over_from: plan.carried_over_from.map(|p| p.0),
+        summary,
+        created_at: plan.created_at,
+        updated_at: plan.updated_at,
+    }
 }
 
 pub(crate) async fn response(
@@ -325,11 +328,13 @@ pub async fn get_plan(
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = pool::get(&state.pool).await?;
-    let plan = visible_plan(&mut conn, &scope, PlanId(path.1)).await?;
-    Ok(json_with_etag(
-        StatusCode::OK,
-        &response(&mut conn, plan).await?,
-    ))
+    // The plan and its summary in one round trip; the summary is dropped unread when
+    // the caller may not see the plan.
+    let (plan, counts) = plans::find_plan_with_summary(&mut conn, scope.id(), PlanId(path.1))
+        .await?
+        .ok_or_else(|| ApiError::not_found("plan"))?;
+    policy::read_plan(&scope.caller, plan.phase.is_public())?;
+    Ok(json_with_etag(StatusCode::OK, &assemble(plan, &counts)))
 }
 
 /// Change a plan's title or description (coordinator).
