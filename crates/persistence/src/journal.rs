@@ -5,7 +5,7 @@ use agir_domain::ids::{AllianceId, PartnerId, UserId};
 use agir_domain::journal::{ChainCheck, ChainVerifier, EntryContent, GENESIS_HASH, StoredEntry};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text};
+use diesel::sql_types::Nullable;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, TransactionManager};
 use serde_json::Value;
 use uuid::Uuid;
@@ -85,26 +85,19 @@ impl JournalEntry {
     }
 }
 
-fn chain_key(alliance: Option<AllianceId>) -> String {
-    alliance.map_or_else(|| "journal:platform".to_owned(), |a| format!("journal:{a}"))
-}
-
 diesel::define_sql_function! {
-    /// The 64-bit hash PostgreSQL gives a text, for advisory lock keys.
-    #[sql_name = "hashtextextended"]
-    fn hash_text_extended(key: Text, seed: BigInt) -> BigInt;
-}
-
-diesel::define_sql_function! {
-    /// Takes a transaction-scoped advisory lock. It returns `void`, which diesel has no
-    /// type for: the caller only ever asks whether the result `IS NULL`.
-    #[sql_name = "pg_advisory_xact_lock"]
-    fn advisory_xact_lock(key: BigInt) -> Text;
+    /// Takes the chain's lock, then reads its head: the last sequence number and hash,
+    /// both NULL for an empty chain (migration 000012). One statement, whose read
+    /// sees every entry committed before the lock was granted.
+    fn journal_head_locked(
+        alliance: Nullable<diesel::sql_types::Uuid>,
+    ) -> Record<(Nullable<BigInt>, Nullable<Text>)>;
 }
 
 /// Appends an entry to its chain. Must run inside the transaction of the write it
 /// records: the entry and the write commit together or not at all. Concurrent
-/// writers of one chain queue on a transaction-scoped advisory lock.
+/// writers of one chain queue on a transaction-scoped advisory lock
+/// (`journal_chain_lock`, which the plan totals triggers take too).
 pub async fn append(conn: &mut AsyncPgConnection, entry: NewEntry) -> Result<JournalEntry> {
     let in_transaction = matches!(
         <AsyncPgConnection as AsyncConnection>::TransactionManager::transaction_manager_status_mut(
@@ -118,23 +111,14 @@ pub async fn append(conn: &mut AsyncPgConnection, entry: NewEntry) -> Result<Jou
             "journal::append called outside a transaction".into(),
         ));
     }
-    // `SELECT pg_advisory_xact_lock(…) IS NULL`: written with the query builder, the
-    // statement is prepared once per connection (a raw `sql_query` is parsed every time).
-    diesel::select(advisory_xact_lock(hash_text_extended(chain_key(entry.alliance), 0)).is_null())
-        .execute(conn)
-        .await?;
     let alliance = entry.alliance.map(|a| a.0);
-    // `=` or `IS NULL`, never `IS NOT DISTINCT FROM`: only these two can walk the
-    // (alliance_id, seq) index backwards; the other scans the whole journal.
-    let latest = je::table
-        .order(je::seq.desc())
-        .select((je::seq, je::hash))
-        .into_boxed();
-    let latest = match alliance {
-        Some(id) => latest.filter(je::alliance_id.eq(id)),
-        None => latest.filter(je::alliance_id.is_null()),
+    let head: (Option<i64>, Option<String>) = diesel::select(journal_head_locked(alliance))
+        .get_result(conn)
+        .await?;
+    let last = match head {
+        (Some(seq), Some(hash)) => Some((seq, hash)),
+        _ => None,
     };
-    let last: Option<(i64, String)> = latest.first(conn).await.optional()?;
     let (seq, prev_hash) = last.map_or((1, GENESIS_HASH.to_owned()), |(s, h)| (s + 1, h));
     let now = Utc::now();
     // PostgreSQL keeps microseconds: hash exactly what will be read back.
