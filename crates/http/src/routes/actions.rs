@@ -392,7 +392,7 @@ pub(crate) fn own_partner(
     ),
     security((), ("bearer_auth" = []))
 )]
-#[get("/alliances/{id}/plans/{plan_id}/actions")]
+#[get("/{plan_id}/actions")]
 pub async fn list_actions(
     state: web::Data<AppState>,
     scope: InAlliance,
@@ -442,7 +442,7 @@ pub async fn list_actions(
     ),
     security(("bearer_auth" = []))
 )]
-#[post("/alliances/{id}/plans/{plan_id}/actions")]
+#[post("/{plan_id}/actions")]
 pub async fn create_action(
     state: web::Data<AppState>,
     _caller: Caller,
@@ -602,7 +602,7 @@ pub async fn create_action(
     ),
     security((), ("bearer_auth" = []))
 )]
-#[get("/alliances/{id}/actions/{action_id}")]
+#[get("/{action_id}")]
 pub async fn get_action(
     state: web::Data<AppState>,
     scope: InAlliance,
@@ -638,7 +638,7 @@ pub async fn get_action(
     ),
     security(("bearer_auth" = []))
 )]
-#[patch("/alliances/{id}/actions/{action_id}")]
+#[patch("/{action_id}")]
 pub async fn update_action(
     state: web::Data<AppState>,
     _caller: Caller,

@@ -123,7 +123,7 @@ pub struct AllianceFilterParams {
     ),
     security((), ("bearer_auth" = []))
 )]
-#[get("/alliances")]
+#[get("")]
 pub async fn list_alliances(
     state: web::Data<AppState>,
     _caller: MaybeCaller,
@@ -161,7 +161,7 @@ pub async fn list_alliances(
     ),
     security(("bearer_auth" = []))
 )]
-#[post("/alliances")]
+#[post("")]
 pub async fn create_alliance(
     state: web::Data<AppState>,
     admin: AdminCaller,
@@ -225,7 +225,7 @@ pub async fn create_alliance(
     ),
     security((), ("bearer_auth" = []))
 )]
-#[get("/alliances/{id}")]
+#[get("")]
 pub async fn get_alliance(scope: InAlliance) -> HttpResponse {
     json_with_etag(StatusCode::OK, &AllianceResponse::from(scope.alliance))
 }
@@ -248,7 +248,7 @@ pub async fn get_alliance(scope: InAlliance) -> HttpResponse {
     ),
     security(("bearer_auth" = []))
 )]
-#[patch("/alliances/{id}")]
+#[patch("")]
 pub async fn update_alliance(
     state: web::Data<AppState>,
     _caller: Caller,

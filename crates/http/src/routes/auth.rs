@@ -132,7 +132,7 @@ fn pair(
     ),
     security(())
 )]
-#[post("/auth/login")]
+#[post("/login")]
 pub async fn login(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -201,7 +201,7 @@ pub async fn login(
     ),
     security(())
 )]
-#[post("/auth/refresh")]
+#[post("/refresh")]
 pub async fn refresh_tokens(
     state: web::Data<AppState>,
     body: web::Json<RefreshRequest>,
@@ -241,7 +241,7 @@ pub async fn refresh_tokens(
     ),
     security(())
 )]
-#[post("/auth/logout")]
+#[post("/logout")]
 pub async fn logout(
     state: web::Data<AppState>,
     body: web::Json<RefreshRequest>,

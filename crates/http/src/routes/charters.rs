@@ -121,7 +121,7 @@ pub struct SignCharterRequest {
     ),
     security((), ("bearer_auth" = []))
 )]
-#[get("/alliances/{id}/charters")]
+#[get("")]
 pub async fn list_charters(
     state: web::Data<AppState>,
     scope: InAlliance,
@@ -159,7 +159,7 @@ pub async fn list_charters(
     ),
     security(("bearer_auth" = []))
 )]
-#[post("/alliances/{id}/charters")]
+#[post("")]
 pub async fn create_charter(
     state: web::Data<AppState>,
     _caller: Caller,
@@ -218,7 +218,7 @@ pub async fn create_charter(
     ),
     security(("bearer_auth" = []))
 )]
-#[post("/alliances/{id}/charters/{version}/signatures")]
+#[post("/{version}/signatures")]
 pub async fn sign_charter(
     state: web::Data<AppState>,
     _caller: Caller,

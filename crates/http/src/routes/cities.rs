@@ -117,7 +117,7 @@ pub struct CityFilterParams {
     ),
     security((), ("bearer_auth" = []))
 )]
-#[get("/cities")]
+#[get("")]
 pub async fn list_cities(
     state: web::Data<AppState>,
     _caller: MaybeCaller,
@@ -147,7 +147,7 @@ pub async fn list_cities(
     ),
     security(("bearer_auth" = []))
 )]
-#[post("/cities")]
+#[post("")]
 pub async fn create_city(
     state: web::Data<AppState>,
     admin: AdminCaller,
@@ -205,7 +205,7 @@ pub async fn create_city(
     ),
     security((), ("bearer_auth" = []))
 )]
-#[get("/cities/{id}")]
+#[get("/{id}")]
 pub async fn get_city(
     state: web::Data<AppState>,
     _caller: MaybeCaller,
@@ -236,7 +236,7 @@ pub async fn get_city(
     ),
     security(("bearer_auth" = []))
 )]
-#[patch("/cities/{id}")]
+#[patch("/{id}")]
 pub async fn update_city(
     state: web::Data<AppState>,
     admin: AdminCaller,

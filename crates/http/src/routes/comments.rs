@@ -112,7 +112,7 @@ pub struct EndorsementParams {
     ),
     security(("bearer_auth" = []))
 )]
-#[get("/alliances/{id}/actions/{action_id}/comments")]
+#[get("/{action_id}/comments")]
 pub async fn list_comments(
     state: web::Data<AppState>,
     _caller: Caller,
@@ -148,7 +148,7 @@ pub async fn list_comments(
     ),
     security(("bearer_auth" = []))
 )]
-#[post("/alliances/{id}/actions/{action_id}/comments")]
+#[post("/{action_id}/comments")]
 pub async fn create_comment(
     state: web::Data<AppState>,
     caller: Caller,
@@ -211,7 +211,7 @@ pub async fn create_comment(
     ),
     security(("bearer_auth" = []))
 )]
-#[patch("/alliances/{id}/actions/{action_id}/comments/{comment_id}")]
+#[patch("/{action_id}/comments/{comment_id}")]
 pub async fn update_comment(
     state: web::Data<AppState>,
     _caller: Caller,
@@ -274,7 +274,7 @@ pub async fn update_comment(
     ),
     security(("bearer_auth" = []))
 )]
-#[delete("/alliances/{id}/actions/{action_id}/comments/{comment_id}")]
+#[delete("/{action_id}/comments/{comment_id}")]
 pub async fn delete_comment(
     state: web::Data<AppState>,
     _caller: Caller,
@@ -338,7 +338,7 @@ fn endorsing_partner(scope: &InAlliance, given: Option<Uuid>) -> Result<PartnerI
     ),
     security(("bearer_auth" = []))
 )]
-#[post("/alliances/{id}/actions/{action_id}/endorsements")]
+#[post("/{action_id}/endorsements")]
 pub async fn endorse_action(
     state: web::Data<AppState>,
     caller: Caller,
@@ -399,7 +399,7 @@ pub async fn endorse_action(
     ),
     security(("bearer_auth" = []))
 )]
-#[delete("/alliances/{id}/actions/{action_id}/endorsements")]
+#[delete("/{action_id}/endorsements")]
 pub async fn withdraw_endorsement(
     state: web::Data<AppState>,
     _caller: Caller,

@@ -208,7 +208,7 @@ fn check_times(starts_at: DateTime<Utc>, ends_at: Option<DateTime<Utc>>) -> Resu
     ),
     security((), ("bearer_auth" = []))
 )]
-#[get("/alliances/{id}/events")]
+#[get("")]
 pub async fn list_events(
     state: web::Data<AppState>,
     scope: InAlliance,
@@ -263,7 +263,7 @@ async fn hide_private_actions(
     ),
     security(("bearer_auth" = []))
 )]
-#[post("/alliances/{id}/events")]
+#[post("")]
 pub async fn create_event(
     state: web::Data<AppState>,
     _caller: Caller,
@@ -338,7 +338,7 @@ pub async fn create_event(
     ),
     security((), ("bearer_auth" = []))
 )]
-#[get("/alliances/{id}/events/{event_id}")]
+#[get("/{event_id}")]
 pub async fn get_event(
     state: web::Data<AppState>,
     scope: InAlliance,
@@ -370,7 +370,7 @@ pub async fn get_event(
     ),
     security(("bearer_auth" = []))
 )]
-#[patch("/alliances/{id}/events/{event_id}")]
+#[patch("/{event_id}")]
 pub async fn update_event(
     state: web::Data<AppState>,
     _caller: Caller,
@@ -471,7 +471,7 @@ pub async fn update_event(
     ),
     security(("bearer_auth" = []))
 )]
-#[delete("/alliances/{id}/events/{event_id}")]
+#[delete("/{event_id}")]
 pub async fn delete_event(
     state: web::Data<AppState>,
     _caller: Caller,

@@ -216,7 +216,7 @@ pub(crate) fn expires_at(days: Option<i64>) -> Result<DateTime<Utc>, ApiError> {
     ),
     security(("bearer_auth" = []))
 )]
-#[get("/alliances/{id}/invitations")]
+#[get("")]
 pub async fn list_invitations(
     state: web::Data<AppState>,
     _caller: Caller,
@@ -247,7 +247,7 @@ pub async fn list_invitations(
     ),
     security(("bearer_auth" = []))
 )]
-#[post("/alliances/{id}/invitations")]
+#[post("")]
 pub async fn create_invitation(
     state: web::Data<AppState>,
     _caller: Caller,
@@ -321,7 +321,7 @@ pub async fn create_invitation(
     ),
     security(("bearer_auth" = []))
 )]
-#[delete("/alliances/{id}/invitations/{invitation_id}")]
+#[delete("/{invitation_id}")]
 pub async fn revoke_invitation(
     state: web::Data<AppState>,
     _caller: Caller,
@@ -389,7 +389,7 @@ pub async fn revoke_invitation(
     ),
     security((), ("bearer_auth" = []))
 )]
-#[post("/invitations/{token}/accept")]
+#[post("/{token}/accept")]
 pub async fn accept_invitation(
     state: web::Data<AppState>,
     caller: MaybeCaller,

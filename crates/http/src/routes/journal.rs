@@ -114,7 +114,7 @@ impl From<ChainCheck> for ChainVerification {
     ),
     security(("bearer_auth" = []))
 )]
-#[get("/alliances/{id}/journal")]
+#[get("")]
 pub async fn list_alliance_journal(
     state: web::Data<AppState>,
     _caller: Caller,
@@ -143,7 +143,7 @@ pub async fn list_alliance_journal(
     ),
     security(("bearer_auth" = []))
 )]
-#[get("/alliances/{id}/journal/verify")]
+#[get("/verify")]
 pub async fn verify_alliance_journal(
     state: web::Data<AppState>,
     _caller: Caller,
@@ -169,7 +169,7 @@ pub async fn verify_alliance_journal(
     ),
     security(("bearer_auth" = []))
 )]
-#[get("/journal")]
+#[get("")]
 pub async fn list_platform_journal(
     state: web::Data<AppState>,
     caller: Caller,
@@ -196,7 +196,7 @@ pub async fn list_platform_journal(
     ),
     security(("bearer_auth" = []))
 )]
-#[get("/journal/verify")]
+#[get("/verify")]
 pub async fn verify_platform_journal(
     state: web::Data<AppState>,
     caller: Caller,

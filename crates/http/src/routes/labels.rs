@@ -119,7 +119,7 @@ pub struct DecideLabelRequest {
     ),
     security((), ("bearer_auth" = []))
 )]
-#[get("/alliances/{id}/labels")]
+#[get("")]
 pub async fn list_labels(
     state: web::Data<AppState>,
     scope: InAlliance,
@@ -151,7 +151,7 @@ pub async fn list_labels(
     ),
     security(("bearer_auth" = []))
 )]
-#[post("/alliances/{id}/labels")]
+#[post("")]
 pub async fn apply_for_label(
     state: web::Data<AppState>,
     _caller: Caller,
@@ -240,7 +240,7 @@ pub async fn apply_for_label(
     ),
     security(("bearer_auth" = []))
 )]
-#[patch("/alliances/{id}/labels/{label_id}")]
+#[patch("/{label_id}")]
 pub async fn decide_label(
     state: web::Data<AppState>,
     admin: AdminCaller,

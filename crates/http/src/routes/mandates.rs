@@ -211,7 +211,7 @@ async fn may_read_notes(
     ),
     security(("bearer_auth" = []))
 )]
-#[get("/alliances/{id}/mandates")]
+#[get("")]
 pub async fn list_mandates(
     state: web::Data<AppState>,
     _caller: Caller,
@@ -257,7 +257,7 @@ pub async fn list_mandates(
     ),
     security(("bearer_auth" = []))
 )]
-#[post("/alliances/{id}/mandates")]
+#[post("")]
 pub async fn create_mandate(
     state: web::Data<AppState>,
     _caller: Caller,
@@ -368,7 +368,7 @@ fn mandate_entry(
     ),
     security(("bearer_auth" = []))
 )]
-#[get("/alliances/{id}/mandates/{mandate_id}")]
+#[get("/{mandate_id}")]
 pub async fn get_mandate(
     state: web::Data<AppState>,
     _caller: Caller,
@@ -412,7 +412,7 @@ pub async fn get_mandate(
     ),
     security(("bearer_auth" = []))
 )]
-#[patch("/alliances/{id}/mandates/{mandate_id}")]
+#[patch("/{mandate_id}")]
 pub async fn update_mandate(
     state: web::Data<AppState>,
     _caller: Caller,
@@ -492,7 +492,7 @@ pub async fn update_mandate(
     ),
     security(("bearer_auth" = []))
 )]
-#[delete("/alliances/{id}/mandates/{mandate_id}")]
+#[delete("/{mandate_id}")]
 pub async fn delete_mandate(
     state: web::Data<AppState>,
     _caller: Caller,
@@ -540,7 +540,7 @@ pub async fn delete_mandate(
     ),
     security(("bearer_auth" = []))
 )]
-#[post("/alliances/{id}/mandates/{mandate_id}/successor")]
+#[post("/{mandate_id}/successor")]
 pub async fn designate_successor(
     state: web::Data<AppState>,
     _caller: Caller,

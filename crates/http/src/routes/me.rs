@@ -73,7 +73,7 @@ pub struct ChangePasswordRequest {
     ),
     security(("bearer_auth" = []))
 )]
-#[get("/me")]
+#[get("")]
 pub async fn get_me(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
     Ok(json_with_etag(
         StatusCode::OK,
@@ -95,7 +95,7 @@ pub async fn get_me(state: web::Data<AppState>, caller: Caller) -> Result<HttpRe
     ),
     security(("bearer_auth" = []))
 )]
-#[patch("/me")]
+#[patch("")]
 pub async fn update_me(
     state: web::Data<AppState>,
     caller: Caller,
@@ -164,7 +164,7 @@ pub async fn update_me(
     ),
     security(("bearer_auth" = []))
 )]
-#[post("/me/password")]
+#[post("/password")]
 pub async fn change_password(
     state: web::Data<AppState>,
     caller: Caller,

@@ -232,7 +232,7 @@ fn page_request<K: serde::de::DeserializeOwned>(
     ),
     security(())
 )]
-#[get("/network/labels")]
+#[get("/labels")]
 pub async fn network_labels(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -367,7 +367,7 @@ pub struct ActionStats {
     ),
     security(())
 )]
-#[get("/network/stats")]
+#[get("/stats")]
 pub async fn network_stats(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -533,7 +533,7 @@ pub struct NetworkActionParams {
     ),
     security(())
 )]
-#[get("/network/actions")]
+#[get("/actions")]
 pub async fn network_actions(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -667,7 +667,7 @@ const BATCH: i64 = 1000;
     ),
     security(())
 )]
-#[get("/network/exports/{file}")]
+#[get("/exports/{file}")]
 pub async fn network_export(
     req: HttpRequest,
     state: web::Data<AppState>,

@@ -152,7 +152,7 @@ pub struct PartnerFilterParams {
     ),
     security((), ("bearer_auth" = []))
 )]
-#[get("/alliances/{id}/partners")]
+#[get("")]
 pub async fn list_partners(
     state: web::Data<AppState>,
     scope: InAlliance,
@@ -195,7 +195,7 @@ pub async fn list_partners(
     ),
     security(("bearer_auth" = []))
 )]
-#[post("/alliances/{id}/partners")]
+#[post("")]
 pub async fn create_partner(
     state: web::Data<AppState>,
     _caller: Caller,
@@ -265,7 +265,7 @@ pub async fn create_partner(
     ),
     security((), ("bearer_auth" = []))
 )]
-#[get("/alliances/{id}/partners/{partner_id}")]
+#[get("/{partner_id}")]
 pub async fn get_partner(
     state: web::Data<AppState>,
     scope: InAlliance,
@@ -300,7 +300,7 @@ pub async fn get_partner(
     ),
     security(("bearer_auth" = []))
 )]
-#[patch("/alliances/{id}/partners/{partner_id}")]
+#[patch("/{partner_id}")]
 pub async fn update_partner(
     state: web::Data<AppState>,
     _caller: Caller,

@@ -212,7 +212,7 @@ pub struct CarryOverRequest {
     ),
     security((), ("bearer_auth" = []))
 )]
-#[get("/alliances/{id}/plans")]
+#[get("")]
 pub async fn list_plans(
     state: web::Data<AppState>,
     scope: InAlliance,
@@ -243,7 +243,7 @@ pub async fn list_plans(
     ),
     security(("bearer_auth" = []))
 )]
-#[post("/alliances/{id}/plans")]
+#[post("")]
 pub async fn create_plan(
     state: web::Data<AppState>,
     _caller: Caller,
@@ -321,7 +321,7 @@ fn plan_conflict(err: agir_persistence::PersistenceError) -> ApiError {
     ),
     security((), ("bearer_auth" = []))
 )]
-#[get("/alliances/{id}/plans/{plan_id}")]
+#[get("/{plan_id}")]
 pub async fn get_plan(
     state: web::Data<AppState>,
     scope: InAlliance,
@@ -355,7 +355,7 @@ pub async fn get_plan(
     ),
     security(("bearer_auth" = []))
 )]
-#[patch("/alliances/{id}/plans/{plan_id}")]
+#[patch("/{plan_id}")]
 pub async fn update_plan(
     state: web::Data<AppState>,
     _caller: Caller,
@@ -428,7 +428,7 @@ pub async fn update_plan(
     ),
     security(("bearer_auth" = []))
 )]
-#[post("/alliances/{id}/plans/{plan_id}/transition")]
+#[post("/{plan_id}/transition")]
 pub async fn transition_plan(
     state: web::Data<AppState>,
     _caller: Caller,
@@ -510,7 +510,7 @@ pub(crate) async fn apply_phase(
     ),
     security(("bearer_auth" = []))
 )]
-#[post("/alliances/{id}/plans/{plan_id}/carry-over")]
+#[post("/{plan_id}/carry-over")]
 pub async fn carry_over_plan(
     state: web::Data<AppState>,
     _caller: Caller,

@@ -257,7 +257,7 @@ async fn visible_indicator(
     ),
     security((), ("bearer_auth" = []))
 )]
-#[get("/alliances/{id}/actions/{action_id}/indicators")]
+#[get("/{action_id}/indicators")]
 pub async fn list_indicators(
     state: web::Data<AppState>,
     scope: InAlliance,
@@ -293,7 +293,7 @@ pub async fn list_indicators(
     ),
     security(("bearer_auth" = []))
 )]
-#[post("/alliances/{id}/actions/{action_id}/indicators")]
+#[post("/{action_id}/indicators")]
 pub async fn create_indicator(
     state: web::Data<AppState>,
     _caller: Caller,
@@ -392,7 +392,7 @@ pub async fn create_indicator(
     ),
     security((), ("bearer_auth" = []))
 )]
-#[get("/alliances/{id}/indicators/{indicator_id}/measurements")]
+#[get("/{indicator_id}/measurements")]
 pub async fn list_measurements(
     state: web::Data<AppState>,
     scope: InAlliance,
@@ -427,7 +427,7 @@ pub async fn list_measurements(
     ),
     security(("bearer_auth" = []))
 )]
-#[post("/alliances/{id}/indicators/{indicator_id}/measurements")]
+#[post("/{indicator_id}/measurements")]
 pub async fn create_measurement(
     state: web::Data<AppState>,
     caller: Caller,
@@ -558,7 +558,7 @@ pub async fn create_measurement(
     ),
     security(("bearer_auth" = []))
 )]
-#[post("/alliances/{id}/measurements/{measurement_id}/review")]
+#[post("/{measurement_id}/review")]
 pub async fn review_measurement(
     state: web::Data<AppState>,
     caller: Caller,

@@ -110,7 +110,7 @@ pub struct Successor {
     ),
     security(("bearer_auth" = []))
 )]
-#[get("/alliances/{id}/succession")]
+#[get("/succession")]
 pub async fn get_succession(
     state: web::Data<AppState>,
     _caller: Caller,

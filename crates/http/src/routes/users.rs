@@ -112,7 +112,7 @@ pub struct UpdateUserRequest {
     ),
     security(("bearer_auth" = []))
 )]
-#[get("/users")]
+#[get("")]
 pub async fn list_users(
     state: web::Data<AppState>,
     _admin: AdminCaller,
@@ -139,7 +139,7 @@ pub async fn list_users(
     ),
     security(("bearer_auth" = []))
 )]
-#[post("/users")]
+#[post("")]
 pub async fn create_user(
     state: web::Data<AppState>,
     admin: AdminCaller,
@@ -226,7 +226,7 @@ pub async fn create_account(
     ),
     security(("bearer_auth" = []))
 )]
-#[get("/users/{id}")]
+#[get("/{id}")]
 pub async fn get_user(
     state: web::Data<AppState>,
     _admin: AdminCaller,
@@ -261,7 +261,7 @@ pub async fn get_user(
     ),
     security(("bearer_auth" = []))
 )]
-#[patch("/users/{id}")]
+#[patch("/{id}")]
 pub async fn update_user(
     state: web::Data<AppState>,
     admin: AdminCaller,

@@ -812,7 +812,7 @@ fn check_window(opens_at: DateTime<Utc>, closes_at: DateTime<Utc>) -> Result<(),
     ),
     security(("bearer_auth" = []))
 )]
-#[get("/alliances/{id}/votes")]
+#[get("")]
 pub async fn list_votes(
     state: web::Data<AppState>,
     _caller: Caller,
@@ -862,7 +862,7 @@ pub async fn list_votes(
     ),
     security(("bearer_auth" = []))
 )]
-#[post("/alliances/{id}/votes")]
+#[post("")]
 pub async fn create_vote(
     state: web::Data<AppState>,
     _caller: Caller,
@@ -975,7 +975,7 @@ pub async fn create_vote(
     ),
     security(("bearer_auth" = []))
 )]
-#[get("/alliances/{id}/votes/{vote_id}")]
+#[get("/{vote_id}")]
 pub async fn get_vote(
     state: web::Data<AppState>,
     _caller: Caller,
@@ -1010,7 +1010,7 @@ pub async fn get_vote(
     ),
     security(("bearer_auth" = []))
 )]
-#[patch("/alliances/{id}/votes/{vote_id}")]
+#[patch("/{vote_id}")]
 pub async fn update_vote(
     state: web::Data<AppState>,
     _caller: Caller,
@@ -1105,7 +1105,7 @@ pub async fn update_vote(
     ),
     security(("bearer_auth" = []))
 )]
-#[post("/alliances/{id}/votes/{vote_id}/ballots")]
+#[post("/{vote_id}/ballots")]
 pub async fn cast_ballot(
     state: web::Data<AppState>,
     caller: Caller,
@@ -1228,7 +1228,7 @@ pub async fn cast_ballot(
     ),
     security(("bearer_auth" = []))
 )]
-#[post("/alliances/{id}/votes/{vote_id}/close")]
+#[post("/{vote_id}/close")]
 pub async fn close_vote_early(
     state: web::Data<AppState>,
     caller: Caller,
@@ -1280,7 +1280,7 @@ pub async fn close_vote_early(
     ),
     security(("bearer_auth" = []))
 )]
-#[get("/alliances/{id}/votes/{vote_id}/results")]
+#[get("/{vote_id}/results")]
 pub async fn get_vote_results(
     state: web::Data<AppState>,
     _caller: Caller,
