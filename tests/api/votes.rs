@@ -465,6 +465,9 @@ async fn a_secret_vote_shows_who_took_part_never_what_they_chose() {
         .map(|p| p["name"].as_str().unwrap())
         .collect();
     assert_eq!(names.len(), 2);
+    // Each participant under their display name, listed by name.
+    assert!(names.iter().all(|n| !n.is_empty()), "{names:?}");
+    assert!(names.is_sorted(), "{names:?}");
     let live: Value = results(&f.coordinator.client, &f, &vote).await.json();
     assert!(live["ballots"].is_null());
     close(&f, &vote).await;
@@ -847,4 +850,13 @@ async fn a_ballot_settles_a_vote_whose_time_has_come() {
     assert!(opened[0] < cast[0], "{entries:?}");
     assert_eq!(seqs("vote.closed", &closing).len(), 1, "{entries:?}");
     assert!(seqs("ballot.cast", &closing).is_empty(), "{entries:?}");
+    // A partner's ballot is journaled as its representative acting for the partner.
+    let ballot = journal["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["verb"] == "ballot.cast")
+        .unwrap();
+    assert_eq!(ballot["actor_partner_id"], f.partner_p.to_string());
+    assert_eq!(ballot["summary"]["voter_id"], f.partner_p.to_string());
 }

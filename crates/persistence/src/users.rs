@@ -80,6 +80,22 @@ pub async fn find(conn: &mut AsyncPgConnection, id: UserId) -> Result<Option<Use
     row.map(TryInto::try_into).transpose()
 }
 
+/// The display names of these users, in one query (unknown ids are left out).
+pub async fn display_names(
+    conn: &mut AsyncPgConnection,
+    ids: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, String>> {
+    if ids.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    let rows: Vec<(Uuid, String)> = users::table
+        .filter(users::id.eq_any(ids))
+        .select((users::id, users::display_name))
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
 /// Loads and locks the row until the end of the transaction, for read-check-write updates.
 pub async fn find_for_update(conn: &mut AsyncPgConnection, id: UserId) -> Result<Option<User>> {
     let row: Option<UserRow> = users::table

@@ -626,15 +626,7 @@ async fn response(conn: &mut AsyncPgConnection, vote: Vote) -> Result<VoteRespon
             .into_iter()
             .map(|p| (p.id.0, p.name))
             .collect(),
-        Electorate::Members => {
-            let mut names = HashMap::new();
-            for voter in &voters {
-                if let Some(user) = users::find(conn, UserId(*voter)).await? {
-                    names.insert(*voter, user.display_name.into_inner());
-                }
-            }
-            names
-        }
+        Electorate::Members => users::display_names(conn, &voters).await?,
     };
     let mut participants: Vec<Participant> = voters
         .iter()
@@ -1181,10 +1173,15 @@ pub async fn cast_ballot(
                     .collect::<serde_json::Map<_, _>>()}),
             };
             let replaced = votes::cast(conn, vote.id, voter, caller.id(), &stored).await?;
-            // Who took part is public; what they chose never enters the journal.
+            // Who took part is public; what they chose never enters the journal. A
+            // partner's ballot is journaled as the person acting for that partner.
+            let actor = match vote.rules.electorate {
+                Electorate::Partners => scope.actor_for(PartnerId(voter)),
+                Electorate::Members => scope.actor(),
+            };
             journal::append(
                 conn,
-                entry(Some(alliance), scope.actor(), "ballot.cast", "vote", vote.id, json!({
+                entry(Some(alliance), actor, "ballot.cast", "vote", vote.id, json!({
                     "voter_id": voter, "replaced": replaced
                 })),
             )
