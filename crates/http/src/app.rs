@@ -177,7 +177,9 @@ impl RouteTable {
     }
 
     fn methods_for(&self, path: &str) -> Option<Vec<String>> {
-        let wanted: Vec<&str> = path.trim_matches('/').split('/').collect();
+        // Only the leading slash goes: `/users/` has an empty last segment and
+        // matches no documented path (404), as actix routes it.
+        let wanted: Vec<&str> = path.strip_prefix('/').unwrap_or(path).split('/').collect();
         let mut allow: Vec<String> = self
             .routes
             .iter()
