@@ -112,7 +112,11 @@ async fn unknown_routes_are_404_and_wrong_methods_405_with_allow() {
     // A trailing slash names no route: 404, not a 405 offering the method just used.
     let admin = app.admin().await;
     for path in ["/api/v1/users/", "/api/v1/me/", "/api/v1/network/stats/"] {
-        admin.get(path).send().await.assert_problem(404, "not_found");
+        admin
+            .get(path)
+            .send()
+            .await
+            .assert_problem(404, "not_found");
     }
 }
 
