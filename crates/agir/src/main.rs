@@ -119,17 +119,30 @@ fn app_state(config: &Config, db: &Database) -> Result<AppState, String> {
 fn serve(config: Config) -> Result<(), String> {
     let db = Database::open(&config, Purpose::Serve)?;
     let state = app_state(&config, &db)?;
+    // Start-up and background work run on this (main) thread, with their own small
+    // pool. A connection keeps its driver task on the runtime that opened it: one
+    // opened here and then handed to a worker by the shared pool made every query on
+    // it hop to this thread and back, and wait for it under load.
+    let mut background = state.clone();
+    background.pool = pool::build(
+        &db.url,
+        &PoolOptions {
+            max_size: 2,
+            ..PoolOptions::default()
+        },
+    )
+    .map_err(|e| e.to_string())?;
     let bind = config.bind.clone();
     actix_web::rt::System::new().block_on(async move {
         if let Some((email, password)) = &config.bootstrap_admin {
-            bootstrap_admin(&state, email, password).await?;
+            bootstrap_admin(&background, email, password).await?;
         }
         if db.embedded {
             // The demo is loaded once, on the first start; its logins are shown every time.
             if db.fresh {
-                demo::load(&state).await.map_err(|e| e.to_string())?;
+                demo::load(&background).await.map_err(|e| e.to_string())?;
             }
-            if demo::is_loaded(&state).await {
+            if demo::is_loaded(&background).await {
                 demo::print_logins(&demo::logins());
             }
         }
@@ -142,10 +155,9 @@ fn serve(config: Config) -> Result<(), String> {
         for address in &addresses {
             println!("Agir Ensemble API on http://{address}/api/v1 (docs: http://{address}/docs/)");
         }
-        let purge_state = state.clone();
+        let purge_state = background.clone();
         actix_web::rt::spawn(async move { purge_idempotency_keys(purge_state).await });
-        let votes_state = state.clone();
-        actix_web::rt::spawn(async move { settle_votes(votes_state).await });
+        actix_web::rt::spawn(async move { settle_votes(background).await });
         server.run().await.map_err(|e| e.to_string())
     })?;
     tracing::info!("server stopped");
