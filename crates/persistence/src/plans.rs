@@ -84,8 +84,9 @@ pub async fn insert_plan(
     row.try_into()
 }
 
+/// Takes the connection shared, so that it can be pipelined ([`find_plan_with_summary`]).
 pub async fn find_plan(
-    conn: &mut AsyncPgConnection,
+    conn: &AsyncPgConnection,
     alliance: AllianceId,
     id: PlanId,
 ) -> Result<Option<Plan>> {
@@ -93,7 +94,7 @@ pub async fn find_plan(
         .filter(plans::alliance_id.eq(alliance.0))
         .filter(plans::id.eq(id.0))
         .select(PlanRow::as_select())
-        .first(conn)
+        .first(&mut &*conn)
         .await
         .optional()?;
     row.map(TryInto::try_into).transpose()
@@ -534,7 +535,8 @@ pub struct StatusCount {
 }
 
 /// Action counts per status and verification, for these plans, in one query.
-pub async fn summaries(conn: &mut AsyncPgConnection, plans: &[PlanId]) -> Result<Vec<StatusCount>> {
+/// Takes the connection shared, so that it can be pipelined ([`find_plan_with_summary`]).
+pub async fn summaries(conn: &AsyncPgConnection, plans: &[PlanId]) -> Result<Vec<StatusCount>> {
     use crate::schema::plan_action_counts as t;
     let ids: Vec<Uuid> = plans.iter().map(|p| p.0).collect();
     // The per-plan rows kept by triggers (migrations 000009 and 000011): a few rows per
@@ -543,7 +545,7 @@ pub async fn summaries(conn: &mut AsyncPgConnection, plans: &[PlanId]) -> Result
     let rows: Vec<(Uuid, String, i64, i64)> = t::table
         .filter(t::plan_id.eq_any(ids))
         .select((t::plan_id, t::status, t::count, t::verified))
-        .load(conn)
+        .load(&mut &*conn)
         .await?;
     Ok(sum_counts(rows))
 }
@@ -551,27 +553,16 @@ pub async fn summaries(conn: &mut AsyncPgConnection, plans: &[PlanId]) -> Result
 /// One plan of the alliance and its [`summaries`], asked together: the two statements
 /// go out in one round trip (diesel-async pipelines futures polled side by side).
 pub async fn find_plan_with_summary(
-    conn: &mut AsyncPgConnection,
+    conn: &AsyncPgConnection,
     alliance: AllianceId,
     id: PlanId,
 ) -> Result<Option<(Plan, Vec<StatusCount>)>> {
-    use crate::schema::plan_action_counts as t;
-    // Shared references to the connection are what let the two futures coexist.
-    let shared: &AsyncPgConnection = conn;
-    let plan = plans::table
-        .filter(plans::alliance_id.eq(alliance.0))
-        .filter(plans::id.eq(id.0))
-        .select(PlanRow::as_select())
-        .first::<PlanRow>(&mut &*shared);
-    let counts = t::table
-        .filter(t::plan_id.eq(id.0))
-        .select((t::plan_id, t::status, t::count, t::verified))
-        .load::<(Uuid, String, i64, i64)>(&mut &*shared);
-    let (plan, counts) = tokio::join!(plan, counts);
-    let Some(plan) = plan.optional()? else {
+    let ids = [id];
+    let (plan, counts) = tokio::join!(find_plan(conn, alliance, id), summaries(conn, &ids));
+    let Some(plan) = plan? else {
         return Ok(None);
     };
-    Ok(Some((plan.try_into()?, sum_counts(counts?))))
+    Ok(Some((plan, counts?)))
 }
 
 /// Sums the per-theme rows of `plan_action_counts` by plan and status.

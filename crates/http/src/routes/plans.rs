@@ -149,8 +149,13 @@ pub(crate) async fn visible_plan(
     let plan = plans::find_plan(conn, scope.id(), id)
         .await?
         .ok_or_else(|| ApiError::not_found("plan"))?;
-    policy::read_plan(&scope.caller, plan.phase.is_public())?;
+    check_visible(scope, &plan)?;
     Ok(plan)
+}
+
+/// Public once adopted, before that to members.
+fn check_visible(scope: &InAlliance, plan: &Plan) -> Result<(), ApiError> {
+    Ok(policy::read_plan(&scope.caller, plan.phase.is_public())?)
 }
 
 /// A new plan.
@@ -327,13 +332,13 @@ pub async fn get_plan(
     scope: InAlliance,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut conn = pool::get(&state.pool).await?;
+    let conn = pool::get(&state.pool).await?;
     // The plan and its summary in one round trip; the summary is dropped unread when
     // the caller may not see the plan.
-    let (plan, counts) = plans::find_plan_with_summary(&mut conn, scope.id(), PlanId(path.1))
+    let (plan, counts) = plans::find_plan_with_summary(&conn, scope.id(), PlanId(path.1))
         .await?
         .ok_or_else(|| ApiError::not_found("plan"))?;
-    policy::read_plan(&scope.caller, plan.phase.is_public())?;
+    check_visible(&scope, &plan)?;
     Ok(json_with_etag(StatusCode::OK, &assemble(plan, &counts)))
 }
 
