@@ -357,14 +357,25 @@ pub fn path_error(err: actix_web::error::PathError, _req: &HttpRequest) -> actix
     ApiError::NotFound(format!("no such resource ({err})")).into()
 }
 
-/// Query strings that do not parse: 400 with the parser's words.
+/// Query strings that do not parse: 400 with the parser's words. A parameter that an
+/// operation refuses (`deny_unknown_fields`, as the `/network` ones do) is 422
+/// `validation_failed` naming it (`unknown_field`), like an unknown body field.
 pub fn query_error(
     err: actix_web::error::QueryPayloadError,
     _req: &HttpRequest,
 ) -> actix_web::Error {
+    let message = err.to_string();
+    if let Some(name) = backticked_after(&message, "unknown field `") {
+        return ApiError::Validation(vec![ProblemField {
+            field: name,
+            code: "unknown_field".to_owned(),
+            message: "is not a parameter of this operation".to_owned(),
+        }])
+        .into();
+    }
     ApiError::BadRequest {
         code: "invalid_query",
-        detail: format!("the query string is invalid: {err}"),
+        detail: format!("the query string is invalid: {message}"),
     }
     .into()
 }

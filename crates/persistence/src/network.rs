@@ -131,13 +131,30 @@ const LABEL_STATUS_SQL: &str = "CASE WHEN l.status = 'granted'
         AND make_date(split_part(l.academic_year, '-', 2)::int, 8, 31) < $TODAY THEN 'expired'
         ELSE l.status END";
 
-/// Actions the public sees: in adopted or closed plans.
-const PUBLIC_PLAN: &str = "p.phase IN ('adopted', 'closed')";
+/// Plans the public sees: adopted or closed (a macro, so that `concat!` can use it).
+macro_rules! public_plan {
+    () => {
+        "p.phase IN ('adopted', 'closed')"
+    };
+}
+const PUBLIC_PLAN: &str = public_plan!();
 
-/// The five aggregations run side by side, each on a connection of its own: the
-/// answer takes as long as the slowest, not as long as their sum.
+/// Statuses of the actions the network view shows (in public plans): never a
+/// proposal, nor a rejected or abandoned action. The search, the exports and the
+/// statistics all count this one set (the indicator totals kept by
+/// `plan_totals_refresh`, migration 000014, spell it in SQL).
+macro_rules! public_statuses {
+    () => {
+        "('adopted', 'in_progress', 'completed')"
+    };
+}
+const PUBLIC_STATUSES: &str = public_statuses!();
+
+/// The five aggregations, pipelined on the one connection they are given: one round
+/// trip, and a request never holds more than one pooled connection (several
+/// requests each holding some connections while waiting for more could empty the pool).
 pub async fn stats(
-    pool: &crate::DbPool,
+    conn: &AsyncPgConnection,
     filter: &NetworkFilter,
     today: NaiveDate,
 ) -> Result<Stats> {
@@ -174,7 +191,7 @@ pub async fn stats(
         "SELECT t.theme AS key, t.status AS sub, sum(t.count)::int8 AS count
          FROM plan_action_counts t JOIN plans p ON p.id = t.plan_id
          JOIN alliances a ON a.id = p.alliance_id JOIN cities c ON c.id = a.city_id
-         WHERE t.count > 0 AND {PUBLIC_PLAN}"
+         WHERE t.count > 0 AND {PUBLIC_PLAN} AND t.status IN {PUBLIC_STATUSES}"
     ));
     filter_region(&mut actions, filter);
     filter_year(&mut actions, "p.academic_year", filter);
@@ -193,20 +210,13 @@ pub async fn stats(
     filter_year(&mut indicators, "p.academic_year", filter);
     indicators.push(" GROUP BY 1, 2 ORDER BY 1, 2");
 
-    async fn counts(pool: &crate::DbPool, sql: Sql) -> Result<Vec<KeyedCount>> {
-        let mut conn = crate::pool::get(pool).await?;
-        Ok(sql.build().load(&mut conn).await?)
-    }
-    async fn totals(pool: &crate::DbPool, sql: Sql) -> Result<Vec<IndicatorTotal>> {
-        let mut conn = crate::pool::get(pool).await?;
-        Ok(sql.build().load(&mut conn).await?)
-    }
+    // Independent reads only: pipelined statements may reach the server in any order.
     let (alliances, labels, partners, actions, indicators) = tokio::try_join!(
-        counts(pool, alliances),
-        counts(pool, labels),
-        counts(pool, partners),
-        counts(pool, actions),
-        totals(pool, indicators),
+        alliances.build().load::<KeyedCount>(&mut &*conn),
+        labels.build().load::<KeyedCount>(&mut &*conn),
+        partners.build().load::<KeyedCount>(&mut &*conn),
+        actions.build().load::<KeyedCount>(&mut &*conn),
+        indicators.build().load::<IndicatorTotal>(&mut &*conn),
     )?;
     Ok(Stats {
         alliances,
@@ -318,7 +328,7 @@ pub struct NetworkAction {
 
 /// Public actions (adopted, running or completed, in adopted or closed plans) with
 /// their city and partners; `verified` is filled in by [`with_verification`].
-const PUBLIC_ACTIONS_SQL: &str =
+const PUBLIC_ACTIONS_SQL: &str = concat!(
     "SELECT x.id, x.title, x.description, x.theme, x.status, x.sdgs, p.academic_year,
         a.id AS alliance_id, a.name AS alliance, c.name AS city, c.region,
         lp.id AS lead_partner_id, lp.name AS lead_partner,
@@ -330,7 +340,11 @@ const PUBLIC_ACTIONS_SQL: &str =
  JOIN cities c ON c.id = a.city_id
  JOIN partners lp ON lp.id = x.lead_partner_id
  JOIN partners pp ON pp.id = x.proposing_partner_id
- WHERE p.phase IN ('adopted', 'closed') AND x.status IN ('adopted', 'in_progress', 'completed')";
+ WHERE ",
+    public_plan!(),
+    " AND x.status IN ",
+    public_statuses!()
+);
 
 /// Wraps a page of [`PUBLIC_ACTIONS_SQL`] (already ordered and limited) to compute
 /// each row's verification: for the page's rows only, not for every action.
@@ -389,17 +403,31 @@ pub async fn actions(
     Ok(sql.build().load(conn).await?)
 }
 
-/// The network's data version: the time of the latest write (every write is journaled).
-pub async fn version(conn: &mut AsyncPgConnection) -> Result<Option<DateTime<Utc>>> {
+/// The network's data version: the sum of every journal chain's head sequence (the
+/// platform's and each alliance's). Every committed write appends to a chain, and a
+/// chain's sequence numbers are handed out under its lock, held until commit
+/// (`journal_head_locked`, migration 000012): in each chain, sequence order is commit
+/// order, so every commit raises the sum, whatever the order in which transactions
+/// commit (the time of the latest entry did not: an entry appended early and
+/// committed late left it unchanged). One backward index probe per chain, on
+/// `journal_entries_chain_seq_key`, not a scan of the journal.
+pub async fn version(conn: &mut AsyncPgConnection) -> Result<i64> {
     #[derive(QueryableByName)]
-    struct Latest {
-        #[diesel(sql_type = Nullable<Timestamptz>)]
-        at: Option<DateTime<Utc>>,
+    struct Version {
+        #[diesel(sql_type = Int8)]
+        version: i64,
     }
-    let latest: Latest = sql_query("SELECT max(at) AS at FROM journal_entries")
-        .get_result(conn)
-        .await?;
-    Ok(latest.at)
+    let version: Version = sql_query(
+        "SELECT (coalesce((SELECT e.seq FROM journal_entries e
+                           WHERE e.alliance_id IS NULL ORDER BY e.seq DESC LIMIT 1), 0)
+               + coalesce((SELECT sum(h.seq) FROM alliances a CROSS JOIN LATERAL (
+                               SELECT e.seq FROM journal_entries e
+                               WHERE e.alliance_id = a.id ORDER BY e.seq DESC LIMIT 1) h), 0)
+                )::int8 AS version",
+    )
+    .get_result(conn)
+    .await?;
+    Ok(version.version)
 }
 
 /// The columns of each export, in order (the CSV header, even when there are no rows).
@@ -473,6 +501,15 @@ pub fn export_columns(resource: &str) -> &'static [&'static str] {
         ],
         _ => &[],
     }
+}
+
+/// Whether a column of an export holds numbers the server computed (counts, targets,
+/// totals), not text that someone typed: the CSV writer leaves those as numbers.
+pub fn is_numeric_column(resource: &str, column: &str) -> bool {
+    matches!(
+        (resource, column),
+        ("alliances", "active_partners") | ("indicators", "target" | "total" | "verified_total")
+    )
 }
 
 /// A row of a CSV/JSON export: column names and string values.
@@ -709,7 +746,7 @@ pub async fn export_batch(
                         i.verified_sum::float8 AS verified_total
                  FROM indicators i JOIN actions x ON x.id = i.action_id JOIN plans p ON p.id = x.plan_id
                  JOIN alliances a ON a.id = x.alliance_id JOIN cities c ON c.id = a.city_id
-                 WHERE {PUBLIC_PLAN} AND i.id > $1
+                 WHERE {PUBLIC_PLAN} AND x.status IN {PUBLIC_STATUSES} AND i.id > $1
                  ORDER BY i.id LIMIT $2"
             ))
             .bind::<SqlUuid, _>(after)

@@ -100,8 +100,10 @@ pub struct ActionResponse {
     pub theme: String,
     /// UN sustainable development goals, 1 to 17.
     pub sdgs: Vec<i16>,
-    /// Who proposed it: set once, never changed.
-    pub proposed_by: Uuid,
+    /// Who proposed it (a user id): set once, never changed. `null` for callers who are
+    /// not members of the alliance (no current mandate in it) nor platform admins:
+    /// the public sees the proposing partner, never a person.
+    pub proposed_by: Option<Uuid>,
     /// The partner it was proposed for: set once, never changed.
     pub proposing_partner_id: Uuid,
     pub lead_partner_id: Uuid,
@@ -121,6 +123,17 @@ pub struct ActionResponse {
     pub endorsements: Vec<EndorsementResponse>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+impl ActionResponse {
+    /// The action as `caller` may see it: user ids only for members and admins
+    /// (`policy::read_private`).
+    pub(crate) fn seen_by(mut self, caller: &AllianceCaller) -> Self {
+        if policy::read_private(caller).is_err() {
+            self.proposed_by = None;
+        }
+        self
+    }
 }
 
 /// One page of actions.
@@ -165,7 +178,7 @@ pub(crate) async fn responses(
             description: a.description,
             theme: a.theme.as_str().to_owned(),
             sdgs: a.sdgs,
-            proposed_by: a.proposed_by.0,
+            proposed_by: Some(a.proposed_by.0),
             proposing_partner_id: a.proposing_partner.0,
             lead_partner_id: a.lead_partner.0,
             contributing_partner_ids: a.contributing_partners.iter().map(|p| p.0).collect(),
@@ -418,7 +431,11 @@ pub async fn list_actions(
     let plan = visible_plan(&mut conn, &scope, PlanId(path.1)).await?;
     let found = plans::list_actions(&mut conn, plan.id, &filter, &page).await?;
     Ok(web::Json(ActionPage {
-        items: responses(&mut conn, found.items).await?,
+        items: responses(&mut conn, found.items)
+            .await?
+            .into_iter()
+            .map(|a| a.seen_by(&scope.caller))
+            .collect(),
         next_cursor: found.next_cursor,
     }))
 }
@@ -612,7 +629,7 @@ pub async fn get_action(
     let (action, _) = visible_action(&mut conn, &scope, ActionId(path.1)).await?;
     Ok(json_with_etag(
         StatusCode::OK,
-        &response(&mut conn, action).await?,
+        &response(&mut conn, action).await?.seen_by(&scope.caller),
     ))
 }
 

@@ -1,10 +1,15 @@
 //! The AVUF network view: public, cacheable, and free of personal data.
 //!
 //! Every answer carries `Cache-Control` and an `ETag` derived from the network's data
-//! version (the time of the latest write, every write being journaled) and the
-//! request: a front end or a proxy revalidates with `If-None-Match` and gets 304.
+//! version (the sum of the journal chains' heads, every write being journaled), the
+//! day and the request's normalised parameters: a front end or a proxy revalidates
+//! with `If-None-Match` and gets 304. An unknown query parameter is 422, so that
+//! `?x=1`, `?x=2`… cannot each be a new answer to compute.
 
-use std::collections::{BTreeMap, HashMap};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, get, web};
@@ -20,6 +25,7 @@ use futures_util::stream;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sha2::{Digest, Sha256};
+use tokio::sync::{Semaphore, SemaphorePermit};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -29,8 +35,10 @@ use crate::state::AppState;
 
 const CACHE_CONTROL: &str = "public, max-age=60";
 
-/// Network filters.
+/// Network filters: the parameters of `/network/stats`, and the first two of every
+/// other network search. Unknown parameters are refused (422 `unknown_field`).
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct NetworkParams {
     /// Two consecutive years, `2025-2026`.
@@ -40,34 +48,43 @@ pub struct NetworkParams {
     pub region: Option<String>,
 }
 
-impl NetworkParams {
-    fn filter(&self) -> Result<NetworkFilter, ApiError> {
-        Ok(NetworkFilter {
-            academic_year: self
-                .academic_year
-                .as_deref()
-                .map(|y| AcademicYear::parse("academic_year", y).map(|y| y.to_string()))
-                .transpose()?,
-            region: filter_text("region", self.region.as_deref())?,
-        })
-    }
+/// The filters as the queries take them, checked and trimmed.
+fn network_filter(
+    academic_year: Option<&str>,
+    region: Option<&str>,
+) -> Result<NetworkFilter, ApiError> {
+    Ok(NetworkFilter {
+        academic_year: academic_year
+            .map(|y| AcademicYear::parse("academic_year", y).map(|y| y.to_string()))
+            .transpose()?,
+        region: filter_text("region", region)?,
+    })
 }
 
-/// The ETag of a network answer, or a 304 when the client has it already.
+/// What a network answer depends on besides its parameters: the data version and the
+/// day (a granted label of a past year is reported expired).
+struct Tag {
+    etag: String,
+    version: i64,
+}
+
+/// The ETag of a network answer, or a 304 when the client has it already. `key`
+/// names the answer by its normalised parameters, never by the raw query string.
 async fn revalidate(
     req: &HttpRequest,
     state: &AppState,
-) -> Result<Result<String, HttpResponse>, ApiError> {
-    let mut conn = pool::get(&state.pool).await?;
-    let version = network::version(&mut conn).await?;
+    today: NaiveDate,
+    key: &str,
+) -> Result<Result<Tag, HttpResponse>, ApiError> {
+    let version = {
+        let mut conn = pool::get(&state.pool).await?;
+        network::version(&mut conn).await?
+    };
     let mut hasher = Sha256::new();
-    hasher.update(
-        version
-            .map(|v| v.timestamp_micros())
-            .unwrap_or(0)
-            .to_le_bytes(),
-    );
-    hasher.update(req.uri().to_string().as_bytes());
+    hasher.update(version.to_le_bytes());
+    hasher.update(today.to_string().as_bytes());
+    hasher.update(b"\n");
+    hasher.update(key.as_bytes());
     let etag = format!("\"n{}\"", hex::encode(&hasher.finalize()[..12]));
     let matches = req
         .headers()
@@ -85,31 +102,82 @@ async fn revalidate(
             .insert_header((header::CACHE_CONTROL, CACHE_CONTROL))
             .finish()));
     }
-    Ok(Ok(etag))
+    Ok(Ok(Tag { etag, version }))
 }
 
-/// Network answers already computed, by ETag. The ETag names the data version, the
-/// day and the request, so an entry is exact until the next write: the aggregates
-/// are computed once per version and replica, not once per request.
+/// Network answers already computed, by ETag, and the bound on computing new ones.
+///
+/// The ETag names the data version, the day and the normalised request, so an entry is
+/// exact until the next write: the aggregates are computed once per version and
+/// replica, not once per request. The cache holds at most [`Self::CAPACITY`] answers
+/// and [`Self::MAX_BYTES`] bytes (oldest out first), and only the newest version's:
+/// a newer version empties it, an answer of an older one is not kept.
+///
+/// At most a quarter of the pool's connections (at least one) compute answers at a
+/// time; other requests wait for their turn up to the pool's wait timeout (then 503),
+/// so a burst of uncached network requests leaves connections to everything else.
 #[derive(Default)]
 pub struct NetworkCache {
-    entries: std::sync::Mutex<HashMap<String, web::Bytes>>,
+    entries: Mutex<Entries>,
+    computing: OnceLock<Semaphore>,
+}
+
+#[derive(Default)]
+struct Entries {
+    version: i64,
+    bodies: HashMap<String, web::Bytes>,
+    /// ETags, oldest first.
+    order: VecDeque<String>,
+    bytes: usize,
 }
 
 impl NetworkCache {
     const CAPACITY: usize = 512;
+    const MAX_BYTES: usize = 32 * 1024 * 1024;
 
     fn get(&self, etag: &str) -> Option<web::Bytes> {
-        self.entries.lock().ok()?.get(etag).cloned()
+        self.entries.lock().ok()?.bodies.get(etag).cloned()
     }
 
-    fn put(&self, etag: &str, body: web::Bytes) {
-        if let Ok(mut entries) = self.entries.lock() {
-            if entries.len() >= Self::CAPACITY {
-                // Older versions are useless once the data moved on: start afresh.
-                entries.clear();
+    fn put(&self, version: i64, etag: &str, body: web::Bytes) {
+        let Ok(mut e) = self.entries.lock() else {
+            return;
+        };
+        if version < e.version || body.len() > Self::MAX_BYTES / 4 {
+            return;
+        }
+        if version > e.version {
+            // Older versions are useless once the data moved on.
+            *e = Entries {
+                version,
+                ..Entries::default()
+            };
+        }
+        if e.bodies.contains_key(etag) {
+            return;
+        }
+        while e.order.len() >= Self::CAPACITY || e.bytes + body.len() > Self::MAX_BYTES {
+            let Some(oldest) = e.order.pop_front() else {
+                break;
+            };
+            if let Some(old) = e.bodies.remove(&oldest) {
+                e.bytes -= old.len();
             }
-            entries.insert(etag.to_owned(), body);
+        }
+        e.bytes += body.len();
+        e.order.push_back(etag.to_owned());
+        e.bodies.insert(etag.to_owned(), body);
+    }
+
+    /// A turn to compute an answer (see the type's documentation).
+    async fn turn(&self, pool: &DbPool) -> Result<SemaphorePermit<'_>, ApiError> {
+        let turns = self
+            .computing
+            .get_or_init(|| Semaphore::new((pool.status().max_size / 4).max(1)));
+        let wait = pool.timeouts().wait.unwrap_or(Duration::from_secs(5));
+        match tokio::time::timeout(wait, turns.acquire()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            _ => Err(ApiError::Unavailable),
         }
     }
 }
@@ -122,24 +190,31 @@ fn json_response(etag: &str, body: web::Bytes) -> HttpResponse {
         .body(body)
 }
 
-fn cached_json<T: Serialize>(state: &AppState, etag: String, value: &T) -> HttpResponse {
+fn cached_json<T: Serialize>(state: &AppState, tag: Tag, value: &T) -> HttpResponse {
     let body = web::Bytes::from(serde_json::to_vec(value).unwrap_or_default());
-    state.network_cache.put(&etag, body.clone());
-    json_response(&etag, body)
+    state.network_cache.put(tag.version, &tag.etag, body.clone());
+    json_response(&tag.etag, body)
 }
 
 /// The ETag of a network answer, a 304, or the cached answer itself.
 async fn lookup(
     req: &HttpRequest,
     state: &AppState,
-) -> Result<Result<String, HttpResponse>, ApiError> {
-    Ok(match revalidate(req, state).await? {
-        Ok(etag) => match state.network_cache.get(&etag) {
-            Some(body) => Err(json_response(&etag, body)),
-            None => Ok(etag),
+    today: NaiveDate,
+    key: &str,
+) -> Result<Result<Tag, HttpResponse>, ApiError> {
+    Ok(match revalidate(req, state, today, key).await? {
+        Ok(tag) => match state.network_cache.get(&tag.etag) {
+            Some(body) => Err(json_response(&tag.etag, body)),
+            None => Ok(tag),
         },
         Err(not_modified) => Err(not_modified),
     })
+}
+
+/// A cache key from a name and normalised values (JSON, so no value can fake another).
+fn key(name: &str, values: &serde_json::Value) -> String {
+    format!("{name}\n{values}")
 }
 
 /// A granted label across the network.
@@ -179,10 +254,16 @@ pub struct NetworkLabelPage {
     pub next_cursor: Option<String>,
 }
 
-/// Label filters.
+/// Label filters. Unknown parameters are refused (422 `unknown_field`).
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct NetworkLabelParams {
+    /// Two consecutive years, `2025-2026`.
+    #[param(pattern = "^[0-9]{4}-[0-9]{4}$")]
+    pub academic_year: Option<String>,
+    /// A region's exact name (`Île-de-France`).
+    pub region: Option<String>,
     /// `granted` or `expired`.
     #[param(value_type = Option<choices::NetworkLabelStatus>)]
     pub status: Option<String>,
@@ -222,7 +303,7 @@ fn page_request<K: serde::de::DeserializeOwned>(
 /// Granted labels across cities, filtered by academic year and region (public).
 #[utoipa::path(
     tag = "network",
-    params(NetworkParams, NetworkLabelParams),
+    params(NetworkLabelParams),
     responses(
         (status = 200, description = "A page of labels", body = NetworkLabelPage,
             headers(("ETag" = String), ("Cache-Control" = String))),
@@ -236,10 +317,9 @@ fn page_request<K: serde::de::DeserializeOwned>(
 pub async fn network_labels(
     req: HttpRequest,
     state: web::Data<AppState>,
-    params: web::Query<NetworkParams>,
     labels: web::Query<NetworkLabelParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let filter = params.filter()?;
+    let filter = network_filter(labels.academic_year.as_deref(), labels.region.as_deref())?;
     if let Some(status) = labels.status.as_deref()
         && status != "granted"
         && status != "expired"
@@ -251,16 +331,28 @@ pub async fn network_labels(
         ));
     }
     let (limit, after) = page_request::<Uuid>(labels.limit, labels.cursor.as_deref())?;
-    let etag = match lookup(&req, &state).await? {
-        Ok(etag) => etag,
+    let today = Utc::now().date_naive();
+    let key = key(
+        "labels",
+        &json!([
+            filter.academic_year,
+            filter.region,
+            labels.status,
+            limit,
+            after
+        ]),
+    );
+    let tag = match lookup(&req, &state, today, &key).await? {
+        Ok(tag) => tag,
         Err(not_modified) => return Ok(not_modified),
     };
+    let _turn = state.network_cache.turn(&state.pool).await?;
     let mut conn = pool::get(&state.pool).await?;
     let rows = network::labels(
         &mut conn,
         &filter,
         labels.status.as_deref(),
-        Utc::now().date_naive(),
+        today,
         after,
         limit + 1,
     )
@@ -279,7 +371,7 @@ pub async fn network_labels(
     });
     Ok(cached_json(
         &state,
-        etag,
+        tag,
         &NetworkLabelPage {
             items: page.items,
             next_cursor: page.next_cursor,
@@ -373,12 +465,17 @@ pub async fn network_stats(
     state: web::Data<AppState>,
     params: web::Query<NetworkParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let filter = params.filter()?;
-    let etag = match lookup(&req, &state).await? {
-        Ok(etag) => etag,
+    let filter = network_filter(params.academic_year.as_deref(), params.region.as_deref())?;
+    let today = Utc::now().date_naive();
+    let key = key("stats", &json!([filter.academic_year, filter.region]));
+    let tag = match lookup(&req, &state, today, &key).await? {
+        Ok(tag) => tag,
         Err(not_modified) => return Ok(not_modified),
     };
-    let stats = network::stats(&state.pool, &filter, Utc::now().date_naive()).await?;
+    let _turn = state.network_cache.turn(&state.pool).await?;
+    let conn = pool::get(&state.pool).await?;
+    let stats = network::stats(&conn, &filter, today).await?;
+    drop(conn);
     let mut out = NetworkStats {
         academic_year: filter.academic_year.clone(),
         region: filter.region.clone(),
@@ -427,7 +524,7 @@ pub async fn network_stats(
         *out.actions.by_theme.entry(c.key).or_default() += c.count;
         *out.actions.by_status.entry(c.sub).or_default() += c.count;
     }
-    Ok(cached_json(&state, etag, &out))
+    Ok(cached_json(&state, tag, &out))
 }
 
 /// A measured result of a found action.
@@ -499,10 +596,16 @@ pub struct NetworkActionPage {
     pub next_cursor: Option<String>,
 }
 
-/// Action search parameters.
+/// Action search parameters. Unknown parameters are refused (422 `unknown_field`).
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct NetworkActionParams {
+    /// Two consecutive years, `2025-2026`.
+    #[param(pattern = "^[0-9]{4}-[0-9]{4}$")]
+    pub academic_year: Option<String>,
+    /// A region's exact name (`Île-de-France`).
+    pub region: Option<String>,
     #[param(value_type = Option<choices::Theme>)]
     pub theme: Option<String>,
     /// `adopted`, `in_progress` or `completed`.
@@ -523,7 +626,7 @@ pub struct NetworkActionParams {
 /// good practice of one city can be found by another.
 #[utoipa::path(
     tag = "network",
-    params(NetworkParams, NetworkActionParams),
+    params(NetworkActionParams),
     responses(
         (status = 200, description = "A page of actions", body = NetworkActionPage,
             headers(("ETag" = String), ("Cache-Control" = String))),
@@ -537,10 +640,9 @@ pub struct NetworkActionParams {
 pub async fn network_actions(
     req: HttpRequest,
     state: web::Data<AppState>,
-    params: web::Query<NetworkParams>,
     search: web::Query<NetworkActionParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let filter = params.filter()?;
+    let filter = network_filter(search.academic_year.as_deref(), search.region.as_deref())?;
     let theme = search
         .theme
         .as_deref()
@@ -572,16 +674,29 @@ pub async fn network_actions(
         ));
     }
     let (limit, after) = page_request::<page::TimeKey>(search.limit, search.cursor.as_deref())?;
-    let etag = match lookup(&req, &state).await? {
-        Ok(etag) => etag,
-        Err(not_modified) => return Ok(not_modified),
-    };
     let query = ActionSearch {
         network: filter,
         theme: theme.map(|t| t.as_str().to_owned()),
         status: status.map(|s| s.as_str().to_owned()),
         text,
     };
+    let key = key(
+        "actions",
+        &json!([
+            query.network.academic_year,
+            query.network.region,
+            query.theme,
+            query.status,
+            query.text,
+            limit,
+            after.as_ref().map(|k| (k.created_at, k.id))
+        ]),
+    );
+    let tag = match lookup(&req, &state, Utc::now().date_naive(), &key).await? {
+        Ok(tag) => tag,
+        Err(not_modified) => return Ok(not_modified),
+    };
+    let _turn = state.network_cache.turn(&state.pool).await?;
     let mut conn = pool::get(&state.pool).await?;
     let rows = network::actions(
         &mut conn,
@@ -638,7 +753,7 @@ pub async fn network_actions(
     });
     Ok(cached_json(
         &state,
-        etag,
+        tag,
         &NetworkActionPage {
             items: page.items,
             next_cursor: page.next_cursor,
@@ -649,10 +764,23 @@ pub async fn network_actions(
 const RESOURCES: [&str; 5] = ["labels", "alliances", "partners", "actions", "indicators"];
 const BATCH: i64 = 1000;
 
+/// Exports take no query parameter: any one is refused (422 `unknown_field`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoParams {}
+
 /// Export a resource of the whole network (public): `labels`, `alliances`,
 /// `partners`, `actions` or `indicators`, as `.csv` (UTF-8, header row, RFC 4180
 /// quoting) or `.json` (an array of objects with the same fields), streamed in
-/// batches. No personal data: no user appears in any export.
+/// batches. No personal data: no user appears in any export. The actions and
+/// indicators exports hold the actions the search finds: adopted, running or completed
+/// actions of adopted or closed plans.
+///
+/// CSV text cells that start with `=`, `+`, `-`, `@`, a tab or a carriage return get a
+/// leading `'`, so that a spreadsheet shows them as text instead of running them as a
+/// formula (OWASP's CSV injection rule). Numeric columns (`active_partners`, `target`,
+/// `total`, `verified_total`) are computed by the server and stay numbers. JSON
+/// exports give every value unchanged.
 #[utoipa::path(
     tag = "network",
     params(("file" = String, Path, description = "`<resource>.csv` or `<resource>.json`, resource one of labels, alliances, partners, actions, indicators", example = "actions.csv")),
@@ -663,6 +791,7 @@ const BATCH: i64 = 1000;
         ), headers(("ETag" = String), ("Cache-Control" = String))),
         (status = 304, description = "Not modified since the ETag in If-None-Match"),
         (status = 404, response = NotFound),
+        (status = 422, response = UnprocessableEntity),
         (status = 503, response = ServiceUnavailable),
     ),
     security(())
@@ -672,6 +801,7 @@ pub async fn network_export(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
+    _params: web::Query<NoParams>,
 ) -> Result<HttpResponse, ApiError> {
     let file = path.into_inner();
     let (resource, format) = file
@@ -683,17 +813,13 @@ pub async fn network_export(
                 RESOURCES.join(", ")
             ))
         })?;
-    let etag = match revalidate(&req, &state).await? {
-        Ok(etag) => etag,
+    let today = Utc::now().date_naive();
+    let etag = match revalidate(&req, &state, today, &key("exports", &json!([file]))).await? {
+        Ok(tag) => tag.etag,
         Err(not_modified) => return Ok(not_modified),
     };
     let csv = format == "csv";
-    let body = export_stream(
-        state.pool.clone(),
-        resource.to_owned(),
-        csv,
-        Utc::now().date_naive(),
-    );
+    let body = export_stream(state.pool.clone(), resource.to_owned(), csv, today);
     let content_type = if csv {
         "text/csv; charset=utf-8"
     } else {
@@ -759,7 +885,7 @@ fn export_stream(
         let last = rows.len() < usize::try_from(BATCH).unwrap_or(usize::MAX);
         s.after = rows.last().map(|(id, _)| *id).or(s.after);
         let bytes = if s.csv {
-            csv_chunk(network::export_columns(&s.resource), &rows, s.first)
+            csv_chunk(&s.resource, &rows, s.first)
         } else {
             json_chunk(&rows, s.first, last)
         };
@@ -769,13 +895,34 @@ fn export_stream(
     })
 }
 
-fn csv_chunk(columns: &[&str], rows: &[(Uuid, network::ExportRow)], header: bool) -> Vec<u8> {
+/// A text cell as a spreadsheet must read it: one that starts like a formula (`=`,
+/// `+`, `-`, `@`, a tab or a carriage return) gets a leading `'` (OWASP CSV injection).
+fn csv_text(value: &str) -> Cow<'_, str> {
+    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        Cow::Owned(format!("'{value}"))
+    } else {
+        Cow::Borrowed(value)
+    }
+}
+
+fn csv_chunk(resource: &str, rows: &[(Uuid, network::ExportRow)], header: bool) -> Vec<u8> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     if header {
-        let _ = writer.write_record(columns);
+        let _ = writer.write_record(network::export_columns(resource));
     }
     for (_, row) in rows {
-        let _ = writer.write_record(row.iter().map(|(_, value)| value.as_str()));
+        // Numbers the server computed stay numbers (a leading `'` would make them
+        // text that no spreadsheet sums); everything else is text someone typed.
+        let _ = writer.write_record(row.iter().map(|(column, value)| {
+            if network::is_numeric_column(resource, column) {
+                Cow::Borrowed(value.as_bytes())
+            } else {
+                match csv_text(value) {
+                    Cow::Borrowed(text) => Cow::Borrowed(text.as_bytes()),
+                    Cow::Owned(text) => Cow::Owned(text.into_bytes()),
+                }
+            }
+        }));
     }
     writer.into_inner().unwrap_or_default()
 }
@@ -799,4 +946,33 @@ fn json_chunk(rows: &[(Uuid, network::ExportRow)], first: bool, last: bool) -> V
         out.push(']');
     }
     out.into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_text_neutralises_what_a_spreadsheet_would_run() {
+        for cell in ["=1+1", "+33", "-2", "@SUM(A1)", "\tx", "\rx"] {
+            assert_eq!(csv_text(cell), format!("'{cell}"));
+        }
+        for cell in ["Compost", "", "1-2", "a=b", "'=x"] {
+            assert_eq!(csv_text(cell), cell);
+        }
+    }
+
+    #[test]
+    fn numeric_columns_are_left_as_numbers() {
+        let rows = vec![(
+            Uuid::nil(),
+            vec![
+                ("id", "x".to_owned()),
+                ("action", "=HYPERLINK(\"http://evil.example/\")".to_owned()),
+                ("target", "-1".to_owned()),
+            ],
+        )];
+        let text = String::from_utf8(csv_chunk("indicators", &rows, false)).unwrap();
+        assert_eq!(text, "x,\"'=HYPERLINK(\"\"http://evil.example/\"\")\",-1\n");
+    }
 }

@@ -119,7 +119,10 @@ pub struct MeasurementResponse {
     pub measured_on: NaiveDate,
     pub evidence_url: Option<String>,
     pub note: Option<String>,
-    pub recorded_by: Uuid,
+    /// Who recorded it (a user id); `null` for callers who are not members of the
+    /// alliance (no current mandate in it) nor platform admins: the public sees the
+    /// partner, never a person.
+    pub recorded_by: Option<Uuid>,
     /// The partner that recorded it.
     pub partner_id: Uuid,
     /// The latest review by another partner; `null` until reviewed.
@@ -154,10 +157,21 @@ impl From<Measurement> for MeasurementResponse {
             measured_on: m.measured_on,
             evidence_url: m.evidence_url,
             note: m.note,
-            recorded_by: m.recorded_by,
+            recorded_by: Some(m.recorded_by),
             partner_id: m.partner_id,
             created_at: m.created_at,
         }
+    }
+}
+
+impl MeasurementResponse {
+    /// The measurement as `caller` may see it: user ids only for members and admins
+    /// (`policy::read_private`).
+    fn seen_by(mut self, caller: &policy::AllianceCaller) -> Self {
+        if policy::read_private(caller).is_err() {
+            self.recorded_by = None;
+        }
+        self
     }
 }
 
@@ -403,10 +417,9 @@ pub async fn list_measurements(
     let mut conn = pool::get(&state.pool).await?;
     let (indicator, _, _) = visible_indicator(&mut conn, &scope, IndicatorId(path.1)).await?;
     let found = results::list_measurements(&mut conn, IndicatorId(indicator.id), &page).await?;
-    Ok(web::Json(MeasurementPage::from_page(
-        found,
-        MeasurementResponse::from,
-    )))
+    Ok(web::Json(MeasurementPage::from_page(found, |m| {
+        MeasurementResponse::from(m).seen_by(&scope.caller)
+    })))
 }
 
 /// Record a measurement (a member of a partner taking part in the action, or the coordinator).
