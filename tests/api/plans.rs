@@ -1085,3 +1085,75 @@ async fn public_events_hide_links_to_actions_of_plans_not_yet_public() {
     }
     assert_eq!(links(app.anonymous()).await, 1);
 }
+
+/// Anonymous readers of a public plan, and members of other alliances, see partners,
+/// never user ids; members of the alliance (observers included) and admins see them.
+#[actix_web::test]
+async fn user_ids_of_public_actions_are_shown_to_members_only() {
+    let app = TestApp::spawn().await;
+    let f = app.alliance_fixture(1).await;
+    let other = app.alliance_fixture(2).await;
+    let admin = app.admin().await;
+    let plan = plan(&f, "2025-2026").await;
+    let proposed = propose(&f.member_p.client, &f, &plan, "Compost", json!({})).await;
+    assert_eq!(proposed.status(), StatusCode::CREATED, "{}", proposed.text());
+    let action = id(&proposed);
+    for to in ["consultation", "voting", "adopted"] {
+        let moved = transition(&f, &plan, to).await;
+        assert_eq!(moved.status(), StatusCode::OK, "{}", moved.text());
+    }
+    let indicator = f
+        .coordinator
+        .client
+        .post(&format!(
+            "/api/v1/alliances/{}/actions/{action}/indicators",
+            f.alliance
+        ))
+        .json(&json!({"catalogue": "compost_kg"}))
+        .send()
+        .await;
+    assert_eq!(indicator.status(), StatusCode::CREATED, "{}", indicator.text());
+    let indicator = id(&indicator);
+    let recorded = f
+        .member_p
+        .client
+        .post(&format!(
+            "/api/v1/alliances/{}/indicators/{indicator}/measurements",
+            f.alliance
+        ))
+        .json(&json!({"value": 12, "note": "pesée"}))
+        .send()
+        .await;
+    assert_eq!(recorded.status(), StatusCode::CREATED, "{}", recorded.text());
+    assert_eq!(recorded.json::<Value>()["recorded_by"], json!(f.member_p.user));
+
+    let user = json!(f.member_p.user);
+    for (who, client, shown) in [
+        ("anonymous", &app.anonymous(), Value::Null),
+        ("another alliance's coordinator", &other.coordinator.client, Value::Null),
+        ("an observer of the alliance", &f.observer_p.client, user.clone()),
+        ("a platform admin", &admin, user.clone()),
+    ] {
+        let get = async |path: String| -> Value {
+            let response = client.get(&path).send().await;
+            assert_eq!(response.status(), StatusCode::OK, "{who} {path}");
+            response.json()
+        };
+        let one = get(format!("/api/v1/alliances/{}/actions/{action}", f.alliance)).await;
+        assert_eq!(one["proposed_by"], shown, "{who}");
+        assert_eq!(one["proposing_partner_id"], json!(f.partner_p), "{who}");
+        let page = get(format!(
+            "/api/v1/alliances/{}/plans/{plan}/actions",
+            f.alliance
+        ))
+        .await;
+        assert_eq!(page["items"][0]["proposed_by"], shown, "{who}");
+        let measurements = get(format!(
+            "/api/v1/alliances/{}/indicators/{indicator}/measurements",
+            f.alliance
+        ))
+        .await;
+        assert_eq!(measurements["items"][0]["recorded_by"], shown, "{who}");
+        assert_eq!(measurements["items"][0]["partner_id"], json!(f.partner_p), "{who}");
+    }
+}
