@@ -842,12 +842,33 @@ async fn exports_and_stats_hold_only_the_actions_the_network_shows() {
     );
 }
 
-/// Fifty uncached statistics (fifty filters) at once: each is computed on one
-/// connection, a few at a time, and an ordinary request sent among them is answered.
+/// Fifty uncached statistics (fifty filters) at once, made slow: a table they read is
+/// locked, so every one that runs holds its connection until the lock goes. They run a
+/// few at a time, on one connection each, so an ordinary request sent while they are
+/// stuck still gets a connection and its answer (without the bound, the stuck
+/// statistics held every pooled connection and it waited for the pool's timeout: 503).
 #[actix_web::test]
 async fn concurrent_uncached_stats_leave_ordinary_requests_answering() {
+    use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, TransactionManager};
+
+    #[derive(diesel::QueryableByName)]
+    struct Waiting {
+        #[diesel(sql_type = diesel::sql_types::Int8)]
+        n: i64,
+    }
+
     let app = TestApp::spawn().await;
     two_cities(&app).await;
+    let mut lock = app.db.connect().await;
+    <AsyncPgConnection as AsyncConnection>::TransactionManager::begin_transaction(&mut lock)
+        .await
+        .unwrap();
+    diesel::sql_query("LOCK TABLE plan_indicator_totals IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut lock)
+        .await
+        .unwrap();
+    let mut watch = app.db.connect().await;
+
     let anonymous = app.anonymous();
     let paths: Vec<String> = (0..50)
         .map(|i| {
@@ -858,15 +879,38 @@ async fn concurrent_uncached_stats_leave_ordinary_requests_answering() {
             )
         })
         .collect();
-    let mut requests: Vec<_> = paths.iter().map(|p| anonymous.get(p).send()).collect();
-    requests.insert(25, anonymous.get("/api/v1/alliances").send());
-    let responses = futures_util::future::join_all(requests).await;
-    assert_eq!(responses.len(), 51);
-    for response in &responses {
+    let stats = futures_util::future::join_all(paths.iter().map(|p| anonymous.get(p).send()));
+    let ordinary = async {
+        // Wait (boundedly) until statistics are stuck behind the lock.
+        let mut stuck = 0;
+        for _ in 0..2000 {
+            let waiting: Waiting = diesel::sql_query(
+                "SELECT count(*)::int8 AS n FROM pg_stat_activity
+                 WHERE datname = current_database() AND wait_event_type = 'Lock'",
+            )
+            .get_result(&mut watch)
+            .await
+            .unwrap();
+            stuck = waiting.n;
+            if stuck >= 2 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        assert!(stuck >= 2, "the statistics never reached the lock");
+        let response = anonymous.get("/api/v1/alliances").send().await;
+        <AsyncPgConnection as AsyncConnection>::TransactionManager::commit_transaction(&mut lock)
+            .await
+            .unwrap();
+        response
+    };
+    let (stats, ordinary) = futures_util::future::join(stats, ordinary).await;
+    assert_eq!(ordinary.status(), StatusCode::OK, "{}", ordinary.text());
+    assert_eq!(ordinary.json::<Value>()["items"].as_array().unwrap().len(), 2);
+    assert_eq!(stats.len(), 50);
+    for response in &stats {
         assert_eq!(response.status(), StatusCode::OK, "{}", response.text());
     }
-    let alliances: Value = responses[25].json();
-    assert_eq!(alliances["items"].as_array().unwrap().len(), 2);
 }
 
 #[actix_web::test]
