@@ -727,7 +727,10 @@ async fn csv_exports_neutralise_formulas_in_text_cells() {
     transition(&f, &plan, &["consultation", "voting", "adopted"]).await;
     post(
         &f.coordinator.client,
-        &format!("/api/v1/alliances/{}/actions/{}/indicators", f.alliance, actions[0]),
+        &format!(
+            "/api/v1/alliances/{}/actions/{}/indicators",
+            f.alliance, actions[0]
+        ),
         json!({"catalogue": "food_collected_kg", "name": "@pesée", "target": 100}),
     )
     .await;
@@ -779,8 +782,7 @@ async fn exports_and_stats_hold_only_the_actions_the_network_shows() {
     let f = app.alliance_fixture(1).await;
     let alliance = f.alliance;
     let coordinator = &f.coordinator.client;
-    let (plan, actions) =
-        plan_with(&f, "2025-2026", &["Action retenue", "Projet refusé"]).await;
+    let (plan, actions) = plan_with(&f, "2025-2026", &["Action retenue", "Projet refusé"]).await;
     let (_draft, drafted) = plan_with(&f, "2026-2027", &["Idée en brouillon"]).await;
     let (consulted, proposed) = plan_with(&f, "2027-2028", &["Idée en consultation"]).await;
     transition(&f, &consulted, &["consultation"]).await;
@@ -820,9 +822,15 @@ async fn exports_and_stats_hold_only_the_actions_the_network_shows() {
                 .send()
                 .await
                 .text();
-            assert!(text.contains("Action retenue"), "{resource}.{format}: {text}");
+            assert!(
+                text.contains("Action retenue"),
+                "{resource}.{format}: {text}"
+            );
             for title in hidden {
-                assert!(!text.contains(title), "{resource}.{format} shows {title}: {text}");
+                assert!(
+                    !text.contains(title),
+                    "{resource}.{format} shows {title}: {text}"
+                );
             }
         }
     }
@@ -906,7 +914,10 @@ async fn concurrent_uncached_stats_leave_ordinary_requests_answering() {
     };
     let (stats, ordinary) = futures_util::future::join(stats, ordinary).await;
     assert_eq!(ordinary.status(), StatusCode::OK, "{}", ordinary.text());
-    assert_eq!(ordinary.json::<Value>()["items"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        ordinary.json::<Value>()["items"].as_array().unwrap().len(),
+        2
+    );
     assert_eq!(stats.len(), 50);
     for response in &stats {
         assert_eq!(response.status(), StatusCode::OK, "{}", response.text());

@@ -1096,7 +1096,12 @@ async fn user_ids_of_public_actions_are_shown_to_members_only() {
     let admin = app.admin().await;
     let plan = plan(&f, "2025-2026").await;
     let proposed = propose(&f.member_p.client, &f, &plan, "Compost", json!({})).await;
-    assert_eq!(proposed.status(), StatusCode::CREATED, "{}", proposed.text());
+    assert_eq!(
+        proposed.status(),
+        StatusCode::CREATED,
+        "{}",
+        proposed.text()
+    );
     let action = id(&proposed);
     for to in ["consultation", "voting", "adopted"] {
         let moved = transition(&f, &plan, to).await;
@@ -1112,7 +1117,12 @@ async fn user_ids_of_public_actions_are_shown_to_members_only() {
         .json(&json!({"catalogue": "compost_kg"}))
         .send()
         .await;
-    assert_eq!(indicator.status(), StatusCode::CREATED, "{}", indicator.text());
+    assert_eq!(
+        indicator.status(),
+        StatusCode::CREATED,
+        "{}",
+        indicator.text()
+    );
     let indicator = id(&indicator);
     let recorded = f
         .member_p
@@ -1124,14 +1134,30 @@ async fn user_ids_of_public_actions_are_shown_to_members_only() {
         .json(&json!({"value": 12, "note": "pesée"}))
         .send()
         .await;
-    assert_eq!(recorded.status(), StatusCode::CREATED, "{}", recorded.text());
-    assert_eq!(recorded.json::<Value>()["recorded_by"], json!(f.member_p.user));
+    assert_eq!(
+        recorded.status(),
+        StatusCode::CREATED,
+        "{}",
+        recorded.text()
+    );
+    assert_eq!(
+        recorded.json::<Value>()["recorded_by"],
+        json!(f.member_p.user)
+    );
 
     let user = json!(f.member_p.user);
     for (who, client, shown) in [
         ("anonymous", &app.anonymous(), Value::Null),
-        ("another alliance's coordinator", &other.coordinator.client, Value::Null),
-        ("an observer of the alliance", &f.observer_p.client, user.clone()),
+        (
+            "another alliance's coordinator",
+            &other.coordinator.client,
+            Value::Null,
+        ),
+        (
+            "an observer of the alliance",
+            &f.observer_p.client,
+            user.clone(),
+        ),
         ("a platform admin", &admin, user.clone()),
     ] {
         let get = async |path: String| -> Value {
@@ -1154,6 +1180,10 @@ async fn user_ids_of_public_actions_are_shown_to_members_only() {
         ))
         .await;
         assert_eq!(measurements["items"][0]["recorded_by"], shown, "{who}");
-        assert_eq!(measurements["items"][0]["partner_id"], json!(f.partner_p), "{who}");
+        assert_eq!(
+            measurements["items"][0]["partner_id"],
+            json!(f.partner_p),
+            "{who}"
+        );
     }
 }

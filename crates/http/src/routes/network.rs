@@ -192,7 +192,9 @@ fn json_response(etag: &str, body: web::Bytes) -> HttpResponse {
 
 fn cached_json<T: Serialize>(state: &AppState, tag: Tag, value: &T) -> HttpResponse {
     let body = web::Bytes::from(serde_json::to_vec(value).unwrap_or_default());
-    state.network_cache.put(tag.version, &tag.etag, body.clone());
+    state
+        .network_cache
+        .put(tag.version, &tag.etag, body.clone());
     json_response(&tag.etag, body)
 }
 
@@ -772,9 +774,11 @@ pub struct NoParams {}
 /// Export a resource of the whole network (public): `labels`, `alliances`,
 /// `partners`, `actions` or `indicators`, as `.csv` (UTF-8, header row, RFC 4180
 /// quoting) or `.json` (an array of objects with the same fields), streamed in
-/// batches. No personal data: no user appears in any export. The actions and
-/// indicators exports hold the actions the search finds: adopted, running or completed
-/// actions of adopted or closed plans.
+/// batches. No personal data: no user appears in any export.
+///
+/// The actions and indicators exports hold the actions the search finds: adopted,
+/// running or completed actions of adopted or closed plans. Any query parameter is
+/// refused (422 `unknown_field`).
 ///
 /// CSV text cells that start with `=`, `+`, `-`, `@`, a tab or a carriage return get a
 /// leading `'`, so that a spreadsheet shows them as text instead of running them as a
