@@ -214,6 +214,19 @@ async fn lookup(
     })
 }
 
+/// A turn to compute `tag`'s answer, or the answer itself when another request
+/// computed it while this one waited for its turn.
+async fn turn<'a>(
+    state: &'a AppState,
+    tag: &Tag,
+) -> Result<Result<SemaphorePermit<'a>, HttpResponse>, ApiError> {
+    let permit = state.network_cache.turn(&state.pool).await?;
+    Ok(match state.network_cache.get(&tag.etag) {
+        Some(body) => Err(json_response(&tag.etag, body)),
+        None => Ok(permit),
+    })
+}
+
 /// A cache key from a name and normalised values (JSON, so no value can fake another).
 fn key(name: &str, values: &serde_json::Value) -> String {
     format!("{name}\n{values}")
@@ -348,7 +361,10 @@ pub async fn network_labels(
         Ok(tag) => tag,
         Err(not_modified) => return Ok(not_modified),
     };
-    let _turn = state.network_cache.turn(&state.pool).await?;
+    let _turn = match turn(&state, &tag).await? {
+        Ok(turn) => turn,
+        Err(cached) => return Ok(cached),
+    };
     let mut conn = pool::get(&state.pool).await?;
     let rows = network::labels(
         &mut conn,
@@ -474,7 +490,10 @@ pub async fn network_stats(
         Ok(tag) => tag,
         Err(not_modified) => return Ok(not_modified),
     };
-    let _turn = state.network_cache.turn(&state.pool).await?;
+    let _turn = match turn(&state, &tag).await? {
+        Ok(turn) => turn,
+        Err(cached) => return Ok(cached),
+    };
     let conn = pool::get(&state.pool).await?;
     let stats = network::stats(&conn, &filter, today).await?;
     drop(conn);
@@ -698,7 +717,10 @@ pub async fn network_actions(
         Ok(tag) => tag,
         Err(not_modified) => return Ok(not_modified),
     };
-    let _turn = state.network_cache.turn(&state.pool).await?;
+    let _turn = match turn(&state, &tag).await? {
+        Ok(turn) => turn,
+        Err(cached) => return Ok(cached),
+    };
     let mut conn = pool::get(&state.pool).await?;
     let rows = network::actions(
         &mut conn,
