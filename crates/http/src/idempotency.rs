@@ -194,3 +194,22 @@ fn replayed(stored: StoredResponse) -> HttpResponse {
     response.insert_header((REPLAYED_HEADER, "true"));
     response.body(stored.body)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::canonical_path;
+
+    #[test]
+    fn a_path_has_one_canonical_spelling_whatever_the_form_of_its_ids() {
+        let canonical = "/api/v1/alliances/0192f0a4-7b1e-7cc3-9a52-3f1d2c4b5a02/votes/0192f0a4-7b1e-7cc3-9a52-3f1d2c4b5a70/ballots";
+        for spelling in [
+            canonical,
+            "/api/v1/alliances/0192F0A4-7B1E-7CC3-9A52-3F1D2C4B5A02/votes/0192f0a47b1e7cc39a523f1d2c4b5a70/ballots",
+            "/api/v1/alliances/urn:uuid:0192f0a4-7b1e-7cc3-9a52-3f1d2c4b5a02/votes/{0192f0a4-7b1e-7cc3-9a52-3f1d2c4b5a70}/ballots/",
+            "/api/v1//alliances/0192f0a4-7b1e-7cc3-9a52-3f1d2c4b5a02/votes/0192f0a4-7b1e-7cc3-9a52-3f1d2c4b5a70/ballots",
+        ] {
+            assert_eq!(canonical_path(spelling), canonical, "{spelling}");
+        }
+        assert_eq!(canonical_path("/api/v1/auth/login"), "/api/v1/auth/login");
+    }
+}

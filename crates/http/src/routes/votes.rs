@@ -918,6 +918,10 @@ pub async fn list_votes(
 }
 
 /// Open a vote (coordinator). Its rules are fixed from `opens_at` on.
+///
+/// A secret vote shows its results after the close only: `secret: true` with
+/// `results: live` is 422 `validation_failed` naming `results` (left out, `results` is
+/// then `after_close`).
 #[utoipa::path(
     tag = "votes",
     params(("id" = Uuid, Path, description = "Alliance id")),
@@ -1063,6 +1067,9 @@ pub async fn get_vote(
 }
 
 /// Change a vote that has not opened yet (coordinator); 409 once it opened.
+///
+/// The new settings are judged with the stored ones: a vote that would end up secret
+/// with `live` results is 422 `validation_failed` naming `results`.
 #[utoipa::path(
     tag = "votes",
     params(
@@ -1368,6 +1375,11 @@ pub async fn close_vote_early(
 
 /// A vote's results: final once closed; while open, live unless the vote shows
 /// results only after closing (409 `results_not_available`, for everyone).
+///
+/// A secret vote always shows its results after the close only. A secret `by_college`
+/// result shows a college's counts only where it cast at least 3 ballots, and for the
+/// other colleges only `threshold_met` (see `CollegeResultResponse`). A stored ballot
+/// that does not read fails the count (500), never drops out of it.
 #[utoipa::path(
     tag = "votes",
     params(
