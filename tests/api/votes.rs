@@ -121,7 +121,7 @@ async fn a_college_that_votes_against_is_not_outvoted() {
     );
     assert_eq!(
         live["colleges"]["students"],
-        json!({"for": 0, "against": 1, "abstain": 0})
+        json!({"for": 0, "against": 1, "abstain": 0, "threshold_met": false})
     );
     assert_eq!(live["outcome"], "rejected");
     // The students change their mind: a later ballot of the partner replaces the earlier.
@@ -468,8 +468,11 @@ async fn a_secret_vote_shows_who_took_part_never_what_they_chose() {
     // Each participant under their display name, listed by name.
     assert!(names.iter().all(|n| !n.is_empty()), "{names:?}");
     assert!(names.is_sorted(), "{names:?}");
-    let live: Value = results(&f.coordinator.client, &f, &vote).await.json();
-    assert!(live["ballots"].is_null());
+    // A secret vote shows its results after the close only (the default for it).
+    assert_eq!(read["results"], "after_close");
+    results(&f.coordinator.client, &f, &vote)
+        .await
+        .assert_problem(409, "results_not_available");
     close(&f, &vote).await;
     let fin: Value = results(&app.admin().await, &f, &vote).await.json();
     assert!(fin["ballots"].is_null());
@@ -859,4 +862,520 @@ async fn a_ballot_settles_a_vote_whose_time_has_come() {
         .unwrap();
     assert_eq!(ballot["actor_partner_id"], f.partner_p.to_string());
     assert_eq!(ballot["summary"]["voter_id"], f.partner_p.to_string());
+}
+
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+#[derive(diesel::QueryableByName)]
+struct Text {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    t: String,
+}
+
+async fn sql_count(conn: &mut diesel_async::AsyncPgConnection, sql: &str) -> i64 {
+    use diesel_async::RunQueryDsl;
+    diesel::sql_query(sql)
+        .get_result::<Count>(conn)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .n
+}
+
+async fn sql_texts(conn: &mut diesel_async::AsyncPgConnection, sql: &str) -> Vec<String> {
+    use diesel_async::RunQueryDsl;
+    diesel::sql_query(sql)
+        .load::<Text>(conn)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .into_iter()
+        .map(|r| r.t)
+        .collect()
+}
+
+/// The issue's story: a `members` vote with `secret: true` and `results: live`, where
+/// each ballot showed up in the live counts beside a longer list of participants.
+#[actix_web::test]
+async fn a_secret_vote_with_live_results_is_refused_on_create_and_on_update() {
+    let app = TestApp::spawn().await;
+    let f = app.alliance_fixture(1).await;
+    let votes = format!("/api/v1/alliances/{}/votes", f.alliance);
+    let refused = f
+        .coordinator
+        .client
+        .post(&votes)
+        .json(&question(
+            "consent",
+            "members",
+            json!({"secret": true, "results": "live"}),
+        ))
+        .send()
+        .await;
+    let problem = refused.assert_problem(422, "validation_failed");
+    assert_eq!(problem.errors.len(), 1, "{problem:?}");
+    assert_eq!(problem.errors[0].field, "results");
+    // Nothing was created, so nobody can vote in it and watch the counts move.
+    let list: Value = f.member_p.client.get(&votes).send().await.json();
+    assert_eq!(list["items"], json!([]));
+
+    // The same vote with results after the close: Hugo (member of P) votes, and what
+    // anyone reads is that he took part, never the counts before the close.
+    let vote = open_vote(
+        &f,
+        question(
+            "consent",
+            "members",
+            json!({"secret": true, "results": "after_close"}),
+        ),
+    )
+    .await;
+    cast(&f.member_p.client, &f, &vote, json!({"choice": "for"})).await;
+    for client in [&f.observer_p.client, &f.representative_q.client] {
+        results(client, &f, &vote)
+            .await
+            .assert_problem(409, "results_not_available");
+    }
+
+    // On update, the settings are judged as they will stand together.
+    let scheduled = open_vote(
+        &f,
+        question(
+            "consent",
+            "members",
+            json!({"opens_at": Utc::now() + Duration::days(1)}),
+        ),
+    )
+    .await;
+    let path = format!("{votes}/{scheduled}");
+    let patch = |body: Value| {
+        let client = &f.coordinator.client;
+        let path = path.clone();
+        async move { client.patch(&path).json(&body).send().await }
+    };
+    let problem = patch(json!({"secret": true}))
+        .await
+        .assert_problem(422, "validation_failed");
+    assert_eq!(problem.errors[0].field, "results");
+    let read: Value = f.coordinator.client.get(&path).send().await.json();
+    assert_eq!(read["secret"], false, "nothing changed");
+    let made_secret = patch(json!({"secret": true, "results": "after_close"})).await;
+    assert_eq!(
+        made_secret.status(),
+        StatusCode::OK,
+        "{}",
+        made_secret.text()
+    );
+    let problem = patch(json!({"results": "live"}))
+        .await
+        .assert_problem(422, "validation_failed");
+    assert_eq!(problem.errors[0].field, "results");
+    let read: Value = f.coordinator.client.get(&path).send().await.json();
+    assert_eq!(
+        (read["secret"].clone(), read["results"].clone()),
+        (json!(true), json!("after_close"))
+    );
+}
+
+#[actix_web::test]
+async fn a_secret_by_college_result_shows_counts_only_for_colleges_of_three_ballots() {
+    let app = TestApp::spawn().await;
+    let f = app.alliance_fixture(1).await;
+    // Students: P and three more associations; higher education: Q and a university;
+    // the city: the coordinator's partner.
+    let mut students = Vec::new();
+    for i in 0..3 {
+        let partner = app
+            .partner(f.alliance, &format!("Asso {i}"), "student_association")
+            .await;
+        students.push(
+            app.person(
+                &format!("asso{i}@example.org"),
+                f.alliance,
+                partner,
+                "representative",
+            )
+            .await,
+        );
+    }
+    let university = app.partner(f.alliance, "Université", "university").await;
+    let university = app
+        .person("univ@example.org", f.alliance, university, "representative")
+        .await;
+    let vote = open_vote(
+        &f,
+        question(
+            "consent",
+            "partners",
+            json!({"secret": true, "by_college": true, "threshold": "simple"}),
+        ),
+    )
+    .await;
+    let ballots = [
+        (&f.coordinator.client, "for"),
+        (&f.representative_q.client, "for"),
+        (&university.client, "abstain"),
+        (&f.representative_p.client, "against"),
+        (&students[0].client, "for"),
+        (&students[1].client, "for"),
+        (&students[2].client, "for"),
+    ];
+    for (client, choice) in ballots {
+        let cast = cast(client, &f, &vote, json!({"choice": choice})).await;
+        assert_eq!(cast.status(), StatusCode::CREATED, "{}", cast.text());
+    }
+    close(&f, &vote).await;
+    let fin: Value = results(&f.member_p.client, &f, &vote).await.json();
+    assert_eq!(fin["outcome"], "adopted");
+    assert_eq!(
+        fin["consent"],
+        json!({"for": 5, "against": 1, "abstain": 1})
+    );
+    // 4 student ballots: counts. The city (1) and higher education (2): only whether
+    // the threshold held (together they hold 3 ballots, so subtracting the students'
+    // counts from the overall ones singles out nobody).
+    assert_eq!(
+        fin["colleges"],
+        json!({
+            "students": {"for": 3, "against": 1, "abstain": 0, "threshold_met": true},
+            "city": {"for": null, "against": null, "abstain": null, "threshold_met": true},
+            "higher_education": {"for": null, "against": null, "abstain": null, "threshold_met": true},
+        })
+    );
+}
+
+/// After the close, no table holds a row that pairs a voter (or the person who cast for
+/// them) with a choice; who took part and the choices are still there, apart.
+#[actix_web::test]
+async fn a_closed_secret_vote_keeps_who_took_part_and_the_choices_but_not_the_pairs() {
+    let app = TestApp::spawn().await;
+    let f = app.alliance_fixture(1).await;
+    let options = ["Zebra-Kiwi-7Q", "Yak-Mango-3R", "Xerus-Lime-5T"];
+    let member_q = app
+        .person("member.q@example.org", f.alliance, f.partner_q, "member")
+        .await;
+    let voters = [
+        (&f.representative_p, options[0]),
+        (&f.representative_q, options[1]),
+        (&f.member_p, options[2]),
+        (&member_q, options[0]),
+    ];
+    let vote = open_vote(
+        &f,
+        question(
+            "single_choice",
+            "members",
+            json!({"options": options, "secret": true}),
+        ),
+    )
+    .await;
+    let ballot_path = format!("/api/v1/alliances/{}/votes/{vote}/ballots", f.alliance);
+    let send = |client: &agir_tests::Client, key: String, choice: &str| {
+        client
+            .post(&ballot_path)
+            .header("Idempotency-Key", &key)
+            .json(&json!({"choice": choice}))
+            .send()
+    };
+    for (who, choice) in voters {
+        let first = send(&who.client, format!("ballot-{}", who.user), choice).await;
+        assert_eq!(first.status(), StatusCode::CREATED, "{}", first.text());
+        let again = send(&who.client, format!("ballot-{}", who.user), choice).await;
+        assert_eq!(again.header("idempotent-replayed").as_deref(), Some("true"));
+    }
+    // A changed mind replaces the member's ballot.
+    let replaced = send(&f.member_p.client, "ballot-again".into(), options[0]).await;
+    assert_eq!(replaced.status(), StatusCode::OK);
+    let mut conn = app.db.connect().await;
+    let users: Vec<String> = voters
+        .iter()
+        .map(|(p, _)| format!("'{}'", p.user))
+        .collect();
+    let users = users.join(",");
+    assert_eq!(
+        sql_count(
+            &mut conn,
+            &format!("SELECT count(*) AS n FROM idempotency_keys WHERE scope IN ({users})")
+        )
+        .await,
+        5,
+        "the replays are kept while the vote is open"
+    );
+
+    let closed = close(&f, &vote).await;
+    assert_eq!(closed["outcome"], "winner");
+
+    // No ballot row is left; who took part and the choices are kept apart.
+    let vote_filter = format!("vote_id = '{vote}'");
+    assert_eq!(
+        sql_count(
+            &mut conn,
+            &format!("SELECT count(*) AS n FROM ballots WHERE {vote_filter}")
+        )
+        .await,
+        0
+    );
+    let mut participants = sql_texts(
+        &mut conn,
+        &format!("SELECT voter_id::text AS t FROM vote_participants WHERE {vote_filter}"),
+    )
+    .await;
+    participants.sort();
+    let mut expected: Vec<String> = voters.iter().map(|(p, _)| p.user.to_string()).collect();
+    expected.sort();
+    assert_eq!(participants, expected);
+    let mut choices = sql_texts(
+        &mut conn,
+        &format!("SELECT choice->>'choice' AS t FROM vote_secret_choices WHERE {vote_filter}"),
+    )
+    .await;
+    choices.sort();
+    assert_eq!(
+        choices,
+        [
+            "Yak-Mango-3R",
+            "Zebra-Kiwi-7Q",
+            "Zebra-Kiwi-7Q",
+            "Zebra-Kiwi-7Q"
+        ]
+    );
+    // The stored answers to the ballot requests are gone (their request hash covers
+    // the body, whose few possible values give the choice back).
+    assert_eq!(
+        sql_count(
+            &mut conn,
+            &format!("SELECT count(*) AS n FROM idempotency_keys WHERE scope IN ({users})")
+        )
+        .await,
+        0
+    );
+    // Every row of every table, read as text: none holds a voter's id (or mandate's)
+    // beside a choice. A row naming every option is the vote's definition, not a choice.
+    let tables = sql_texts(
+        &mut conn,
+        "SELECT table_name::text AS t FROM information_schema.tables \
+         WHERE table_schema = 'public' AND table_type = 'BASE TABLE'",
+    )
+    .await;
+    assert!(
+        tables.iter().any(|t| t == "vote_secret_choices"),
+        "{tables:?}"
+    );
+    let ids: Vec<String> = voters
+        .iter()
+        .flat_map(|(p, _)| [p.user.to_string(), p.mandate.to_string()])
+        .collect();
+    let ids = ids.join("|");
+    let choices = options.join("|");
+    for table in &tables {
+        let paired = sql_count(
+            &mut conn,
+            &format!(
+                "SELECT count(*) AS n FROM \"{table}\" x WHERE x::text ~ '{ids}' AND x::text ~ '{choices}' \
+                 AND NOT (x::text ~ '{}' AND x::text ~ '{}' AND x::text ~ '{}')",
+                options[0], options[1], options[2]
+            ),
+        )
+        .await;
+        assert_eq!(paired, 0, "a row of {table} pairs a voter with a choice");
+    }
+
+    // Through the API: the participants, the final counts, an intact journal.
+    let read: Value = f
+        .member_p
+        .client
+        .get(&format!("/api/v1/alliances/{}/votes/{vote}", f.alliance))
+        .send()
+        .await
+        .json();
+    let mut listed: Vec<String> = read["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["voter_id"].as_str().unwrap().to_owned())
+        .collect();
+    listed.sort();
+    assert_eq!(listed, expected);
+    let fin: Value = results(&f.observer_p.client, &f, &vote).await.json();
+    assert_eq!(fin["turnout"], 4);
+    assert!(fin["ballots"].is_null());
+    let counts: Vec<(String, i64)> = fin["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                o["option"].as_str().unwrap().to_owned(),
+                o["count"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        counts,
+        [
+            ("Zebra-Kiwi-7Q".to_owned(), 3),
+            ("Yak-Mango-3R".to_owned(), 1),
+            ("Xerus-Lime-5T".to_owned(), 0)
+        ]
+    );
+    let verify: Value = f
+        .member_p
+        .client
+        .get(&format!("/api/v1/alliances/{}/journal/verify", f.alliance))
+        .send()
+        .await
+        .json();
+    assert_eq!(verify["intact"], true);
+
+    // A retry after the close runs anew (409), and is not kept either.
+    let late = send(
+        &member_q.client,
+        format!("ballot-{}", member_q.user),
+        options[0],
+    )
+    .await;
+    late.assert_problem(409, "vote_closed");
+    assert_eq!(late.header("idempotent-replayed"), None);
+    assert_eq!(
+        sql_count(
+            &mut conn,
+            &format!("SELECT count(*) AS n FROM idempotency_keys WHERE scope IN ({users})")
+        )
+        .await,
+        0
+    );
+}
+
+#[actix_web::test]
+async fn a_stored_ballot_that_does_not_read_fails_the_close_and_nothing_is_stored() {
+    let app = TestApp::spawn().await;
+    let f = app.alliance_fixture(1).await;
+    let vote = open_vote(&f, question("consent", "members", json!({}))).await;
+    cast(&f.member_p.client, &f, &vote, json!({"choice": "for"})).await;
+    cast(
+        &f.representative_q.client,
+        &f,
+        &vote,
+        json!({"choice": "against"}),
+    )
+    .await;
+    // A ballot the tally cannot read, written behind the API's back.
+    let mut conn = app.db.connect().await;
+    {
+        use diesel_async::RunQueryDsl;
+        diesel::sql_query(format!(
+            "UPDATE ballots SET choice = '{{\"choice\": \"peut-être\"}}' \
+             WHERE vote_id = '{vote}' AND voter_id = '{}'",
+            f.representative_q.user
+        ))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    }
+    let failed = f
+        .coordinator
+        .client
+        .post(&format!(
+            "/api/v1/alliances/{}/votes/{vote}/close",
+            f.alliance
+        ))
+        .send()
+        .await;
+    failed.assert_problem(500, "internal_error");
+    // Neither a partial result nor a close: the vote is open, its result unset.
+    let read: Value = f
+        .coordinator
+        .client
+        .get(&format!("/api/v1/alliances/{}/votes/{vote}", f.alliance))
+        .send()
+        .await
+        .json();
+    assert_eq!(read["status"], "open");
+    assert_eq!(read["outcome"], Value::Null);
+    assert_eq!(
+        sql_count(
+            &mut conn,
+            &format!("SELECT count(*) AS n FROM votes WHERE id = '{vote}' AND result IS NULL AND closed_at IS NULL")
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        sql_count(
+            &mut conn,
+            &format!("SELECT count(*) AS n FROM journal_entries WHERE verb = 'vote.closed' AND subject_id = '{vote}'")
+        )
+        .await,
+        0
+    );
+    // The live count does not leave it out either.
+    results(&f.member_p.client, &f, &vote)
+        .await
+        .assert_problem(500, "internal_error");
+}
+
+#[actix_web::test]
+async fn the_vote_list_settles_its_own_alliances_due_votes_only() {
+    let app = TestApp::spawn().await;
+    let f = app.alliance_fixture(1).await;
+    let other = app.alliance_fixture(2).await;
+    let mut conn = app.db.connect().await;
+    // 500 votes of another alliance whose time to close has passed.
+    {
+        use diesel_async::RunQueryDsl;
+        diesel::sql_query(format!(
+            "INSERT INTO votes (id, alliance_id, title, subject, method, electorate, quorum_percent, \
+             threshold, opens_at, closes_at) \
+             SELECT gen_random_uuid(), '{}', 'Ancien vote ' || i, 'question', 'consent', 'partners', 0, \
+             'simple', now() - interval '3 days', now() - interval '2 days' \
+             FROM generate_series(1, 500) AS i",
+            other.alliance
+        ))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    }
+    // One of this alliance, due to close too (its clock moved back behind the API's back).
+    let vote = open_vote(&f, question("consent", "partners", json!({}))).await;
+    cast(
+        &f.representative_p.client,
+        &f,
+        &vote,
+        json!({"choice": "for"}),
+    )
+    .await;
+    {
+        use diesel_async::RunQueryDsl;
+        diesel::sql_query(format!(
+            "UPDATE votes SET opens_at = now() - interval '1 day', closes_at = now() - interval '1 minute' \
+             WHERE id = '{vote}'"
+        ))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    }
+    let list: Value = f
+        .member_p
+        .client
+        .get(&format!("/api/v1/alliances/{}/votes", f.alliance))
+        .send()
+        .await
+        .json();
+    assert_eq!(list["items"][0]["id"], vote.as_str());
+    assert_eq!(list["items"][0]["status"], "closed", "{list}");
+    assert_eq!(list["items"][0]["outcome"], "adopted");
+    // The other alliance's votes are its own list's (or the background task's) business.
+    assert_eq!(
+        sql_count(
+            &mut conn,
+            &format!(
+                "SELECT count(*) AS n FROM votes WHERE alliance_id = '{}' AND status = 'scheduled'",
+                other.alliance
+            )
+        )
+        .await,
+        500
+    );
 }

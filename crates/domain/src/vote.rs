@@ -41,6 +41,35 @@ text_enum!(
     ResultsVisibility { Live => "live", AfterClose => "after_close" }
 );
 
+/// When a vote's results are shown, given whether it is secret (SPEC §4): `live` counts
+/// beside a growing list of participants would reveal each choice, so a secret vote
+/// shows its results after the close only. `results` left out means `after_close` for
+/// a secret vote and `live` otherwise; `secret` with `live` is refused, naming `results`.
+pub fn results_visibility(
+    secret: bool,
+    results: Option<ResultsVisibility>,
+) -> Result<ResultsVisibility, DomainError> {
+    match (secret, results) {
+        (true, Some(ResultsVisibility::Live)) => Err(DomainError::invalid(
+            "results",
+            "not_allowed",
+            "a secret vote shows its results after the close only: use `after_close`",
+        )),
+        (true, _) => Ok(ResultsVisibility::AfterClose),
+        (false, results) => Ok(results.unwrap_or(ResultsVisibility::Live)),
+    }
+}
+
+/// Whether counts are shown while the vote is open. Never for a secret vote, even one
+/// stored as `live` before that combination was refused.
+pub fn shows_live_results(secret: bool, results: ResultsVisibility) -> bool {
+    !secret && results == ResultsVisibility::Live
+}
+
+/// A secret `by_college` result shows a college's counts only where it cast at least
+/// this many ballots.
+pub const SECRET_COLLEGE_MIN_BALLOTS: usize = 3;
+
 text_enum!(
     /// A consent ballot.
     Consent { For => "for", Against => "against", Abstain => "abstain" }
@@ -350,6 +379,18 @@ impl ConsentCounts {
         }
     }
 
+    /// How many ballots these counts hold.
+    pub fn ballots(&self) -> usize {
+        self.for_ + self.against + self.abstain
+    }
+
+    /// Whether a college with these counts lets the vote pass under `by_college`: the
+    /// threshold holds there, or nobody there voted for or against (a college that only
+    /// abstained blocks nothing).
+    pub fn college_agrees(&self, threshold: Threshold) -> bool {
+        self.for_ + self.against == 0 || self.passes(threshold)
+    }
+
     /// Whether the threshold holds on these counts (abstentions do not count).
     pub fn passes(&self, threshold: Threshold) -> bool {
         match threshold {
@@ -384,6 +425,60 @@ pub struct Tally {
     pub outcome: Outcome,
 }
 
+/// What a result shows of one college of a `by_college` vote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CollegeResult {
+    /// The college's counts; `None` where a secret vote hides them.
+    pub counts: Option<ConsentCounts>,
+    /// Whether the college let the vote pass ([`ConsentCounts::college_agrees`]).
+    pub threshold_met: bool,
+}
+
+impl Tally {
+    /// Each college's part of the result. A vote that is not secret shows every
+    /// college's counts. A secret vote shows a college's counts only where it cast at
+    /// least [`SECRET_COLLEGE_MIN_BALLOTS`] ballots, and for the others only whether the
+    /// threshold held. As the overall counts are shown, the hidden colleges' combined
+    /// counts are the overall counts minus the shown ones: when the hidden colleges
+    /// together cast fewer than the minimum (one small college beside large ones), the
+    /// smallest shown college is hidden too, so that no subtraction singles out fewer
+    /// ballots than the minimum.
+    pub fn college_results(&self, rules: &Rules, secret: bool) -> BTreeMap<College, CollegeResult> {
+        let threshold = rules.threshold.unwrap_or(Threshold::Simple);
+        let mut hidden: BTreeSet<College> = if secret {
+            self.colleges
+                .iter()
+                .filter(|(_, c)| c.ballots() < SECRET_COLLEGE_MIN_BALLOTS)
+                .map(|(college, _)| *college)
+                .collect()
+        } else {
+            BTreeSet::new()
+        };
+        let hidden_ballots: usize = hidden.iter().map(|c| self.colleges[c].ballots()).sum();
+        if !hidden.is_empty() && hidden_ballots < SECRET_COLLEGE_MIN_BALLOTS {
+            let smallest_shown = self
+                .colleges
+                .iter()
+                .filter(|(college, _)| !hidden.contains(college))
+                .min_by_key(|(college, c)| (c.ballots(), **college))
+                .map(|(college, _)| *college);
+            hidden.extend(smallest_shown);
+        }
+        self.colleges
+            .iter()
+            .map(|(college, counts)| {
+                (
+                    *college,
+                    CollegeResult {
+                        counts: (!hidden.contains(college)).then_some(*counts),
+                        threshold_met: counts.college_agrees(threshold),
+                    },
+                )
+            })
+            .collect()
+    }
+}
+
 /// Quorum: the share of the electorate that cast a ballot, exactly at the quorum included.
 pub fn quorum_reached(electorate: usize, turnout: usize, quorum_percent: u8) -> bool {
     quorum_percent == 0
@@ -416,8 +511,7 @@ pub fn tally(rules: &Rules, electorate: usize, ballots: &[Ballot]) -> Tally {
             // someone voted for or against.
             let colleges_agree = colleges
                 .values()
-                .filter(|c: &&ConsentCounts| c.for_ + c.against > 0)
-                .all(|c| c.passes(threshold));
+                .all(|c: &ConsentCounts| c.college_agrees(threshold));
             let adopted = all.passes(threshold) && (!rules.by_college || colleges_agree);
             (
                 Counts::Consent(all),
@@ -676,6 +770,89 @@ mod tests {
             tally(&consent_rules(Threshold::Simple, 0, false), 6, &vetoed).outcome,
             Outcome::Adopted
         );
+    }
+
+    #[test]
+    fn a_secret_vote_never_shows_live_results() {
+        use ResultsVisibility::{AfterClose, Live};
+        let refused = results_visibility(true, Some(Live)).unwrap_err();
+        let DomainError::Invalid(errors) = refused else {
+            panic!("not a validation error")
+        };
+        assert_eq!(errors[0].field, "results");
+        assert_eq!(results_visibility(true, None).unwrap(), AfterClose);
+        assert_eq!(
+            results_visibility(true, Some(AfterClose)).unwrap(),
+            AfterClose
+        );
+        assert_eq!(results_visibility(false, None).unwrap(), Live);
+        assert_eq!(
+            results_visibility(false, Some(AfterClose)).unwrap(),
+            AfterClose
+        );
+        assert!(!shows_live_results(true, Live));
+        assert!(shows_live_results(false, Live));
+        assert!(!shows_live_results(false, AfterClose));
+    }
+
+    #[test]
+    fn a_secret_result_hides_the_counts_of_small_colleges() {
+        let rules = consent_rules(Threshold::Simple, 0, true);
+        let (city, students, higher) = (
+            Some(College::City),
+            Some(College::Students),
+            Some(College::HigherEducation),
+        );
+        // Students: 1 ballot (against); city: 2 (for, abstain); higher education: 4 for.
+        let mut ballots = vec![
+            consent(Consent::Against, students),
+            consent(Consent::For, city),
+            consent(Consent::Abstain, city),
+        ];
+        ballots.extend((0..4).map(|_| consent(Consent::For, higher)));
+        let t = tally(&rules, 10, &ballots);
+        assert_eq!(t.outcome, Outcome::Rejected);
+        let shown = t.college_results(&rules, true);
+        // The small colleges (1 + 2 ballots = 3 together) show only the threshold.
+        assert_eq!(
+            shown[&College::Students],
+            CollegeResult {
+                counts: None,
+                threshold_met: false
+            }
+        );
+        assert_eq!(
+            shown[&College::City],
+            CollegeResult {
+                counts: None,
+                threshold_met: true
+            }
+        );
+        assert_eq!(
+            shown[&College::HigherEducation].counts,
+            Some(ConsentCounts {
+                for_: 4,
+                against: 0,
+                abstain: 0
+            })
+        );
+        // Not secret: every college's counts.
+        assert!(
+            t.college_results(&rules, false)
+                .values()
+                .all(|c| c.counts.is_some())
+        );
+
+        // One student ballot beside two large colleges: overall minus the shown counts
+        // would give it away, so the smallest large college is hidden as well.
+        let mut ballots = vec![consent(Consent::Against, students)];
+        ballots.extend((0..3).map(|_| consent(Consent::For, city)));
+        ballots.extend((0..4).map(|_| consent(Consent::For, higher)));
+        let shown = tally(&rules, 10, &ballots).college_results(&rules, true);
+        assert_eq!(shown[&College::Students].counts, None);
+        assert_eq!(shown[&College::City].counts, None);
+        assert!(shown[&College::City].threshold_met);
+        assert!(shown[&College::HigherEducation].counts.is_some());
     }
 
     fn options(n: usize) -> Vec<String> {
@@ -960,6 +1137,37 @@ mod tests {
             if by_college {
                 let per: usize = t.colleges.values().map(|c| c.for_ + c.against + c.abstain).sum();
                 prop_assert_eq!(per, ballots.len());
+            }
+        }
+
+        #[test]
+        fn a_secret_result_never_singles_out_fewer_than_three_ballots(
+            ballots in arb_ballots(),
+            threshold in arb_threshold(),
+        ) {
+            let rules = consent_rules(threshold, 0, true);
+            let t = tally(&rules, 50, &ballots);
+            let shown = t.college_results(&rules, true);
+            prop_assert_eq!(shown.len(), t.colleges.len());
+            let mut hidden_ballots = 0;
+            for (college, result) in &shown {
+                let counts = t.colleges[college];
+                prop_assert_eq!(result.threshold_met, counts.college_agrees(threshold));
+                match result.counts {
+                    Some(c) => {
+                        prop_assert_eq!(c, counts);
+                        prop_assert!(c.ballots() >= SECRET_COLLEGE_MIN_BALLOTS);
+                    }
+                    None => hidden_ballots += counts.ballots(),
+                }
+            }
+            // What subtraction reveals (the hidden colleges together) is nothing, or
+            // at least three ballots, or everything (then the overall counts say it).
+            let all_hidden = shown.values().all(|r| r.counts.is_none());
+            prop_assert!(hidden_ballots == 0 || hidden_ballots >= SECRET_COLLEGE_MIN_BALLOTS || all_hidden);
+            // The flags agree with the outcome.
+            if t.outcome == Outcome::Adopted {
+                prop_assert!(shown.values().all(|r| r.threshold_met));
             }
         }
 

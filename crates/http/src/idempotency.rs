@@ -4,6 +4,10 @@
 //! Keys are scoped to the authenticated user and kept 24 hours. The token-issuing
 //! `/auth/*` operations are not replayed (their answers are secrets we do not keep),
 //! nor are anonymous requests.
+//!
+//! Each key remembers the request's canonical path ([`canonical_path`]): when a secret
+//! vote closes, the answers to its ballots are forgotten (`idempotency::forget_path`),
+//! since the stored request hash could be matched against the few possible ballots.
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
@@ -69,13 +73,14 @@ pub async fn idempotency(
     hasher.update(b"\n");
     hasher.update(&body);
     let request_hash = hex::encode(hasher.finalize());
+    let path = canonical_path(req.match_info().as_str());
 
     let claim = {
         let mut conn = match pool::get(&state.pool).await {
             Ok(conn) => conn,
             Err(err) => return Ok(reply(req, ApiError::from(err))),
         };
-        match idempotency::claim(&mut conn, &scope, &key, &request_hash).await {
+        match idempotency::claim(&mut conn, &scope, &key, &request_hash, &path).await {
             Ok(claim) => claim,
             Err(err) => return Ok(reply(req, ApiError::from(err))),
         }
@@ -140,6 +145,29 @@ pub async fn idempotency(
     }
 }
 
+/// A request path as routing reads it (percent-decoded), with every segment that parses
+/// as a UUID written in canonical form (lowercase, hyphenated) and empty segments left
+/// out: the one spelling of the resource, whichever form of its ids the request used.
+pub fn canonical_path(path: &str) -> String {
+    let mut canonical = String::with_capacity(path.len());
+    for segment in path.split('/').filter(|s| !s.is_empty()) {
+        canonical.push('/');
+        match uuid::Uuid::parse_str(segment) {
+            Ok(id) => canonical.push_str(&id.to_string()),
+            Err(_) => canonical.push_str(segment),
+        }
+    }
+    canonical
+}
+
+/// Forgets the stored answers to every request made on `path` (a canonical path).
+pub async fn forget_path(
+    conn: &mut agir_persistence::AsyncPgConnection,
+    path: &str,
+) -> Result<usize, ApiError> {
+    Ok(idempotency::forget_path(conn, &canonical_path(path)).await?)
+}
+
 fn reply(req: ServiceRequest, err: ApiError) -> ServiceResponse<BoxBody> {
     req.into_response(err.error_response())
 }
@@ -165,4 +193,23 @@ fn replayed(stored: StoredResponse) -> HttpResponse {
     }
     response.insert_header((REPLAYED_HEADER, "true"));
     response.body(stored.body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::canonical_path;
+
+    #[test]
+    fn a_path_has_one_canonical_spelling_whatever_the_form_of_its_ids() {
+        let canonical = "/api/v1/alliances/0192f0a4-7b1e-7cc3-9a52-3f1d2c4b5a02/votes/0192f0a4-7b1e-7cc3-9a52-3f1d2c4b5a70/ballots";
+        for spelling in [
+            canonical,
+            "/api/v1/alliances/0192F0A4-7B1E-7CC3-9A52-3F1D2C4B5A02/votes/0192f0a47b1e7cc39a523f1d2c4b5a70/ballots",
+            "/api/v1/alliances/urn:uuid:0192f0a4-7b1e-7cc3-9a52-3f1d2c4b5a02/votes/{0192f0a4-7b1e-7cc3-9a52-3f1d2c4b5a70}/ballots/",
+            "/api/v1//alliances/0192f0a4-7b1e-7cc3-9a52-3f1d2c4b5a02/votes/0192f0a4-7b1e-7cc3-9a52-3f1d2c4b5a70/ballots",
+        ] {
+            assert_eq!(canonical_path(spelling), canonical, "{spelling}");
+        }
+        assert_eq!(canonical_path("/api/v1/auth/login"), "/api/v1/auth/login");
+    }
 }

@@ -35,12 +35,14 @@ pub enum Claim {
     InFlight,
 }
 
-/// Claims a key for a request, atomically.
+/// Claims a key for a request, atomically. `path` is the request's path with its
+/// UUID segments in canonical form, kept so that [`forget_path`] can find it.
 pub async fn claim(
     conn: &mut AsyncPgConnection,
     scope: &str,
     key: &str,
     request_hash: &str,
+    path: &str,
 ) -> Result<Claim> {
     let now = Utc::now();
     let expired_before = now - Duration::hours(RETENTION_HOURS);
@@ -64,6 +66,7 @@ pub async fn claim(
             ik::scope.eq(scope),
             ik::key.eq(key),
             ik::request_hash.eq(request_hash),
+            ik::path.eq(path),
         ))
         .on_conflict_do_nothing()
         .execute(conn)
@@ -122,6 +125,15 @@ pub async fn release(conn: &mut AsyncPgConnection, scope: &str, key: &str) -> Re
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// Forgets every key used on one path, answered or not; returns how many. A secret
+/// vote's ballots are forgotten when it closes: their request hash covers the body, and
+/// a ballot body has few enough possible values to be found again from its hash.
+pub async fn forget_path(conn: &mut AsyncPgConnection, path: &str) -> Result<usize> {
+    Ok(diesel::delete(ik::table.filter(ik::path.eq(path)))
+        .execute(conn)
+        .await?)
 }
 
 /// Deletes answers past their retention; returns how many.

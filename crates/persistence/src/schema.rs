@@ -60,6 +60,7 @@ diesel::table! {
         response_headers -> Nullable<Jsonb>,
         response_body -> Nullable<Bytea>,
         created_at -> Timestamptz,
+        path -> Nullable<Text>,
     }
 }
 
@@ -353,6 +354,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    vote_participants (vote_id, voter_id) {
+        vote_id -> Uuid,
+        voter_id -> Uuid,
+    }
+}
+
+diesel::table! {
+    vote_secret_choices (id) {
+        id -> Uuid,
+        vote_id -> Uuid,
+        choice -> Jsonb,
+    }
+}
+
+diesel::table! {
     labels (id) {
         id -> Uuid,
         alliance_id -> Uuid,
@@ -440,6 +456,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     votes,
     vote_electorate,
     ballots,
+    vote_participants,
+    vote_secret_choices,
     labels,
     plan_action_counts,
     plan_indicator_totals,

@@ -15,7 +15,9 @@ use uuid::Uuid;
 
 use crate::cities::after_key;
 use crate::page::{Page, PageRequest, TimeKey};
-use crate::schema::{ballots, mandates, partners, vote_electorate, votes};
+use crate::schema::{
+    ballots, mandates, partners, vote_electorate, vote_participants, vote_secret_choices, votes,
+};
 use crate::{PersistenceError, Result};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -387,6 +389,65 @@ pub async fn ballots(conn: &mut AsyncPgConnection, vote: Uuid) -> Result<Vec<Sto
         .await?)
 }
 
+/// Who cast a ballot: from the ballots, or for a closed secret vote from its
+/// participants (its ballots are gone by then).
+pub async fn participants(conn: &mut AsyncPgConnection, vote: Uuid) -> Result<Vec<Uuid>> {
+    Ok(ballots::table
+        .filter(ballots::vote_id.eq(vote))
+        .select(ballots::voter_id)
+        .union(
+            vote_participants::table
+                .filter(vote_participants::vote_id.eq(vote))
+                .select(vote_participants::voter_id),
+        )
+        .load(conn)
+        .await?)
+}
+
+/// Separates a closing secret vote's voters from their choices (SPEC §4): who took part
+/// goes to `vote_participants`, the choices to `vote_secret_choices` in a random order
+/// (random ids, no time), and the ballots, which pair the two, are deleted. Call in the
+/// closing transaction, with the vote locked, once its result is counted.
+pub async fn seal_secret_ballots(conn: &mut AsyncPgConnection, vote: Uuid) -> Result<usize> {
+    let voters: Vec<Uuid> = ballots::table
+        .filter(ballots::vote_id.eq(vote))
+        .select(ballots::voter_id)
+        .order(ballots::voter_id)
+        .load(conn)
+        .await?;
+    let rows: Vec<_> = voters
+        .iter()
+        .map(|voter| {
+            (
+                vote_participants::vote_id.eq(vote),
+                vote_participants::voter_id.eq(*voter),
+            )
+        })
+        .collect();
+    for chunk in rows.chunks(1000) {
+        diesel::insert_into(vote_participants::table)
+            .values(chunk.to_vec())
+            .on_conflict_do_nothing()
+            .execute(conn)
+            .await?;
+    }
+    diesel::insert_into(vote_secret_choices::table)
+        .values(
+            ballots::table
+                .filter(ballots::vote_id.eq(vote))
+                .select((ballots::vote_id, ballots::choice))
+                .order(diesel::dsl::sql::<diesel::sql_types::Double>("random()")),
+        )
+        .into_columns((vote_secret_choices::vote_id, vote_secret_choices::choice))
+        .execute(conn)
+        .await?;
+    Ok(
+        diesel::delete(ballots::table.filter(ballots::vote_id.eq(vote)))
+            .execute(conn)
+            .await?,
+    )
+}
+
 /// Casts or replaces a voter's ballot; whether it replaced an earlier one.
 pub async fn cast(
     conn: &mut AsyncPgConnection,
@@ -415,6 +476,26 @@ pub async fn cast(
         .get_result(conn)
         .await?;
     Ok(!inserted)
+}
+
+/// One alliance's votes whose clock says open or close.
+pub async fn due_in(
+    conn: &mut AsyncPgConnection,
+    alliance: AllianceId,
+    now: DateTime<Utc>,
+) -> Result<Vec<Uuid>> {
+    Ok(votes::table
+        .filter(votes::alliance_id.eq(alliance.0))
+        .filter(votes::status.ne(VoteStatus::Closed.as_str()))
+        .filter(
+            votes::closes_at.le(now).or(votes::status
+                .eq(VoteStatus::Scheduled.as_str())
+                .and(votes::opens_at.le(now))),
+        )
+        .select(votes::id)
+        .order(votes::id)
+        .load(conn)
+        .await?)
 }
 
 /// Votes whose clock says open or close, across alliances.

@@ -28,6 +28,7 @@ use uuid::Uuid;
 use crate::auth::Caller;
 use crate::choices;
 use crate::etag::{IfMatch, created, json_with_etag};
+use crate::idempotency;
 use crate::pagination::PageParams;
 use crate::problem::{
     ApiError, Conflict, Forbidden, NotFound, PreconditionFailed, ServiceUnavailable,
@@ -133,6 +134,31 @@ pub struct ConsentCountsResponse {
     pub abstain: usize,
 }
 
+/// One college's part of a `by_college` result. A secret vote shows a college's counts
+/// only where it cast at least 3 ballots; for a smaller college the counts are `null`
+/// and only `threshold_met` says whether the threshold held there. The overall counts
+/// are shown too, so when the hidden colleges together cast fewer than 3 ballots, the
+/// smallest shown college is hidden as well: subtracting the shown counts from the
+/// overall ones never singles out fewer than 3 ballots. What remains inferable: which
+/// colleges voted is public (participants and partners' kinds are), so a college of one
+/// partner whose `threshold_met` is `false` voted against (it blocks the vote, and when
+/// it is the only college to do so the outcome alone tells as much); `true` for such a
+/// college means it voted for or abstained.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"for": null, "against": null, "abstain": null, "threshold_met": true}))]
+pub struct CollegeResultResponse {
+    /// `null` where a secret vote hides this college's counts.
+    #[serde(rename = "for")]
+    pub for_: Option<usize>,
+    pub against: Option<usize>,
+    pub abstain: Option<usize>,
+    /// Whether the threshold held in this college, or nobody there voted for or against
+    /// (such a college blocks nothing). `null` only in results stored before this field
+    /// existed.
+    #[serde(default)]
+    pub threshold_met: Option<bool>,
+}
+
 /// One option's result.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct OptionResult {
@@ -165,7 +191,7 @@ pub struct BallotView {
     "quorum_percent": 50,
     "quorum_reached": true,
     "consent": {"for": 5, "against": 1, "abstain": 0},
-    "colleges": {"city": {"for": 1, "against": 0, "abstain": 0}, "students": {"for": 1, "against": 0, "abstain": 0}},
+    "colleges": {"city": {"for": 1, "against": 0, "abstain": 0, "threshold_met": true}, "students": {"for": 1, "against": 0, "abstain": 0, "threshold_met": true}},
     "options": null,
     "outcome": "adopted",
     "winner": null,
@@ -183,8 +209,9 @@ pub struct ResultsResponse {
     pub quorum_reached: bool,
     /// Consent votes: counts per choice.
     pub consent: Option<ConsentCountsResponse>,
-    /// `by_college` votes: each college's counts.
-    pub colleges: Option<BTreeMap<String, ConsentCountsResponse>>,
+    /// `by_college` votes: each college's counts and whether the threshold held there
+    /// (a secret vote hides the counts of colleges that cast fewer than 3 ballots).
+    pub colleges: Option<BTreeMap<String, CollegeResultResponse>>,
     /// Other methods: per option.
     pub options: Option<Vec<OptionResult>>,
     /// `adopted`, `rejected`, `no_quorum`, `tie` or `winner`.
@@ -236,14 +263,17 @@ pub struct CreateVoteRequest {
     pub by_college: bool,
     #[serde(default)]
     pub secret: bool,
-    /// `live` (default) or `after_close`.
+    /// `live` or `after_close`; by default `after_close` for a secret vote, `live`
+    /// otherwise. A secret vote with `live` results is refused (422 on `results`): live
+    /// counts beside a growing list of participants would reveal each choice.
     #[schema(value_type = Option<choices::ResultsVisibility>)]
     pub results: Option<String>,
     pub opens_at: Option<DateTime<Utc>>,
     pub closes_at: DateTime<Utc>,
 }
 
-/// Changes to a scheduled vote (409 once it opened).
+/// Changes to a scheduled vote (409 once it opened). The changed settings are checked
+/// with the stored ones: making a `live` vote secret needs `results: after_close` too.
 #[derive(Debug, Default, PartialEq, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"closes_at": "2026-10-20T18:00:00Z"}))]
@@ -313,16 +343,33 @@ fn outcome_str(outcome: &Outcome) -> &'static str {
     }
 }
 
-/// A stored ballot as the tally reads it (re-checked against the rules).
-fn stored_choice(rules: &Rules, choice: &Value) -> Option<Choice> {
-    let text = choice.get("choice").and_then(Value::as_str);
-    let options: Option<Vec<String>> = choice
+/// A stored ballot as the tally reads it (re-checked against the rules). A ballot that
+/// does not read is an internal error, never left out of the count.
+fn stored_choice(rules: &Rules, choice: &Value) -> Result<Choice, String> {
+    let object = choice.as_object().ok_or("not a JSON object")?;
+    if let Some(unknown) = object
+        .keys()
+        .find(|k| !matches!(k.as_str(), "choice" | "options" | "grades"))
+    {
+        return Err(format!("unknown field `{unknown}`"));
+    }
+    let text = match object.get("choice") {
+        None => None,
+        Some(c) => Some(c.as_str().ok_or("`choice` is not a string")?),
+    };
+    let options: Option<Vec<String>> = object
         .get("options")
-        .and_then(|o| serde_json::from_value(o.clone()).ok());
-    let grades: Option<BTreeMap<String, String>> = choice
+        .map(|o| serde_json::from_value(o.clone()))
+        .transpose()
+        .map_err(|e| format!("`options`: {e}"))?;
+    let grades: Option<BTreeMap<String, String>> = object
         .get("grades")
-        .and_then(|g| serde_json::from_value(g.clone()).ok());
-    rules.ballot(text, options.as_deref(), grades.as_ref()).ok()
+        .map(|g| serde_json::from_value(g.clone()))
+        .transpose()
+        .map_err(|e| format!("`grades`: {e}"))?;
+    rules
+        .ballot(text, options.as_deref(), grades.as_ref())
+        .map_err(|e| e.to_string())
 }
 
 /// The results document of a tally.
@@ -393,9 +440,19 @@ fn results_document(
         consent,
         colleges: vote.rules.by_college.then(|| {
             tally
-                .colleges
-                .iter()
-                .map(|(college, c)| (college.as_str().to_owned(), consent_counts(c)))
+                .college_results(&vote.rules, vote.secret)
+                .into_iter()
+                .map(|(college, c)| {
+                    (
+                        college.as_str().to_owned(),
+                        CollegeResultResponse {
+                            for_: c.counts.map(|c| c.for_),
+                            against: c.counts.map(|c| c.against),
+                            abstain: c.counts.map(|c| c.abstain),
+                            threshold_met: Some(c.threshold_met),
+                        },
+                    )
+                })
                 .collect()
         }),
         options,
@@ -415,18 +472,29 @@ async fn count(
 ) -> Result<(Tally, Option<Vec<BallotView>>), ApiError> {
     let electorate = votes::electorate(conn, vote.id).await?;
     let stored = votes::ballots(conn, vote.id).await?;
+    // Every stored ballot counts, or the count fails (500, logged, nothing stored): a
+    // ballot left out silently would change the result unseen. The error names the
+    // vote, never the voter (a secret vote's choice may show in the message).
+    let unreadable = |what: String| {
+        ApiError::Internal(format!(
+            "vote {}: a stored ballot does not read: {what}",
+            vote.id
+        ))
+    };
     let ballots: Vec<Ballot> = stored
         .iter()
-        .filter_map(|b| {
-            Some(Ballot {
+        .map(|b| {
+            Ok(Ballot {
                 college: b
                     .college
                     .as_deref()
-                    .and_then(|c| College::parse("college", c).ok()),
-                choice: stored_choice(&vote.rules, &b.choice)?,
+                    .map(|c| College::parse("college", c))
+                    .transpose()
+                    .map_err(|e| unreadable(format!("its voter's college: {e}")))?,
+                choice: stored_choice(&vote.rules, &b.choice).map_err(unreadable)?,
             })
         })
-        .collect();
+        .collect::<Result<_, ApiError>>()?;
     let tally = vote::tally(&vote.rules, electorate.len(), &ballots);
     let views = (!vote.secret).then(|| {
         stored
@@ -513,6 +581,13 @@ async fn close_vote(
     let document = results_document(vote, &tally, true, ballots);
     let stored = serde_json::to_value(&document).map_err(|e| ApiError::Internal(e.to_string()))?;
     let closed = votes::close(conn, vote.id, by, &stored).await?;
+    if vote.secret {
+        // Now counted, a secret vote's ballots stop pairing voters with choices: who
+        // took part and the choices are kept apart, and the stored answers to its
+        // ballot requests are forgotten (their request hash covers the choice).
+        votes::seal_secret_ballots(conn, vote.id).await?;
+        idempotency::forget_path(conn, &ballots_path(vote.alliance, vote.id)).await?;
+    }
     let actor = Actor {
         user: by,
         partner: None,
@@ -540,6 +615,11 @@ async fn close_vote(
     .await?;
     apply_effect(conn, vote, &tally.outcome, actor).await?;
     Ok(closed)
+}
+
+/// The path of a vote's ballots, as idempotency keys remember it.
+fn ballots_path(alliance: AllianceId, id: Uuid) -> String {
+    format!("/api/v1/alliances/{}/votes/{id}/ballots", alliance.0)
 }
 
 /// The decision's effect on its subject, in the closing transaction.
@@ -618,8 +698,7 @@ async fn apply_effect(
 
 async fn response(conn: &mut AsyncPgConnection, vote: Vote) -> Result<VoteResponse, ApiError> {
     let electorate = votes::electorate(conn, vote.id).await?;
-    let stored = votes::ballots(conn, vote.id).await?;
-    let voters: Vec<Uuid> = stored.iter().map(|b| b.voter).collect();
+    let voters = votes::participants(conn, vote.id).await?;
     let names: HashMap<Uuid, String> = match vote.rules.electorate {
         Electorate::Partners => partners::all_active(conn, vote.alliance)
             .await?
@@ -821,12 +900,11 @@ pub async fn list_votes(
             .map(|s| VoteStatus::parse("status", s))
             .transpose()?,
     };
-    // Votes whose time has come are settled before they are listed.
+    // This alliance's votes whose time has come are settled before they are listed, on
+    // the one connection the list holds.
     let mut conn = pool::get(&state.pool).await?;
-    for (alliance, id) in votes::due(&mut conn, Utc::now()).await? {
-        if alliance == scope.id() {
-            settle(&state, alliance, id).await?;
-        }
+    for id in votes::due_in(&mut conn, scope.id(), Utc::now()).await? {
+        settle_on(&mut conn, scope.id(), id).await?;
     }
     let found = votes::list(&mut conn, scope.id(), &filter, &page).await?;
     let mut items = Vec::with_capacity(found.items.len());
@@ -840,6 +918,10 @@ pub async fn list_votes(
 }
 
 /// Open a vote (coordinator). Its rules are fixed from `opens_at` on.
+///
+/// A secret vote shows its results after the close only: `secret: true` with
+/// `results: live` is 422 `validation_failed` naming `results` (left out, `results` is
+/// then `after_close`).
 #[utoipa::path(
     tag = "votes",
     params(("id" = Uuid, Path, description = "Alliance id")),
@@ -875,12 +957,13 @@ pub async fn create_vote(
         body.threshold.as_deref(),
         body.by_college,
     )?;
-    let results = body
-        .results
-        .as_deref()
-        .map(|r| ResultsVisibility::parse("results", r))
-        .transpose()?
-        .unwrap_or(ResultsVisibility::Live);
+    let results = vote::results_visibility(
+        body.secret,
+        body.results
+            .as_deref()
+            .map(|r| ResultsVisibility::parse("results", r))
+            .transpose()?,
+    )?;
     let opens_at = body.opens_at.unwrap_or_else(Utc::now);
     check_window(opens_at, body.closes_at)?;
     let alliance = scope.id();
@@ -984,6 +1067,9 @@ pub async fn get_vote(
 }
 
 /// Change a vote that has not opened yet (coordinator); 409 once it opened.
+///
+/// The new settings are judged with the stored ones: a vote that would end up secret
+/// with `live` results is 422 `validation_failed` naming `results`.
 #[utoipa::path(
     tag = "votes",
     params(
@@ -1039,6 +1125,18 @@ pub async fn update_vote(
                 body.threshold.as_deref().or(current.rules.threshold.map(|t| t.as_str())),
                 body.by_college.unwrap_or(current.rules.by_college),
             )?;
+            // Secrecy and visibility are checked as they will stand together.
+            let secret = body.secret.unwrap_or(current.secret);
+            let results = vote::results_visibility(
+                secret,
+                Some(
+                    body.results
+                        .as_deref()
+                        .map(|r| ResultsVisibility::parse("results", r))
+                        .transpose()?
+                        .unwrap_or(current.results),
+                ),
+            )?;
             let opens_at = body.opens_at.unwrap_or(current.opens_at);
             let closes_at = body.closes_at.unwrap_or(current.closes_at);
             check_window(opens_at, closes_at)?;
@@ -1051,13 +1149,8 @@ pub async fn update_vote(
                 quorum_percent: Some(i16::from(rules.quorum_percent)),
                 threshold: Some(rules.threshold.map(|t| t.as_str().to_owned())),
                 by_college: Some(rules.by_college),
-                secret: body.secret,
-                results: body
-                    .results
-                    .as_deref()
-                    .map(|r| ResultsVisibility::parse("results", r))
-                    .transpose()?
-                    .map(|r| r.as_str().to_owned()),
+                secret: Some(secret),
+                results: Some(results.as_str().to_owned()),
                 opens_at: Some(opens_at),
                 closes_at: Some(closes_at),
             };
@@ -1123,7 +1216,7 @@ pub async fn cast_ballot(
             // Shared lock: ballots go in side by side, but never while the vote closes.
             let vote = votes::lock_for_ballot(conn, alliance, id).await?.ok_or_else(|| ApiError::not_found("vote"))?;
             if !settled && vote::due(vote.status, vote.opens_at, vote.closes_at, Utc::now()) != Due::Nothing {
-                return Ok(None);
+                return Ok(Attempt::Settle);
             }
             let voter = match vote.rules.electorate {
                 Electorate::Partners => {
@@ -1148,9 +1241,9 @@ pub async fn cast_ballot(
             // The right to vote is checked first (403), then the vote's state (409).
             match vote.status {
                 VoteStatus::Scheduled => return Err(ApiError::conflict("vote_not_open", "this vote has not opened yet")),
-                VoteStatus::Closed => return Err(ApiError::conflict("vote_closed", "this vote is closed")),
+                VoteStatus::Closed => return Ok(Attempt::Closed { secret: vote.secret }),
                 VoteStatus::Open if Utc::now() >= vote.closes_at => {
-                    return Err(ApiError::conflict("vote_closed", "this vote is closed"));
+                    return Ok(Attempt::Closed { secret: vote.secret });
                 }
                 VoteStatus::Open => {}
             }
@@ -1186,7 +1279,7 @@ pub async fn cast_ballot(
                 })),
             )
             .await?;
-            Ok(Some(BallotReceipt {
+            Ok(Attempt::Cast(BallotReceipt {
                 vote_id: vote.id,
                 voter_id: voter,
                 replaced,
@@ -1194,10 +1287,19 @@ pub async fn cast_ballot(
         })
         .await?;
         match attempt {
-            Some(receipt) => break receipt,
-            None => {
+            Attempt::Cast(receipt) => break receipt,
+            Attempt::Settle => {
                 settle_on(&mut conn, alliance, id).await?;
                 settled = true;
+            }
+            Attempt::Closed { secret } => {
+                // A ballot sent to a closed secret vote would be kept as an idempotent
+                // answer, its request hash covering the choice: forget it, as the close
+                // forgot the earlier ones.
+                if secret {
+                    idempotency::forget_path(&mut conn, &ballots_path(alliance, id)).await?;
+                }
+                return Err(ApiError::conflict("vote_closed", "this vote is closed"));
             }
         }
     };
@@ -1207,6 +1309,17 @@ pub async fn cast_ballot(
         StatusCode::CREATED
     };
     Ok(HttpResponse::build(status).json(receipt))
+}
+
+/// How one try at casting a ballot ended.
+enum Attempt {
+    Cast(BallotReceipt),
+    /// The vote's time to open or close has come: settle it and try again.
+    Settle,
+    /// The vote is closed (409 `vote_closed`).
+    Closed {
+        secret: bool,
+    },
 }
 
 /// Close a vote before its time (coordinator): the result is final and its effect applied.
@@ -1262,6 +1375,11 @@ pub async fn close_vote_early(
 
 /// A vote's results: final once closed; while open, live unless the vote shows
 /// results only after closing (409 `results_not_available`, for everyone).
+///
+/// A secret vote always shows its results after the close only. A secret `by_college`
+/// result shows a college's counts only where it cast at least 3 ballots, and for the
+/// other colleges only `threshold_met` (see `CollegeResultResponse`). A stored ballot
+/// that does not read fails the count (500), never drops out of it.
 #[utoipa::path(
     tag = "votes",
     params(
@@ -1300,7 +1418,7 @@ pub async fn get_vote_results(
             "vote_not_open",
             "this vote has not opened yet",
         )),
-        VoteStatus::Open if vote.results == ResultsVisibility::AfterClose => {
+        VoteStatus::Open if !vote::shows_live_results(vote.secret, vote.results) => {
             Err(ApiError::conflict(
                 "results_not_available",
                 "this vote's results are shown after it closes",
