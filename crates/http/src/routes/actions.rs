@@ -10,6 +10,7 @@ use agir_domain::error::{Validator, bounded_text};
 use agir_domain::ids::{ActionId, AllianceId, PartnerId, PlanId};
 use agir_domain::plan::{self, AcademicYear, ActionStatus, Proposer, Theme};
 use agir_domain::policy::{self, ActionOwners, AllianceCaller};
+use agir_domain::vote::Subject;
 use agir_persistence::comments;
 use agir_persistence::journal;
 use agir_persistence::page::TimeKey;
@@ -32,7 +33,7 @@ use crate::problem::{
 };
 use crate::routes::entry;
 use crate::routes::mandates::check_partner;
-use crate::routes::plans::visible_plan;
+use crate::routes::plans::{refuse_while_voted, visible_plan};
 use crate::scope::InAlliance;
 use crate::state::AppState;
 
@@ -425,6 +426,7 @@ pub async fn list_actions(
 
 /// Propose an action as your partner (open in `draft` and `consultation`; the
 /// coordinator may still add to an adopted plan, its actions then adopted at once).
+/// Not while the plan's adoption vote is open (409 `vote_open`).
 #[utoipa::path(
     tag = "actions",
     params(
@@ -497,6 +499,7 @@ pub async fn create_action(
                 .await?
                 .ok_or_else(|| ApiError::not_found("plan"))?;
             plan::can_add_action(plan.phase, proposer)?;
+            refuse_while_voted(conn, alliance, &[(Subject::PlanAdoption, plan_id.0)]).await?;
             check_partner(conn, alliance, proposing)
                 .await
                 .map_err(|_| {
@@ -618,6 +621,9 @@ pub async fn get_action(
 
 /// Change or progress an action (the partner that leads or proposed it, or the coordinator).
 ///
+/// While a vote on the action, or on its plan, is open, its text cannot change (409
+/// `vote_open`); while the action's own adoption vote is open, neither can its status.
+///
 /// Send the `ETag` you read as `If-Match`: if another partner changed the action
 /// since, the answer is 412 and nothing is overwritten.
 #[utoipa::path(
@@ -730,6 +736,23 @@ pub async fn update_action(
                 return Ok(unchanged);
             }
             plan::can_edit_action(plan.phase)?;
+            // Members vote on the action, and on a plan with its actions, as they
+            // read: no change to the text while such a vote is open; no status
+            // change either while the action's own vote is open (it decides that).
+            let text_changes = ActionChanges {
+                status: None,
+                ..changes.clone()
+            } != ActionChanges::default()
+                || contributing.is_some();
+            let voted: &[(Subject, Uuid)] = if text_changes {
+                &[
+                    (Subject::ActionAdoption, id.0),
+                    (Subject::PlanAdoption, current.plan.0),
+                ]
+            } else {
+                &[(Subject::ActionAdoption, id.0)]
+            };
+            refuse_while_voted(conn, alliance, voted).await?;
             if let Some(to) = status {
                 current.status.transition(to)?;
                 if current.status.is_decision(to)
