@@ -32,7 +32,7 @@ use crate::problem::{
     UnprocessableEntity,
 };
 use crate::routes::entry;
-use crate::routes::mandates::check_partner;
+use crate::routes::mandates::check_partner_as;
 use crate::routes::plans::{refuse_while_voted, visible_plan};
 use crate::scope::InAlliance;
 use crate::state::AppState;
@@ -292,14 +292,16 @@ pub struct ActionFilterParams {
     pub partner: Option<Uuid>,
 }
 
-/// Checks that every partner named in a body belongs to this alliance (422 otherwise).
+/// Checks that every partner named in `field` of a body is an active partner of this
+/// alliance (422 naming `field` otherwise; other errors go up as they are).
 async fn check_partners(
     conn: &mut AsyncPgConnection,
     alliance: AllianceId,
     partners: &[PartnerId],
+    field: &str,
 ) -> Result<(), ApiError> {
     for partner in partners {
-        check_partner(conn, alliance, *partner).await?;
+        check_partner_as(conn, alliance, *partner, field).await?;
     }
     Ok(())
 }
@@ -500,41 +502,11 @@ pub async fn create_action(
                 .ok_or_else(|| ApiError::not_found("plan"))?;
             plan::can_add_action(plan.phase, proposer)?;
             refuse_while_voted(conn, alliance, &[(Subject::PlanAdoption, plan_id.0)]).await?;
-            check_partner(conn, alliance, proposing)
-                .await
-                .map_err(|_| {
-                    ApiError::field(
-                        "proposing_partner_id",
-                        "not_found",
-                        "no such active partner in this alliance",
-                    )
-                })?;
-            check_partners(conn, alliance, &[lead]).await.map_err(|_| {
-                ApiError::field(
-                    "lead_partner_id",
-                    "not_found",
-                    "no such active partner in this alliance",
-                )
-            })?;
-            check_partners(conn, alliance, &contributing)
-                .await
-                .map_err(|_| {
-                    ApiError::field(
-                        "contributing_partner_ids",
-                        "not_found",
-                        "no such active partner in this alliance",
-                    )
-                })?;
+            check_partner_as(conn, alliance, proposing, "proposing_partner_id").await?;
+            check_partners(conn, alliance, &[lead], "lead_partner_id").await?;
+            check_partners(conn, alliance, &contributing, "contributing_partner_ids").await?;
             if let Some(c) = &curriculum {
-                check_partners(conn, alliance, &[c.partner])
-                    .await
-                    .map_err(|_| {
-                        ApiError::field(
-                            "curriculum.partner_id",
-                            "not_found",
-                            "no such active partner in this alliance",
-                        )
-                    })?;
+                check_partners(conn, alliance, &[c.partner], "curriculum.partner_id").await?;
             }
             let status = if plan.phase == agir_domain::plan::Phase::Adopted {
                 ActionStatus::Adopted
@@ -764,37 +736,13 @@ pub async fn update_action(
                 }
             }
             if let Some(lead) = changes.lead_partner_id {
-                check_partners(conn, alliance, &[PartnerId(lead)])
-                    .await
-                    .map_err(|_| {
-                        ApiError::field(
-                            "lead_partner_id",
-                            "not_found",
-                            "no such active partner in this alliance",
-                        )
-                    })?;
+                check_partner_as(conn, alliance, PartnerId(lead), "lead_partner_id").await?;
             }
             if let Some(partners) = &contributing {
-                check_partners(conn, alliance, partners)
-                    .await
-                    .map_err(|_| {
-                        ApiError::field(
-                            "contributing_partner_ids",
-                            "not_found",
-                            "no such active partner in this alliance",
-                        )
-                    })?;
+                check_partners(conn, alliance, partners, "contributing_partner_ids").await?;
             }
             if let Some(Some(link)) = &new_curriculum {
-                check_partners(conn, alliance, &[link.partner])
-                    .await
-                    .map_err(|_| {
-                        ApiError::field(
-                            "curriculum.partner_id",
-                            "not_found",
-                            "no such active partner in this alliance",
-                        )
-                    })?;
+                check_partners(conn, alliance, &[link.partner], "curriculum.partner_id").await?;
             }
             dates(
                 changes.planned_start.unwrap_or(current.planned_start),

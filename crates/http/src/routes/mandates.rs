@@ -316,18 +316,36 @@ pub(crate) async fn check_partner(
     alliance: AllianceId,
     partner: PartnerId,
 ) -> Result<(), ApiError> {
-    match partners::find(conn, alliance, partner).await? {
+    check_partner_as(conn, alliance, partner, "partner_id").await
+}
+
+/// [`check_partner`] for a body that names the partner in another field. Only "no
+/// such partner here" (`not_found`) and "withdrawn" are 422; any other error (the
+/// database failing) goes up as it is: 500, or 503 when the pool is down.
+pub(crate) async fn check_partner_as(
+    conn: &mut AsyncPgConnection,
+    alliance: AllianceId,
+    partner: PartnerId,
+    field: &str,
+) -> Result<(), ApiError> {
+    let found = partners::find(conn, alliance, partner).await?;
+    partner_usable(field, found.map(|p| p.status))
+}
+
+/// The 422s of [`check_partner_as`], apart from the lookup.
+fn partner_usable(field: &str, status: Option<PartnerStatus>) -> Result<(), ApiError> {
+    match status {
         None => Err(ApiError::field(
-            "partner_id",
+            field,
             "not_found",
             "no such partner in this alliance",
         )),
-        Some(p) if p.status == PartnerStatus::Withdrawn => Err(ApiError::field(
-            "partner_id",
+        Some(PartnerStatus::Withdrawn) => Err(ApiError::field(
+            field,
             "withdrawn",
             "this partner has withdrawn from the alliance",
         )),
-        Some(_) => Ok(()),
+        Some(PartnerStatus::Active) => Ok(()),
     }
 }
 
