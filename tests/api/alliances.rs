@@ -490,9 +490,11 @@ async fn an_archived_alliance_is_read_only_until_an_admin_reopens_it() {
         .coordinator
         .client
         .post(&format!("{base}/votes"))
-        .json(&json!({"title": "Question", "subject": "question", "method": "consent",
+        .json(
+            &json!({"title": "Question", "subject": "question", "method": "consent",
                       "electorate": "members", "quorum_percent": 0,
-                      "closes_at": chrono::Utc::now() + chrono::Duration::days(3)}))
+                      "closes_at": chrono::Utc::now() + chrono::Duration::days(3)}),
+        )
         .send()
         .await
         .json();
@@ -507,32 +509,102 @@ async fn an_archived_alliance_is_read_only_until_an_admin_reopens_it() {
 
     let coordinator = &f.coordinator.client;
     let writes = [
-        (coordinator.post(&format!("{base}/partners")).json(&json!({"name": "Crous", "kind": "student_services"})), "create partner"),
-        (coordinator.patch(&format!("{base}/partners/{}", f.partner_p)).json(&json!({"description": "x"})), "update partner"),
-        (coordinator.patch(&base).json(&json!({"description": "encore"})), "coordinator edits the profile"),
-        (admin.patch(&base).json(&json!({"name": "Autre nom"})), "admin edits the profile"),
-        (coordinator.delete(&format!("{base}/invitations/{}", invitation["id"].as_str().unwrap())), "revoke invitation"),
-        (coordinator.delete(&format!("{base}/mandates/{}", f.member_p.mandate)), "delete mandate"),
-        (coordinator.post(&format!("{base}/plans/{plan}/transition")).json(&json!({"to": "consultation"})), "plan phase"),
-        (f.member_p.client.post(&format!("{base}/plans/{plan}/actions")).json(&json!({"title": "Compost", "theme": "waste"})), "propose action"),
-        (f.member_p.client.post(&format!("{base}/votes/{vote}/ballots")).json(&json!({"choice": "for"})), "ballot"),
-        (f.representative_p.client.post(&format!("{base}/mandates/{}/successor", f.representative_p.mandate)).json(&json!({"email": "next@example.org"})), "designate successor"),
-        (coordinator.post(&format!("{base}/labels")).json(&json!({"academic_year": "2025-2026"})), "apply for a label"),
+        (
+            coordinator
+                .post(&format!("{base}/partners"))
+                .json(&json!({"name": "Crous", "kind": "student_services"})),
+            "create partner",
+        ),
+        (
+            coordinator
+                .patch(&format!("{base}/partners/{}", f.partner_p))
+                .json(&json!({"description": "x"})),
+            "update partner",
+        ),
+        (
+            coordinator
+                .patch(&base)
+                .json(&json!({"description": "encore"})),
+            "coordinator edits the profile",
+        ),
+        (
+            admin.patch(&base).json(&json!({"name": "Autre nom"})),
+            "admin edits the profile",
+        ),
+        (
+            coordinator.delete(&format!(
+                "{base}/invitations/{}",
+                invitation["id"].as_str().unwrap()
+            )),
+            "revoke invitation",
+        ),
+        (
+            coordinator.delete(&format!("{base}/mandates/{}", f.member_p.mandate)),
+            "delete mandate",
+        ),
+        (
+            coordinator
+                .post(&format!("{base}/plans/{plan}/transition"))
+                .json(&json!({"to": "consultation"})),
+            "plan phase",
+        ),
+        (
+            f.member_p
+                .client
+                .post(&format!("{base}/plans/{plan}/actions"))
+                .json(&json!({"title": "Compost", "theme": "waste"})),
+            "propose action",
+        ),
+        (
+            f.member_p
+                .client
+                .post(&format!("{base}/votes/{vote}/ballots"))
+                .json(&json!({"choice": "for"})),
+            "ballot",
+        ),
+        (
+            f.representative_p
+                .client
+                .post(&format!(
+                    "{base}/mandates/{}/successor",
+                    f.representative_p.mandate
+                ))
+                .json(&json!({"email": "next@example.org"})),
+            "designate successor",
+        ),
+        (
+            coordinator
+                .post(&format!("{base}/labels"))
+                .json(&json!({"academic_year": "2025-2026"})),
+            "apply for a label",
+        ),
     ];
     for (request, what) in writes {
         let response = request.send().await;
-        assert_eq!(response.status(), StatusCode::CONFLICT, "{what}: {}", response.text());
+        assert_eq!(
+            response.status(),
+            StatusCode::CONFLICT,
+            "{what}: {}",
+            response.text()
+        );
         assert_eq!(response.problem().code, "alliance_archived", "{what}");
     }
     // Accepting one of its invitations is a write to it too.
     app.anonymous()
-        .post(&format!("/api/v1/invitations/{}/accept", invitation["token"].as_str().unwrap()))
+        .post(&format!(
+            "/api/v1/invitations/{}/accept",
+            invitation["token"].as_str().unwrap()
+        ))
         .json(&json!({"display_name": "Late", "password": "a long enough password"}))
         .send()
         .await
         .assert_problem(409, "alliance_archived");
     // Reads still work.
-    for path in [base.clone(), format!("{base}/partners"), format!("{base}/plans/{plan}")] {
+    for path in [
+        base.clone(),
+        format!("{base}/partners"),
+        format!("{base}/plans/{plan}"),
+    ] {
         let read = coordinator.get(&path).send().await;
         assert_eq!(read.status(), StatusCode::OK, "{path}: {}", read.text());
     }
@@ -543,7 +615,11 @@ async fn an_archived_alliance_is_read_only_until_an_admin_reopens_it() {
         .send()
         .await
         .assert_problem(403, "forbidden");
-    let reopened = admin.patch(&base).json(&json!({"status": "active"})).send().await;
+    let reopened = admin
+        .patch(&base)
+        .json(&json!({"status": "active"}))
+        .send()
+        .await;
     assert_eq!(reopened.status(), StatusCode::OK, "{}", reopened.text());
     let created = coordinator
         .post(&format!("{base}/partners"))

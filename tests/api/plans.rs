@@ -1094,7 +1094,12 @@ async fn create_vote(f: &AllianceFixture, body: Value) -> String {
         .json(&body)
         .send()
         .await;
-    assert_eq!(response.status(), StatusCode::CREATED, "{}", response.text());
+    assert_eq!(
+        response.status(),
+        StatusCode::CREATED,
+        "{}",
+        response.text()
+    );
     id(&response)
 }
 
@@ -1163,7 +1168,12 @@ async fn an_action_under_vote_keeps_its_text_until_the_vote_closes() {
     assert_eq!(edited.status(), StatusCode::OK, "{}", edited.text());
 
     close_early(&f, &vote).await;
-    let edited = patch(&f.member_p.client, &path, json!({"description": "Après le vote"})).await;
+    let edited = patch(
+        &f.member_p.client,
+        &path,
+        json!({"description": "Après le vote"}),
+    )
+    .await;
     assert_eq!(edited.status(), StatusCode::OK, "{}", edited.text());
 }
 
@@ -1180,7 +1190,12 @@ async fn a_plan_under_vote_keeps_its_text_and_its_actions_until_the_vote_closes(
     let plan_path = format!("{base}/plans/{plan}");
     let action_path = format!("{base}/actions/{action}");
     // Before the vote, the coordinator may still polish the plan's text.
-    let polished = patch(&f.coordinator.client, &plan_path, json!({"title": "Plan 2025-2026"})).await;
+    let polished = patch(
+        &f.coordinator.client,
+        &plan_path,
+        json!({"title": "Plan 2025-2026"}),
+    )
+    .await;
     assert_eq!(polished.status(), StatusCode::OK, "{}", polished.text());
     let vote = create_vote(
         &f,
@@ -1189,25 +1204,47 @@ async fn a_plan_under_vote_keeps_its_text_and_its_actions_until_the_vote_closes(
                "closes_at": chrono::Utc::now() + chrono::Duration::days(3)}),
     )
     .await;
-    patch(&f.coordinator.client, &plan_path, json!({"title": "Un autre plan"}))
-        .await
-        .assert_problem(409, "vote_open");
-    patch(&f.coordinator.client, &plan_path, json!({"description": "Autre texte"}))
-        .await
-        .assert_problem(409, "vote_open");
+    patch(
+        &f.coordinator.client,
+        &plan_path,
+        json!({"title": "Un autre plan"}),
+    )
+    .await
+    .assert_problem(409, "vote_open");
+    patch(
+        &f.coordinator.client,
+        &plan_path,
+        json!({"description": "Autre texte"}),
+    )
+    .await
+    .assert_problem(409, "vote_open");
     // Members vote on the plan as it reads, its actions included.
     for client in [&f.member_p.client, &f.coordinator.client] {
-        patch(client, &action_path, json!({"title": "Compost (version 2)"}))
-            .await
-            .assert_problem(409, "vote_open");
+        patch(
+            client,
+            &action_path,
+            json!({"title": "Compost (version 2)"}),
+        )
+        .await
+        .assert_problem(409, "vote_open");
     }
     let proposed = propose(&f.coordinator.client, &f, &plan, "Ajout tardif", json!({})).await;
-    assert_eq!(proposed.status(), StatusCode::CONFLICT, "{}", proposed.text());
+    assert_eq!(
+        proposed.status(),
+        StatusCode::CONFLICT,
+        "{}",
+        proposed.text()
+    );
     let read: Value = f.member_p.client.get(&plan_path).send().await.json();
     assert_eq!(read["title"], "Plan 2025-2026");
 
     close_early(&f, &vote).await;
-    let after = patch(&f.member_p.client, &action_path, json!({"description": "Après le vote"})).await;
+    let after = patch(
+        &f.member_p.client,
+        &action_path,
+        json!({"description": "Après le vote"}),
+    )
+    .await;
     assert_eq!(after.status(), StatusCode::OK, "{}", after.text());
 }
 
@@ -1242,8 +1279,10 @@ async fn a_database_error_checking_a_partner_is_not_a_validation_error() {
     f.coordinator
         .client
         .post(&format!("/api/v1/alliances/{}/events", f.alliance))
-        .json(&json!({"title": "Forum", "kind": "forum", "starts_at": chrono::Utc::now(),
-                      "partner_ids": [f.partner_p]}))
+        .json(
+            &json!({"title": "Forum", "kind": "forum", "starts_at": chrono::Utc::now(),
+                      "partner_ids": [f.partner_p]}),
+        )
         .send()
         .await
         .assert_problem(500, "internal_error");

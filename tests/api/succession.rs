@@ -513,7 +513,10 @@ async fn journal_verbs(f: &AllianceFixture) -> Vec<(String, Value)> {
     let page: Value = f
         .coordinator
         .client
-        .get(&format!("/api/v1/alliances/{}/journal?limit=200", f.alliance))
+        .get(&format!(
+            "/api/v1/alliances/{}/journal?limit=200",
+            f.alliance
+        ))
         .send()
         .await
         .json();
@@ -521,7 +524,12 @@ async fn journal_verbs(f: &AllianceFixture) -> Vec<(String, Value)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| (e["verb"].as_str().unwrap().to_owned(), e["subject_id"].clone()))
+        .map(|e| {
+            (
+                e["verb"].as_str().unwrap().to_owned(),
+                e["subject_id"].clone(),
+            )
+        })
         .collect()
 }
 
@@ -561,7 +569,12 @@ async fn lea_can_neither_designate_herself_nor_accept_her_own_succession() {
         .json(&json!({"email": "next.president@example.org"}))
         .send()
         .await;
-    assert_eq!(designated.status(), StatusCode::CREATED, "{}", designated.text());
+    assert_eq!(
+        designated.status(),
+        StatusCode::CREATED,
+        "{}",
+        designated.text()
+    );
     let invitation: Value = designated.json();
     let mut conn = app.db.connect().await;
     diesel::sql_query(format!(
@@ -631,8 +644,16 @@ async fn a_successor_is_designated_only_for_a_current_or_future_mandate() {
         .json(&json!({"email": "after@example.org"}))
         .send()
         .await;
-    assert_eq!(designated.status(), StatusCode::CREATED, "{}", designated.text());
-    assert_eq!(designated.json::<Value>()["starts_on"], json!(days_from_today(41)));
+    assert_eq!(
+        designated.status(),
+        StatusCode::CREATED,
+        "{}",
+        designated.text()
+    );
+    assert_eq!(
+        designated.json::<Value>()["starts_on"],
+        json!(days_from_today(41))
+    );
 }
 
 #[actix_web::test]
@@ -671,7 +692,12 @@ async fn a_successor_serves_until_the_end_of_the_academic_year_at_most() {
         json!({"display_name": "Next", "password": PASSWORD}),
     )
     .await;
-    assert_eq!(accepted.status(), StatusCode::CREATED, "{}", accepted.text());
+    assert_eq!(
+        accepted.status(),
+        StatusCode::CREATED,
+        "{}",
+        accepted.text()
+    );
     let mandate = &accepted.json::<Value>()["mandate"];
     assert_eq!(mandate["starts_on"], json!(starts_on));
     assert_eq!(mandate["ends_on"], json!(starts_on));
@@ -707,7 +733,12 @@ async fn a_representative_designates_no_role_above_their_own() {
         .json(&json!({"email": "next.coordinator@example.org"}))
         .send()
         .await;
-    assert_eq!(designated.status(), StatusCode::CREATED, "{}", designated.text());
+    assert_eq!(
+        designated.status(),
+        StatusCode::CREATED,
+        "{}",
+        designated.text()
+    );
     assert_eq!(designated.json::<Value>()["role"], "coordinator");
     // Their own representative mandate: their own role, allowed.
     let own = f
@@ -729,8 +760,17 @@ async fn a_mandate_has_one_successor() {
         let client = f.representative_p.client.clone();
         let path = path.clone();
         async move {
-            let response = client.post(&path).json(&json!({"email": email})).send().await;
-            assert_eq!(response.status(), StatusCode::CREATED, "{}", response.text());
+            let response = client
+                .post(&path)
+                .json(&json!({"email": email}))
+                .send()
+                .await;
+            assert_eq!(
+                response.status(),
+                StatusCode::CREATED,
+                "{}",
+                response.text()
+            );
             response.json::<Value>()
         }
     };
@@ -757,7 +797,12 @@ async fn a_mandate_has_one_successor() {
         json!({"display_name": "Second", "password": PASSWORD}),
     )
     .await;
-    assert_eq!(accepted.status(), StatusCode::CREATED, "{}", accepted.text());
+    assert_eq!(
+        accepted.status(),
+        StatusCode::CREATED,
+        "{}",
+        accepted.text()
+    );
     // Once a successor accepted: 409.
     f.representative_p
         .client

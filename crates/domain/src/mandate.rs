@@ -198,14 +198,20 @@ mod tests {
         assert!(successor_period(&lea, d("2026-08-31"), None).is_ok());
         assert!(matches!(
             successor_period(&lea, d("2026-09-01"), None),
-            Err(DomainError::Conflict { code: "mandate_ended", .. })
+            Err(DomainError::Conflict {
+                code: "mandate_ended",
+                ..
+            })
         ));
         // A mandate that starts later qualifies.
         let future = Period::new(d("2026-09-01"), Some(d("2027-08-31"))).unwrap();
         assert!(successor_period(&future, today, None).is_ok());
         assert!(matches!(
             successor_period(&Period::new(d("2025-09-01"), None).unwrap(), today, None),
-            Err(DomainError::Conflict { code: "mandate_has_no_end", .. })
+            Err(DomainError::Conflict {
+                code: "mandate_has_no_end",
+                ..
+            })
         ));
     }
 

@@ -34,7 +34,10 @@ pub fn within_days(raw: Option<i64>) -> Result<u64, DomainError> {
 /// A mandate's holder cannot be designated as its own successor (422 on `email`):
 /// the invited address is compared with the holder's, ignoring case.
 pub fn not_the_holder(holder_email: &str, invited_email: &str) -> Result<(), DomainError> {
-    if holder_email.trim().eq_ignore_ascii_case(invited_email.trim()) {
+    if holder_email
+        .trim()
+        .eq_ignore_ascii_case(invited_email.trim())
+    {
         Err(DomainError::invalid(
             "email",
             "own_successor",

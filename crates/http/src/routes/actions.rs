@@ -428,6 +428,7 @@ pub async fn list_actions(
 
 /// Propose an action as your partner (open in `draft` and `consultation`; the
 /// coordinator may still add to an adopted plan, its actions then adopted at once).
+///
 /// Not while the plan's adoption vote is open (409 `vote_open`).
 #[utoipa::path(
     tag = "actions",

@@ -230,8 +230,9 @@ pub async fn get_alliance(scope: InAlliance) -> HttpResponse {
     json_with_etag(StatusCode::OK, &AllianceResponse::from(scope.alliance))
 }
 
-/// Change an alliance (its coordinator; archiving: platform admins). An archived
-/// alliance is read-only (409 `alliance_archived`) but for a platform admin setting
+/// Change an alliance (its coordinator; archiving: platform admins).
+///
+/// An archived alliance is read-only (409 `alliance_archived`) but for a platform admin setting
 /// its `status` back to `active`.
 #[utoipa::path(
     tag = "alliances",

@@ -9,8 +9,8 @@ use agir_domain::alliance::{description, name};
 use agir_domain::error::Validator;
 use agir_domain::ids::{ActionId, AllianceId, IndicatorId, PlanId};
 use agir_domain::plan::{self, AcademicYear, ActionStatus, Phase};
-use agir_domain::vote::Subject;
 use agir_domain::policy;
+use agir_domain::vote::Subject;
 use agir_persistence::journal;
 use agir_persistence::page::TimeKey;
 use agir_persistence::plans::{self, NewAction, Plan, PlanChanges};
@@ -356,8 +356,9 @@ pub(crate) async fn refuse_while_voted(
     Ok(plan::can_change_voted_text(open)?)
 }
 
-/// Change a plan's title or description (coordinator). While the plan's adoption
-/// vote is open, its text cannot change (409 `vote_open`).
+/// Change a plan's title or description (coordinator).
+///
+/// While the plan's adoption vote is open, its text cannot change (409 `vote_open`).
 #[utoipa::path(
     tag = "plans",
     request_body = UpdatePlanRequest,
