@@ -182,37 +182,42 @@ pub async fn open_on_subject(
     subjects: &[(Subject, Uuid)],
     now: DateTime<Utc>,
 ) -> Result<bool> {
-    let mut candidates = votes::table
-        .filter(votes::alliance_id.eq(alliance.0))
-        .filter(votes::status.ne(VoteStatus::Closed.as_str()))
-        .filter(diesel::dsl::sql::<Bool>("false"))
-        .into_boxed();
-    for (subject, id) in subjects {
-        candidates = candidates.or_filter(
-            votes::alliance_id
-                .eq(alliance.0)
-                .and(votes::status.ne(VoteStatus::Closed.as_str()))
-                .and(votes::subject.eq(subject.as_str()))
-                .and(votes::subject_id.eq(*id)),
-        );
+    if subjects.is_empty() {
+        return Ok(false);
     }
-    let all: Vec<Uuid> = candidates.select(votes::id).load(conn).await?;
+    let mut candidates = votes::table.select(votes::id).into_boxed();
+    for (n, (subject, id)) in subjects.iter().enumerate() {
+        let this = votes::subject
+            .eq(subject.as_str())
+            .and(votes::subject_id.eq(*id));
+        candidates = if n == 0 {
+            candidates.filter(this)
+        } else {
+            candidates.or_filter(this)
+        };
+    }
+    // Diesel parenthesises the `OR`s above before these `AND`s.
+    let candidates = candidates
+        .filter(votes::alliance_id.eq(alliance.0))
+        .filter(votes::status.ne(VoteStatus::Closed.as_str()));
+    let all: Vec<Uuid> = candidates.load(conn).await?;
     if all.is_empty() {
         return Ok(false);
     }
     let visible: Vec<(Uuid, String, DateTime<Utc>)> = votes::table
         .filter(votes::id.eq_any(&all))
-        .filter(votes::status.ne(VoteStatus::Closed.as_str()))
         .select((votes::id, votes::status, votes::opens_at))
         .for_share()
         .skip_locked()
         .load(conn)
         .await?;
+    // Missing here: locked by a transaction opening or closing it right now.
     let being_settled = all.len() > visible.len();
     Ok(being_settled
-        || visible
-            .iter()
-            .any(|(_, status, opens_at)| status == VoteStatus::Open.as_str() || *opens_at <= now))
+        || visible.iter().any(|(_, status, opens_at)| {
+            status == VoteStatus::Open.as_str()
+                || (status == VoteStatus::Scheduled.as_str() && *opens_at <= now)
+        }))
 }
 
 /// Locks a vote for a state change (opening, closing, settings).
