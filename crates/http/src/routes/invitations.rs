@@ -8,7 +8,7 @@ use agir_domain::user::{DisplayName, Email, NewPassword};
 use agir_domain::{policy, succession};
 use agir_persistence::invitations::{self, Invitation, InvitationState, NewInvitation};
 use agir_persistence::journal::{self, Actor};
-use agir_persistence::mandates::{self, NewMandate};
+use agir_persistence::mandates::{self, MandateRecord, NewMandate};
 use agir_persistence::page::TimeKey;
 use agir_persistence::users::NewUser;
 use agir_persistence::{AsyncConnection, AsyncPgConnection, cities, pool, users};
@@ -209,24 +209,20 @@ pub(crate) fn revoked_entry(
 /// predecessor's holder cannot take over their own mandate (409 `own_successor`:
 /// an invitation to their own address is refused when designated, this covers an
 /// address changed since), and a mandate has one successor (409 `successor_exists`).
+/// `predecessor` is locked: two successors accepting at once queue on it, and the
+/// second sees the first.
 async fn check_successor(
     conn: &mut AsyncPgConnection,
-    invitation: &Invitation,
-    predecessor: MandateId,
+    predecessor: &MandateRecord,
     accepting: UserId,
 ) -> Result<(), ApiError> {
-    // Locked: two successors accepting at once queue here, and the second sees the first.
-    let Some(record) = mandates::lock(conn, invitation.alliance, predecessor).await? else {
-        // The predecessor was removed since (its invitations go with it): nothing to take over.
-        return Err(ApiError::not_found("invitation"));
-    };
-    if record.mandate.user == accepting {
+    if predecessor.mandate.user == accepting {
         return Err(ApiError::conflict(
             "own_successor",
             "you hold the mandate this invitation takes over: a holder cannot be their own successor",
         ));
     }
-    let accepted = mandates::successors_of(conn, &[predecessor]).await?;
+    let accepted = mandates::successors_of(conn, &[predecessor.mandate.id]).await?;
     succession::no_accepted_successor(!accepted.is_empty())?;
     Ok(())
 }
@@ -434,13 +430,16 @@ pub async fn accept_invitation(
     let token_hash = hash_refresh_token(path.trim());
     let body = body.into_inner();
     let existing = caller.0.map(|c| c.user);
-    {
+    let predecessor = {
         let mut conn = pool::get(&state.pool).await?;
         let invitation = invitations::find_by_token(&mut conn, &token_hash)
             .await?
             .ok_or_else(|| ApiError::not_found("invitation"))?;
         refuse_unusable(&invitation)?;
-    }
+        // Never changes: read here so that the transaction locks the predecessor
+        // before the invitation, in the order a designation takes them.
+        invitation.successor_of.map(|of| (invitation.alliance, of))
+    };
     // A new account's name and password are checked, and the password hashed,
     // before the transaction: hashing is slow and must not hold row locks.
     let new_account = match &existing {
@@ -459,6 +458,15 @@ pub async fn accept_invitation(
     let mut conn = pool::get(&state.pool).await?;
     let (record, user, created_account) = conn
         .transaction::<_, ApiError, _>(async |conn| {
+            let predecessor = match predecessor {
+                Some((alliance, of)) => Some(
+                    mandates::lock(conn, alliance, of)
+                        .await?
+                        // Removed since (its invitations went with it).
+                        .ok_or_else(|| ApiError::not_found("invitation"))?,
+                ),
+                None => None,
+            };
             let invitation = invitations::lock_by_token(conn, &token_hash)
                 .await?
                 .ok_or_else(|| ApiError::not_found("invitation"))?;
@@ -504,8 +512,8 @@ pub async fn accept_invitation(
                 .await?
                 .ok_or_else(|| ApiError::not_found("invitation"))?;
             agir_domain::alliance::check_writable(alliance.status, false)?;
-            if let Some(of) = invitation.successor_of {
-                check_successor(conn, &invitation, of, user.id).await?;
+            if let Some(predecessor) = &predecessor {
+                check_successor(conn, predecessor, user.id).await?;
             }
             check_partner(conn, invitation.alliance, invitation.partner).await?;
             let record = mandates::insert(
