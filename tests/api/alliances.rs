@@ -457,3 +457,174 @@ async fn alliance_writes_are_journaled_in_the_alliances_chain() {
     assert_eq!(verify["intact"], false);
     assert_eq!(verify["first_broken_seq"], 2);
 }
+
+/// An archived alliance is read-only: every write under it is 409
+/// `alliance_archived` (several kinds of writes, by several callers, and accepting
+/// one of its invitations), reads still work, and a platform admin makes it active
+/// again, which is the one write that goes through.
+#[actix_web::test]
+async fn an_archived_alliance_is_read_only_until_an_admin_reopens_it() {
+    let app = TestApp::spawn().await;
+    let f = app.alliance_fixture(1).await;
+    let admin = app.admin().await;
+    let base = format!("/api/v1/alliances/{}", f.alliance);
+    // Made before the archiving: an invitation, a plan, an open vote.
+    let invitation: Value = f
+        .coordinator
+        .client
+        .post(&format!("{base}/invitations"))
+        .json(&json!({"email": "late@example.org", "partner_id": f.partner_p, "role": "member"}))
+        .send()
+        .await
+        .json();
+    let plan: Value = f
+        .coordinator
+        .client
+        .post(&format!("{base}/plans"))
+        .json(&json!({"academic_year": "2025-2026"}))
+        .send()
+        .await
+        .json();
+    let plan = plan["id"].as_str().unwrap().to_owned();
+    let vote: Value = f
+        .coordinator
+        .client
+        .post(&format!("{base}/votes"))
+        .json(
+            &json!({"title": "Question", "subject": "question", "method": "consent",
+                      "electorate": "members", "quorum_percent": 0,
+                      "closes_at": chrono::Utc::now() + chrono::Duration::days(3)}),
+        )
+        .send()
+        .await
+        .json();
+    let vote = vote["id"].as_str().unwrap().to_owned();
+
+    let archived = admin
+        .patch(&base)
+        .json(&json!({"status": "archived"}))
+        .send()
+        .await;
+    assert_eq!(archived.status(), StatusCode::OK, "{}", archived.text());
+
+    let coordinator = &f.coordinator.client;
+    let writes = [
+        (
+            coordinator
+                .post(&format!("{base}/partners"))
+                .json(&json!({"name": "Crous", "kind": "student_services"})),
+            "create partner",
+        ),
+        (
+            coordinator
+                .patch(&format!("{base}/partners/{}", f.partner_p))
+                .json(&json!({"description": "x"})),
+            "update partner",
+        ),
+        (
+            coordinator
+                .patch(&base)
+                .json(&json!({"description": "encore"})),
+            "coordinator edits the profile",
+        ),
+        (
+            admin.patch(&base).json(&json!({"name": "Autre nom"})),
+            "admin edits the profile",
+        ),
+        (
+            coordinator.delete(&format!(
+                "{base}/invitations/{}",
+                invitation["id"].as_str().unwrap()
+            )),
+            "revoke invitation",
+        ),
+        (
+            coordinator.delete(&format!("{base}/mandates/{}", f.member_p.mandate)),
+            "delete mandate",
+        ),
+        (
+            coordinator
+                .post(&format!("{base}/plans/{plan}/transition"))
+                .json(&json!({"to": "consultation"})),
+            "plan phase",
+        ),
+        (
+            f.member_p
+                .client
+                .post(&format!("{base}/plans/{plan}/actions"))
+                .json(&json!({"title": "Compost", "theme": "waste"})),
+            "propose action",
+        ),
+        (
+            f.member_p
+                .client
+                .post(&format!("{base}/votes/{vote}/ballots"))
+                .json(&json!({"choice": "for"})),
+            "ballot",
+        ),
+        (
+            f.representative_p
+                .client
+                .post(&format!(
+                    "{base}/mandates/{}/successor",
+                    f.representative_p.mandate
+                ))
+                .json(&json!({"email": "next@example.org"})),
+            "designate successor",
+        ),
+        (
+            coordinator
+                .post(&format!("{base}/labels"))
+                .json(&json!({"academic_year": "2025-2026"})),
+            "apply for a label",
+        ),
+    ];
+    for (request, what) in writes {
+        let response = request.send().await;
+        assert_eq!(
+            response.status(),
+            StatusCode::CONFLICT,
+            "{what}: {}",
+            response.text()
+        );
+        assert_eq!(response.problem().code, "alliance_archived", "{what}");
+    }
+    // Accepting one of its invitations is a write to it too.
+    app.anonymous()
+        .post(&format!(
+            "/api/v1/invitations/{}/accept",
+            invitation["token"].as_str().unwrap()
+        ))
+        .json(&json!({"display_name": "Late", "password": "a long enough password"}))
+        .send()
+        .await
+        .assert_problem(409, "alliance_archived");
+    // Reads still work.
+    for path in [
+        base.clone(),
+        format!("{base}/partners"),
+        format!("{base}/plans/{plan}"),
+    ] {
+        let read = coordinator.get(&path).send().await;
+        assert_eq!(read.status(), StatusCode::OK, "{path}: {}", read.text());
+    }
+    // Only a platform admin reopens it.
+    coordinator
+        .patch(&base)
+        .json(&json!({"status": "active"}))
+        .send()
+        .await
+        .assert_problem(403, "forbidden");
+    let reopened = admin
+        .patch(&base)
+        .json(&json!({"status": "active"}))
+        .send()
+        .await;
+    assert_eq!(reopened.status(), StatusCode::OK, "{}", reopened.text());
+    let created = coordinator
+        .post(&format!("{base}/partners"))
+        .json(&json!({"name": "Crous", "kind": "student_services"}))
+        .send()
+        .await;
+    assert_eq!(created.status(), StatusCode::CREATED, "{}", created.text());
+}

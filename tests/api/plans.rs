@@ -1187,3 +1187,213 @@ async fn user_ids_of_public_actions_are_shown_to_members_only() {
         );
     }
 }
+
+async fn create_vote(f: &AllianceFixture, body: Value) -> String {
+    let response = f
+        .coordinator
+        .client
+        .post(&format!("/api/v1/alliances/{}/votes", f.alliance))
+        .json(&body)
+        .send()
+        .await;
+    assert_eq!(
+        response.status(),
+        StatusCode::CREATED,
+        "{}",
+        response.text()
+    );
+    id(&response)
+}
+
+async fn close_early(f: &AllianceFixture, vote: &str) {
+    let closed = f
+        .coordinator
+        .client
+        .post(&format!(
+            "/api/v1/alliances/{}/votes/{vote}/close",
+            f.alliance
+        ))
+        .json(&json!({}))
+        .send()
+        .await;
+    assert_eq!(closed.status(), StatusCode::OK, "{}", closed.text());
+}
+
+async fn patch(client: &Client, path: &str, body: Value) -> TestResponse {
+    client.patch(path).json(&body).send().await
+}
+
+#[actix_web::test]
+async fn an_action_under_vote_keeps_its_text_until_the_vote_closes() {
+    let app = TestApp::spawn().await;
+    let f = app.alliance_fixture(1).await;
+    let plan = plan(&f, "2025-2026").await;
+    let voted = id(&propose(&f.member_p.client, &f, &plan, "Compost partagé", json!({})).await);
+    let later = id(&propose(&f.member_p.client, &f, &plan, "Friperie", json!({})).await);
+    let base = format!("/api/v1/alliances/{}", f.alliance);
+    let closes_at = chrono::Utc::now() + chrono::Duration::days(3);
+    let vote = create_vote(
+        &f,
+        json!({"title": "Adopter le compost ?", "subject": "action_adoption", "subject_id": voted,
+               "method": "consent", "electorate": "partners", "quorum_percent": 0, "closes_at": closes_at}),
+    )
+    .await;
+    // A vote that opens tomorrow does not freeze its action yet.
+    create_vote(
+        &f,
+        json!({"title": "Adopter la friperie ?", "subject": "action_adoption", "subject_id": later,
+               "method": "consent", "electorate": "partners", "quorum_percent": 0,
+               "opens_at": chrono::Utc::now() + chrono::Duration::days(1), "closes_at": closes_at}),
+    )
+    .await;
+    let path = format!("{base}/actions/{voted}");
+    for client in [&f.member_p.client, &f.coordinator.client] {
+        patch(client, &path, json!({"title": "Compost (version 2)"}))
+            .await
+            .assert_problem(409, "vote_open");
+        patch(client, &path, json!({"description": "Autre chose"}))
+            .await
+            .assert_problem(409, "vote_open");
+    }
+    // The vote decides adoption: no status decision beside it.
+    patch(&f.coordinator.client, &path, json!({"status": "adopted"}))
+        .await
+        .assert_problem(409, "vote_open");
+    let unchanged: Value = f.member_p.client.get(&path).send().await.json();
+    assert_eq!(unchanged["title"], "Compost partagé");
+    let edited = patch(
+        &f.member_p.client,
+        &format!("{base}/actions/{later}"),
+        json!({"title": "Friperie solidaire"}),
+    )
+    .await;
+    assert_eq!(edited.status(), StatusCode::OK, "{}", edited.text());
+
+    close_early(&f, &vote).await;
+    let edited = patch(
+        &f.member_p.client,
+        &path,
+        json!({"description": "Après le vote"}),
+    )
+    .await;
+    assert_eq!(edited.status(), StatusCode::OK, "{}", edited.text());
+}
+
+#[actix_web::test]
+async fn a_plan_under_vote_keeps_its_text_and_its_actions_until_the_vote_closes() {
+    let app = TestApp::spawn().await;
+    let f = app.alliance_fixture(1).await;
+    let plan = plan(&f, "2025-2026").await;
+    let action = id(&propose(&f.member_p.client, &f, &plan, "Compost partagé", json!({})).await);
+    for to in ["consultation", "voting"] {
+        assert_eq!(transition(&f, &plan, to).await.status(), StatusCode::OK);
+    }
+    let base = format!("/api/v1/alliances/{}", f.alliance);
+    let plan_path = format!("{base}/plans/{plan}");
+    let action_path = format!("{base}/actions/{action}");
+    // Before the vote, the coordinator may still polish the plan's text.
+    let polished = patch(
+        &f.coordinator.client,
+        &plan_path,
+        json!({"title": "Plan 2025-2026"}),
+    )
+    .await;
+    assert_eq!(polished.status(), StatusCode::OK, "{}", polished.text());
+    let vote = create_vote(
+        &f,
+        json!({"title": "Adoption du plan", "subject": "plan_adoption", "subject_id": plan,
+               "method": "consent", "electorate": "partners", "quorum_percent": 0,
+               "closes_at": chrono::Utc::now() + chrono::Duration::days(3)}),
+    )
+    .await;
+    patch(
+        &f.coordinator.client,
+        &plan_path,
+        json!({"title": "Un autre plan"}),
+    )
+    .await
+    .assert_problem(409, "vote_open");
+    patch(
+        &f.coordinator.client,
+        &plan_path,
+        json!({"description": "Autre texte"}),
+    )
+    .await
+    .assert_problem(409, "vote_open");
+    // Members vote on the plan as it reads, its actions included.
+    for client in [&f.member_p.client, &f.coordinator.client] {
+        patch(
+            client,
+            &action_path,
+            json!({"title": "Compost (version 2)"}),
+        )
+        .await
+        .assert_problem(409, "vote_open");
+    }
+    let proposed = propose(&f.coordinator.client, &f, &plan, "Ajout tardif", json!({})).await;
+    assert_eq!(
+        proposed.status(),
+        StatusCode::CONFLICT,
+        "{}",
+        proposed.text()
+    );
+    let read: Value = f.member_p.client.get(&plan_path).send().await.json();
+    assert_eq!(read["title"], "Plan 2025-2026");
+
+    close_early(&f, &vote).await;
+    let after = patch(
+        &f.member_p.client,
+        &action_path,
+        json!({"description": "Après le vote"}),
+    )
+    .await;
+    assert_eq!(after.status(), StatusCode::OK, "{}", after.text());
+}
+
+/// A database error while checking a partner named in a body is not the client's
+/// fault: it is answered 500 (logged), never 422 "no such partner". The failure is
+/// real: the `partners` table loses a column the lookup reads, so PostgreSQL refuses
+/// the query. (This proves the mapping of a query error; an outage of the pool is
+/// mapped by the same `?`, to 503, see `problem.rs`.)
+#[actix_web::test]
+async fn a_database_error_checking_a_partner_is_not_a_validation_error() {
+    let app = TestApp::spawn().await;
+    let f = app.alliance_fixture(1).await;
+    let plan = plan(&f, "2025-2026").await;
+    let mut conn = app.db.connect().await;
+    diesel_async::RunQueryDsl::execute(
+        diesel::sql_query("ALTER TABLE partners RENAME COLUMN website TO website_gone"),
+        &mut conn,
+    )
+    .await
+    .unwrap();
+    // Actions: the proposing, lead and contributing partners.
+    let refused = propose(
+        &f.member_p.client,
+        &f,
+        &plan,
+        "Compost",
+        json!({"lead_partner_id": f.partner_q, "contributing_partner_ids": [f.partner_q]}),
+    )
+    .await;
+    refused.assert_problem(500, "internal_error");
+    // Events: the partners involved.
+    f.coordinator
+        .client
+        .post(&format!("/api/v1/alliances/{}/events", f.alliance))
+        .json(
+            &json!({"title": "Forum", "kind": "forum", "starts_at": chrono::Utc::now(),
+                      "partner_ids": [f.partner_p]}),
+        )
+        .send()
+        .await
+        .assert_problem(500, "internal_error");
+    // Mandates and invitations name a partner too.
+    f.coordinator
+        .client
+        .post(&format!("/api/v1/alliances/{}/invitations", f.alliance))
+        .json(&json!({"email": "x@example.org", "partner_id": f.partner_p, "role": "member"}))
+        .send()
+        .await
+        .assert_problem(500, "internal_error");
+}

@@ -490,3 +490,349 @@ async fn partners_sign_the_current_charter_version() {
         .await
         .assert_problem(404, "not_found");
 }
+
+fn successor_path(f: &AllianceFixture, mandate: impl std::fmt::Display) -> String {
+    format!(
+        "/api/v1/alliances/{}/mandates/{mandate}/successor",
+        f.alliance
+    )
+}
+
+/// The 31 August closing the academic year (1 September to 31 August) of `day`.
+fn end_of_academic_year(day: chrono::NaiveDate) -> chrono::NaiveDate {
+    use chrono::Datelike;
+    let year = if day.month() >= 9 {
+        day.year() + 1
+    } else {
+        day.year()
+    };
+    chrono::NaiveDate::from_ymd_opt(year, 8, 31).unwrap()
+}
+
+async fn journal_verbs(f: &AllianceFixture) -> Vec<(String, Value)> {
+    let page: Value = f
+        .coordinator
+        .client
+        .get(&format!(
+            "/api/v1/alliances/{}/journal?limit=200",
+            f.alliance
+        ))
+        .send()
+        .await
+        .json();
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["verb"].as_str().unwrap().to_owned(),
+                e["subject_id"].clone(),
+            )
+        })
+        .collect()
+}
+
+/// The self-succession story of issue 11: Léa, representative of P, names herself as
+/// her successor and accepts with her own token. Both steps are refused now.
+#[actix_web::test]
+async fn lea_can_neither_designate_herself_nor_accept_her_own_succession() {
+    let app = TestApp::spawn().await;
+    let f = app.alliance_fixture(1).await;
+    let lea = &f.representative_p;
+    let path = successor_path(&f, lea.mandate);
+    // Her own address, in other letters: still her.
+    let refused = lea
+        .client
+        .post(&path)
+        .json(&json!({"email": "Rep.P1@Example.org"}))
+        .send()
+        .await;
+    let problem = refused.assert_problem(422, "validation_failed");
+    assert_eq!(problem.errors[0].field, "email");
+    assert_eq!(problem.errors[0].code, "own_successor");
+    // The coordinator cannot name her either.
+    f.coordinator
+        .client
+        .post(&path)
+        .json(&json!({"email": "rep.p1@example.org"}))
+        .send()
+        .await
+        .assert_problem(422, "validation_failed");
+
+    // The accept path keeps the rule: an invitation that reaches her address anyway
+    // (here written to the table, as one sent before she took that address would)
+    // cannot be accepted by the holder of the mandate it takes over.
+    let designated = lea
+        .client
+        .post(&path)
+        .json(&json!({"email": "next.president@example.org"}))
+        .send()
+        .await;
+    assert_eq!(
+        designated.status(),
+        StatusCode::CREATED,
+        "{}",
+        designated.text()
+    );
+    let invitation: Value = designated.json();
+    let mut conn = app.db.connect().await;
+    diesel::sql_query(format!(
+        "UPDATE invitations SET email = 'rep.p1@example.org' WHERE id = '{}'",
+        invitation["id"].as_str().unwrap()
+    ))
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    lea.client
+        .post(&format!(
+            "/api/v1/invitations/{}/accept",
+            invitation["token"].as_str().unwrap()
+        ))
+        .json(&json!({}))
+        .send()
+        .await
+        .assert_problem(409, "own_successor");
+    let mine: Value = lea
+        .client
+        .get(&format!(
+            "/api/v1/alliances/{}/mandates?user_id={}",
+            f.alliance, lea.user
+        ))
+        .send()
+        .await
+        .json();
+    assert_eq!(mine["items"].as_array().unwrap().len(), 1, "{mine}");
+}
+
+#[actix_web::test]
+async fn a_successor_is_designated_only_for_a_current_or_future_mandate() {
+    let app = TestApp::spawn().await;
+    let f = app.alliance_fixture(1).await;
+    let (former, _) = app.user("former@example.org").await;
+    let ended = app
+        .mandate(
+            f.alliance,
+            former.0,
+            f.partner_p,
+            "representative",
+            days_from_today(-400),
+            Some(days_from_today(-1)),
+        )
+        .await;
+    f.coordinator
+        .client
+        .post(&successor_path(&f, ended))
+        .json(&json!({"email": "back@example.org"}))
+        .send()
+        .await
+        .assert_problem(409, "mandate_ended");
+    let future = app
+        .mandate(
+            f.alliance,
+            former.0,
+            f.partner_p,
+            "member",
+            days_from_today(10),
+            Some(days_from_today(40)),
+        )
+        .await;
+    let designated = f
+        .coordinator
+        .client
+        .post(&successor_path(&f, future))
+        .json(&json!({"email": "after@example.org"}))
+        .send()
+        .await;
+    assert_eq!(
+        designated.status(),
+        StatusCode::CREATED,
+        "{}",
+        designated.text()
+    );
+    assert_eq!(
+        designated.json::<Value>()["starts_on"],
+        json!(days_from_today(41))
+    );
+}
+
+#[actix_web::test]
+async fn a_successor_serves_until_the_end_of_the_academic_year_at_most() {
+    let app = TestApp::spawn().await;
+    let f = app.alliance_fixture(1).await;
+    let path = successor_path(&f, f.representative_p.mandate);
+    // The fixture's mandates end 300 days from today.
+    let starts_on = days_from_today(301);
+    let closing = end_of_academic_year(starts_on);
+    let designate = |body: Value| {
+        let client = f.representative_p.client.clone();
+        let path = path.clone();
+        async move { client.post(&path).json(&body).send().await }
+    };
+    let default = designate(json!({"email": "next@example.org"})).await;
+    assert_eq!(default.status(), StatusCode::CREATED, "{}", default.text());
+    let default: Value = default.json();
+    assert_eq!(default["starts_on"], json!(starts_on));
+    assert_eq!(default["ends_on"], json!(closing));
+
+    for bad in [closing.succ_opt().unwrap(), days_from_today(300)] {
+        let refused = designate(json!({"email": "next@example.org", "ends_on": bad})).await;
+        let problem = refused.assert_problem(422, "validation_failed");
+        assert_eq!(problem.errors[0].field, "ends_on", "{bad}");
+    }
+    let earlier = designate(json!({"email": "next@example.org", "ends_on": starts_on})).await;
+    assert_eq!(earlier.status(), StatusCode::CREATED, "{}", earlier.text());
+    let earlier: Value = earlier.json();
+    assert_eq!(earlier["ends_on"], json!(starts_on));
+
+    // Accepted, the mandate has those dates.
+    let accepted = accept(
+        &app,
+        earlier["token"].as_str().unwrap(),
+        json!({"display_name": "Next", "password": PASSWORD}),
+    )
+    .await;
+    assert_eq!(
+        accepted.status(),
+        StatusCode::CREATED,
+        "{}",
+        accepted.text()
+    );
+    let mandate = &accepted.json::<Value>()["mandate"];
+    assert_eq!(mandate["starts_on"], json!(starts_on));
+    assert_eq!(mandate["ends_on"], json!(starts_on));
+}
+
+#[actix_web::test]
+async fn a_representative_designates_no_role_above_their_own() {
+    let app = TestApp::spawn().await;
+    let f = app.alliance_fixture(1).await;
+    // P's representative will also coordinate, later: not their role today.
+    let coordinating = app
+        .mandate(
+            f.alliance,
+            f.representative_p.user,
+            f.partner_p,
+            "coordinator",
+            days_from_today(10),
+            Some(days_from_today(100)),
+        )
+        .await;
+    f.representative_p
+        .client
+        .post(&successor_path(&f, coordinating))
+        .json(&json!({"email": "next.coordinator@example.org"}))
+        .send()
+        .await
+        .assert_problem(403, "forbidden");
+    // The coordinator designates any role.
+    let designated = f
+        .coordinator
+        .client
+        .post(&successor_path(&f, coordinating))
+        .json(&json!({"email": "next.coordinator@example.org"}))
+        .send()
+        .await;
+    assert_eq!(
+        designated.status(),
+        StatusCode::CREATED,
+        "{}",
+        designated.text()
+    );
+    assert_eq!(designated.json::<Value>()["role"], "coordinator");
+    // Their own representative mandate: their own role, allowed.
+    let own = f
+        .representative_p
+        .client
+        .post(&successor_path(&f, f.representative_p.mandate))
+        .json(&json!({"email": "next.rep@example.org"}))
+        .send()
+        .await;
+    assert_eq!(own.status(), StatusCode::CREATED, "{}", own.text());
+}
+
+#[actix_web::test]
+async fn a_mandate_has_one_successor() {
+    let app = TestApp::spawn().await;
+    let f = app.alliance_fixture(1).await;
+    let path = successor_path(&f, f.representative_p.mandate);
+    let designate = |email: &'static str| {
+        let client = f.representative_p.client.clone();
+        let path = path.clone();
+        async move {
+            let response = client
+                .post(&path)
+                .json(&json!({"email": email}))
+                .send()
+                .await;
+            assert_eq!(
+                response.status(),
+                StatusCode::CREATED,
+                "{}",
+                response.text()
+            );
+            response.json::<Value>()
+        }
+    };
+    let first = designate("first@example.org").await;
+    let second = designate("second@example.org").await;
+    // The first designation is revoked, and the revocation journaled.
+    accept(
+        &app,
+        first["token"].as_str().unwrap(),
+        json!({"display_name": "First", "password": PASSWORD}),
+    )
+    .await
+    .assert_problem(409, "invitation_revoked");
+    let verbs = journal_verbs(&f).await;
+    assert!(
+        verbs
+            .iter()
+            .any(|(verb, id)| verb == "invitation.revoked" && *id == first["id"]),
+        "{verbs:?}"
+    );
+    let accepted = accept(
+        &app,
+        second["token"].as_str().unwrap(),
+        json!({"display_name": "Second", "password": PASSWORD}),
+    )
+    .await;
+    assert_eq!(
+        accepted.status(),
+        StatusCode::CREATED,
+        "{}",
+        accepted.text()
+    );
+    // Once a successor accepted: 409.
+    f.representative_p
+        .client
+        .post(&path)
+        .json(&json!({"email": "third@example.org"}))
+        .send()
+        .await
+        .assert_problem(409, "successor_exists");
+    f.coordinator
+        .client
+        .post(&path)
+        .json(&json!({"email": "third@example.org"}))
+        .send()
+        .await
+        .assert_problem(409, "successor_exists");
+    // Nor can a stale invitation add a second successor on acceptance (un-revoked here
+    // in the table, as one accepted in a race would be).
+    let mut conn = app.db.connect().await;
+    diesel::sql_query(format!(
+        "UPDATE invitations SET revoked_at = NULL WHERE id = '{}'",
+        first["id"].as_str().unwrap()
+    ))
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    accept(
+        &app,
+        first["token"].as_str().unwrap(),
+        json!({"display_name": "First", "password": PASSWORD}),
+    )
+    .await
+    .assert_problem(409, "successor_exists");
+}

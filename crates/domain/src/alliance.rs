@@ -119,6 +119,20 @@ text_enum!(
     AllianceStatus { Active => "active", Archived => "archived" }
 );
 
+/// An archived alliance is read-only (SPEC §2): every write is 409
+/// `alliance_archived`, except a platform admin making it active again
+/// (`unarchiving`, which the caller checks is an admin's status change).
+pub fn check_writable(status: AllianceStatus, unarchiving: bool) -> Result<(), DomainError> {
+    if status == AllianceStatus::Archived && !unarchiving {
+        Err(DomainError::conflict(
+            "alliance_archived",
+            "this alliance is archived: it is read-only until a platform admin makes it active again",
+        ))
+    } else {
+        Ok(())
+    }
+}
+
 text_enum!(
     /// Whether a partner still takes part.
     PartnerStatus { Active => "active", Withdrawn => "withdrawn" }

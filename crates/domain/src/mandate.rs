@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 use crate::alliance::text_enum;
 use crate::error::DomainError;
 use crate::ids::{AllianceId, MandateId, PartnerId, UserId};
+use crate::plan::AcademicYear;
 
 text_enum!(
     /// What a mandate lets its holder do (SPEC §3).
@@ -25,6 +26,16 @@ impl Role {
     /// Every role but observer takes part (propose, comment, members' votes).
     pub fn takes_part(self) -> bool {
         !matches!(self, Self::Observer)
+    }
+
+    /// How far the role reaches: observer < member < representative < coordinator.
+    pub fn rank(self) -> u8 {
+        match self {
+            Self::Observer => 0,
+            Self::Member => 1,
+            Self::Representative => 2,
+            Self::Coordinator => 3,
+        }
     }
 }
 
@@ -83,6 +94,40 @@ pub fn successor_start(predecessor_ends_on: Option<NaiveDate>) -> Result<NaiveDa
         .ok_or_else(|| DomainError::invalid("ends_on", "out_of_range", "is too far in the future"))
 }
 
+/// The successor's period (SPEC §2, succession): only for a mandate that is current
+/// or starts later on `today` (409 `mandate_ended` otherwise, `mandate_has_no_end`
+/// for an open-ended one); it starts the day after the predecessor's ends and ends
+/// on the 31 August closing the academic year it starts in, or on an earlier
+/// `requested_end` (422 `ends_on` when after that day or before the start).
+pub fn successor_period(
+    predecessor: &Period,
+    today: NaiveDate,
+    requested_end: Option<NaiveDate>,
+) -> Result<Period, DomainError> {
+    if predecessor.ends_on.is_some_and(|end| end < today) {
+        return Err(DomainError::conflict(
+            "mandate_ended",
+            "this mandate has ended: a successor is designated only for a current or future mandate",
+        ));
+    }
+    let starts_on = successor_start(predecessor.ends_on)?;
+    let latest = AcademicYear::containing(starts_on).ends_on();
+    let ends_on = match requested_end {
+        None => latest,
+        Some(end) if end > latest => {
+            return Err(DomainError::invalid(
+                "ends_on",
+                "out_of_range",
+                format!(
+                    "must be on or before {latest}, the end of the academic year the mandate starts in"
+                ),
+            ));
+        }
+        Some(end) => end,
+    };
+    Period::new(starts_on, Some(ends_on))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,5 +158,67 @@ mod tests {
             d("2026-09-01")
         );
         assert!(successor_start(None).is_err());
+    }
+
+    #[test]
+    fn a_successor_serves_until_the_end_of_the_academic_year_it_starts_in() {
+        let today = d("2026-06-15");
+        let lea = Period::new(d("2025-09-01"), Some(d("2026-08-31"))).unwrap();
+        assert_eq!(
+            successor_period(&lea, today, None).unwrap(),
+            Period::new(d("2026-09-01"), Some(d("2027-08-31"))).unwrap()
+        );
+        // Ending mid-year: the successor finishes that year only.
+        let mid = Period::new(d("2025-09-01"), Some(d("2027-01-31"))).unwrap();
+        assert_eq!(
+            successor_period(&mid, today, None).unwrap().ends_on,
+            Some(d("2027-08-31"))
+        );
+        // Ending on 31 July: the successor starts 1 August, the last month of that year.
+        let july = Period::new(d("2025-09-01"), Some(d("2026-07-31"))).unwrap();
+        assert_eq!(
+            successor_period(&july, today, None).unwrap(),
+            Period::new(d("2026-08-01"), Some(d("2026-08-31"))).unwrap()
+        );
+        // An earlier end is kept; a later one, or one before the start, is refused.
+        assert_eq!(
+            successor_period(&lea, today, Some(d("2027-01-31")))
+                .unwrap()
+                .ends_on,
+            Some(d("2027-01-31"))
+        );
+        for bad in ["2027-09-01", "2026-08-31"] {
+            let err = successor_period(&lea, today, Some(d(bad))).unwrap_err();
+            assert!(
+                matches!(&err, DomainError::Invalid(e) if e[0].field == "ends_on"),
+                "{bad}: {err:?}"
+            );
+        }
+        // The last day of a mandate still counts; the day after, it has ended.
+        assert!(successor_period(&lea, d("2026-08-31"), None).is_ok());
+        assert!(matches!(
+            successor_period(&lea, d("2026-09-01"), None),
+            Err(DomainError::Conflict {
+                code: "mandate_ended",
+                ..
+            })
+        ));
+        // A mandate that starts later qualifies.
+        let future = Period::new(d("2026-09-01"), Some(d("2027-08-31"))).unwrap();
+        assert!(successor_period(&future, today, None).is_ok());
+        assert!(matches!(
+            successor_period(&Period::new(d("2025-09-01"), None).unwrap(), today, None),
+            Err(DomainError::Conflict {
+                code: "mandate_has_no_end",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn roles_are_ranked() {
+        assert!(Role::Coordinator.rank() > Role::Representative.rank());
+        assert!(Role::Representative.rank() > Role::Member.rank());
+        assert!(Role::Member.rank() > Role::Observer.rank());
     }
 }

@@ -144,6 +144,19 @@ pub fn can_edit_action(phase: Phase) -> Result<(), DomainError> {
     }
 }
 
+/// While a vote on a plan, an action or a charter version is open, its text cannot
+/// change (409 `vote_open`): members vote on what they read.
+pub fn can_change_voted_text(vote_open: bool) -> Result<(), DomainError> {
+    if vote_open {
+        Err(DomainError::conflict(
+            "vote_open",
+            "a vote on this is open: its text cannot change until the vote closes",
+        ))
+    } else {
+        Ok(())
+    }
+}
+
 text_enum!(
     /// An action's life.
     ActionStatus {

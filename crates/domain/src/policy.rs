@@ -180,23 +180,36 @@ pub fn sign_for_partner(caller: &AllianceCaller, partner: PartnerId) -> Decision
 }
 
 /// Designating a successor to a mandate: the coordinator and admins for any mandate;
-/// a representative for their own mandate, while they speak for its partner.
+/// a representative for their own mandate, while they speak for its partner, and
+/// only for a role no higher than their own current one for that partner.
 pub fn designate_successor(
     caller: &AllianceCaller,
     holder: UserId,
     mandate_partner: PartnerId,
+    role: Role,
 ) -> Decision {
     caller.authenticated()?;
-    if caller.is_admin()
-        || caller.is_coordinator()
-        || (caller.user() == Some(holder) && caller.speaks_for(mandate_partner))
-    {
-        Ok(())
-    } else {
-        forbidden(
-            "only the coordinator, or a representative for their own mandate, may designate a successor",
-        )
+    if caller.is_admin() || caller.is_coordinator() {
+        return Ok(());
     }
+    if !(caller.user() == Some(holder) && caller.speaks_for(mandate_partner)) {
+        return forbidden(
+            "only the coordinator, or a representative for their own mandate, may designate a successor",
+        );
+    }
+    let own = caller
+        .mandates
+        .iter()
+        .filter(|m| m.partner == mandate_partner)
+        .map(|m| m.role.rank())
+        .max()
+        .unwrap_or(0);
+    if role.rank() > own {
+        return forbidden(
+            "a successor's role may not be higher than your own current role for this partner",
+        );
+    }
+    Ok(())
 }
 
 /// Reading a mandate's handover notes: its holder, its successor, the coordinator and admins.
@@ -408,14 +421,21 @@ mod tests {
         );
 
         let own = representative.user().unwrap();
-        assert!(designate_successor(&representative, own, p).is_ok());
+        let rep = Role::Representative;
+        assert!(designate_successor(&representative, own, p, rep).is_ok());
         assert!(
-            designate_successor(&representative, UserId::new(), p).is_err(),
+            designate_successor(&representative, UserId::new(), p, rep).is_err(),
             "another's mandate"
         );
-        assert!(designate_successor(&representative, own, q).is_err());
-        assert!(designate_successor(&coordinator, UserId::new(), p).is_ok());
-        assert!(designate_successor(&member, member.user().unwrap(), p).is_err());
+        assert!(designate_successor(&representative, own, q, rep).is_err());
+        assert!(
+            designate_successor(&representative, own, p, Role::Coordinator).is_err(),
+            "a role above the designator's own"
+        );
+        assert!(designate_successor(&representative, own, p, Role::Member).is_ok());
+        assert!(designate_successor(&coordinator, UserId::new(), p, Role::Coordinator).is_ok());
+        assert!(designate_successor(&admin, UserId::new(), p, Role::Coordinator).is_ok());
+        assert!(designate_successor(&member, member.user().unwrap(), p, Role::Member).is_err());
 
         assert!(edit_alliance(&coordinator, false).is_ok());
         assert!(edit_alliance(&coordinator, true).is_err());

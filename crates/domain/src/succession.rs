@@ -31,6 +31,36 @@ pub fn within_days(raw: Option<i64>) -> Result<u64, DomainError> {
     }
 }
 
+/// A mandate's holder cannot be designated as its own successor (422 on `email`):
+/// the invited address is compared with the holder's, ignoring case.
+pub fn not_the_holder(holder_email: &str, invited_email: &str) -> Result<(), DomainError> {
+    if holder_email
+        .trim()
+        .eq_ignore_ascii_case(invited_email.trim())
+    {
+        Err(DomainError::invalid(
+            "email",
+            "own_successor",
+            "a mandate's holder cannot be designated as its successor",
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// One successor per mandate: once one has accepted, a new designation is 409
+/// `successor_exists` (a pending invitation is replaced instead).
+pub fn no_accepted_successor(accepted: bool) -> Result<(), DomainError> {
+    if accepted {
+        Err(DomainError::conflict(
+            "successor_exists",
+            "a successor has already accepted to take over this mandate",
+        ))
+    } else {
+        Ok(())
+    }
+}
+
 /// `vacant` without a current representative; `at_risk` when every one of them
 /// leaves within `within_days` of `today` and none has a successor designated;
 /// `ok` otherwise.
@@ -110,6 +140,14 @@ mod tests {
             ),
             SuccessionStatus::AtRisk
         );
+    }
+
+    #[test]
+    fn the_holder_is_not_their_own_successor() {
+        assert!(not_the_holder("lea@ecolophi.fr", "Lea@EcoloPhi.fr ").is_err());
+        assert!(not_the_holder("lea@ecolophi.fr", "ines@ecolophi.fr").is_ok());
+        assert!(no_accepted_successor(true).is_err());
+        assert!(no_accepted_successor(false).is_ok());
     }
 
     #[test]

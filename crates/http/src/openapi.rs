@@ -89,15 +89,18 @@ impl Modify for BearerAuth {
 pub fn complete(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     for (path, item) in api.paths.paths.iter_mut() {
         let methods = [
-            (&mut item.get, false),
-            (&mut item.post, true),
-            (&mut item.patch, false),
-            (&mut item.put, false),
-            (&mut item.delete, false),
+            (&mut item.get, false, false),
+            (&mut item.post, true, true),
+            (&mut item.patch, false, true),
+            (&mut item.put, false, true),
+            (&mut item.delete, false, true),
         ];
-        for (operation, is_post) in methods {
+        for (operation, is_post, is_write) in methods {
             if let Some(operation) = operation.as_mut() {
                 complete_operation(path, operation, is_post);
+                if is_write && path.starts_with("/api/v1/alliances/{id}") {
+                    read_only_when_archived(operation);
+                }
             }
         }
     }
@@ -155,6 +158,19 @@ fn complete_operation(path: &str, operation: &mut Operation, is_post: bool) {
         add_response(operation, "400", "BadRequest");
         add_response(operation, "409", "Conflict");
         add_response(operation, "422", "UnprocessableEntity");
+    }
+}
+
+/// Every write under an alliance answers 409 `alliance_archived` while the alliance
+/// is archived (`scope::InAlliance`): say so on each.
+fn read_only_when_archived(operation: &mut Operation) {
+    add_response(operation, "409", "Conflict");
+    let description = operation.description.get_or_insert_with(String::new);
+    if !description.contains("alliance_archived") {
+        if !description.is_empty() {
+            description.push_str("\n\n");
+        }
+        description.push_str("An archived alliance is read-only: 409 `alliance_archived`.");
     }
 }
 

@@ -6,7 +6,7 @@ use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
-use agir_domain::alliance::Alliance;
+use agir_domain::alliance::{self, Alliance};
 use agir_domain::ids::{AllianceId, PartnerId};
 use agir_domain::policy::AllianceCaller;
 use agir_persistence::journal::Actor;
@@ -51,11 +51,40 @@ impl InAlliance {
     }
 }
 
+/// [`InAlliance`] that lets a write through even when the alliance is archived: only
+/// for `PATCH /alliances/{id}`, whose handler lets a platform admin make the alliance
+/// active again and refuses anything else with `alliance::check_writable`.
+#[derive(Debug, Clone)]
+pub struct EvenArchived(pub InAlliance);
+
 impl FromRequest for InAlliance {
     type Error = actix_web::Error;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
+    /// An archived alliance is read-only: every request under it with a method that
+    /// is not safe (anything but GET, HEAD, OPTIONS) is 409 `alliance_archived` here,
+    /// before the handler runs, whatever the caller.
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        load(req, payload, false)
+    }
+}
+
+impl FromRequest for EvenArchived {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let scope = load(req, payload, true);
+        Box::pin(async move { scope.await.map(EvenArchived) })
+    }
+}
+
+fn load(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    allow_archived: bool,
+) -> Pin<Box<dyn Future<Output = Result<InAlliance, actix_web::Error>>>> {
+    {
         let req = req.clone();
         let caller = MaybeCaller::from_request(&req, payload);
         Box::pin(async move {
@@ -91,6 +120,9 @@ impl FromRequest for InAlliance {
                 ),
             };
             let alliance = alliance.ok_or_else(|| ApiError::not_found("alliance"))?;
+            if !allow_archived && !req.method().is_safe() {
+                alliance::check_writable(alliance.status, false).map_err(ApiError::from)?;
+            }
             Ok(InAlliance {
                 caller: AllianceCaller {
                     alliance: id,

@@ -218,20 +218,23 @@ pub async fn revoke(conn: &mut AsyncPgConnection, id: InvitationId) -> Result<()
     Ok(())
 }
 
-/// Revokes the pending successor invitations of a mandate (a new designation replaces them).
+/// Revokes the pending successor invitations of a mandate (a new designation
+/// replaces them) and returns them, for the journal.
 pub async fn revoke_pending_successors(
     conn: &mut AsyncPgConnection,
     mandate: MandateId,
-) -> Result<usize> {
-    Ok(diesel::update(
+) -> Result<Vec<Invitation>> {
+    let rows: Vec<InvitationRow> = diesel::update(
         invitations::table
             .filter(invitations::successor_of.eq(mandate.0))
             .filter(invitations::accepted_at.is_null())
             .filter(invitations::revoked_at.is_null()),
     )
     .set(invitations::revoked_at.eq(Utc::now()))
-    .execute(conn)
-    .await?)
+    .returning(InvitationRow::as_returning())
+    .get_results(conn)
+    .await?;
+    rows.into_iter().map(Invitation::try_from).collect()
 }
 
 /// Pending (unexpired, unrevoked, unaccepted) successor invitations of these mandates.

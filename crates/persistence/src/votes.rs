@@ -168,6 +168,60 @@ pub async fn find(
     row.map(TryInto::try_into).transpose()
 }
 
+/// Whether a vote on one of these subjects (`plan_adoption` of a plan,
+/// `action_adoption` of an action, `charter_adoption` of a version) is open now, so
+/// that its text must not change. Counted as open: a vote whose `opens_at` has passed
+/// and that is not closed yet (also one past `closes_at` that the server has not
+/// settled yet: its effect is still to come), and a vote another transaction is
+/// opening or closing right now. Scheduled votes found are locked `FOR SHARE` until
+/// the end of the caller's transaction, so none of them opens before the caller's
+/// change commits; rows being settled are skipped rather than waited for (the
+/// settling transaction locks the vote, then the subject: waiting here, with the
+/// subject locked, could deadlock).
+pub async fn open_on_subject(
+    conn: &mut AsyncPgConnection,
+    alliance: AllianceId,
+    subjects: &[(Subject, Uuid)],
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    if subjects.is_empty() {
+        return Ok(false);
+    }
+    let mut candidates = votes::table.select(votes::id).into_boxed();
+    for (n, (subject, id)) in subjects.iter().enumerate() {
+        let this = votes::subject
+            .eq(subject.as_str())
+            .and(votes::subject_id.eq(*id));
+        candidates = if n == 0 {
+            candidates.filter(this)
+        } else {
+            candidates.or_filter(this)
+        };
+    }
+    // Diesel parenthesises the `OR`s above before these `AND`s.
+    let candidates = candidates
+        .filter(votes::alliance_id.eq(alliance.0))
+        .filter(votes::status.ne(VoteStatus::Closed.as_str()));
+    let all: Vec<Uuid> = candidates.load(conn).await?;
+    if all.is_empty() {
+        return Ok(false);
+    }
+    let visible: Vec<(Uuid, String, DateTime<Utc>)> = votes::table
+        .filter(votes::id.eq_any(&all))
+        .select((votes::id, votes::status, votes::opens_at))
+        .for_share()
+        .skip_locked()
+        .load(conn)
+        .await?;
+    // Missing here: locked by a transaction opening or closing it right now.
+    let being_settled = all.len() > visible.len();
+    Ok(being_settled
+        || visible.iter().any(|(_, status, opens_at)| {
+            status == VoteStatus::Open.as_str()
+                || (status == VoteStatus::Scheduled.as_str() && *opens_at <= now)
+        }))
+}
+
 /// Locks a vote for a state change (opening, closing, settings).
 pub async fn lock(
     conn: &mut AsyncPgConnection,

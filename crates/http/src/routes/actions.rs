@@ -10,6 +10,7 @@ use agir_domain::error::{Validator, bounded_text};
 use agir_domain::ids::{ActionId, AllianceId, PartnerId, PlanId};
 use agir_domain::plan::{self, AcademicYear, ActionStatus, Proposer, Theme};
 use agir_domain::policy::{self, ActionOwners, AllianceCaller};
+use agir_domain::vote::Subject;
 use agir_persistence::comments;
 use agir_persistence::journal;
 use agir_persistence::page::TimeKey;
@@ -31,8 +32,8 @@ use crate::problem::{
     UnprocessableEntity,
 };
 use crate::routes::entry;
-use crate::routes::mandates::check_partner;
-use crate::routes::plans::visible_plan;
+use crate::routes::mandates::check_partner_as;
+use crate::routes::plans::{refuse_while_voted, visible_plan};
 use crate::scope::InAlliance;
 use crate::state::AppState;
 
@@ -304,14 +305,16 @@ pub struct ActionFilterParams {
     pub partner: Option<Uuid>,
 }
 
-/// Checks that every partner named in a body belongs to this alliance (422 otherwise).
+/// Checks that every partner named in `field` of a body is an active partner of this
+/// alliance (422 naming `field` otherwise; other errors go up as they are).
 async fn check_partners(
     conn: &mut AsyncPgConnection,
     alliance: AllianceId,
     partners: &[PartnerId],
+    field: &str,
 ) -> Result<(), ApiError> {
     for partner in partners {
-        check_partner(conn, alliance, *partner).await?;
+        check_partner_as(conn, alliance, *partner, field).await?;
     }
     Ok(())
 }
@@ -442,6 +445,8 @@ pub async fn list_actions(
 
 /// Propose an action as your partner (open in `draft` and `consultation`; the
 /// coordinator may still add to an adopted plan, its actions then adopted at once).
+///
+/// Not while the plan's adoption vote is open (409 `vote_open`).
 #[utoipa::path(
     tag = "actions",
     params(
@@ -514,41 +519,12 @@ pub async fn create_action(
                 .await?
                 .ok_or_else(|| ApiError::not_found("plan"))?;
             plan::can_add_action(plan.phase, proposer)?;
-            check_partner(conn, alliance, proposing)
-                .await
-                .map_err(|_| {
-                    ApiError::field(
-                        "proposing_partner_id",
-                        "not_found",
-                        "no such active partner in this alliance",
-                    )
-                })?;
-            check_partners(conn, alliance, &[lead]).await.map_err(|_| {
-                ApiError::field(
-                    "lead_partner_id",
-                    "not_found",
-                    "no such active partner in this alliance",
-                )
-            })?;
-            check_partners(conn, alliance, &contributing)
-                .await
-                .map_err(|_| {
-                    ApiError::field(
-                        "contributing_partner_ids",
-                        "not_found",
-                        "no such active partner in this alliance",
-                    )
-                })?;
+            refuse_while_voted(conn, alliance, &[(Subject::PlanAdoption, plan_id.0)]).await?;
+            check_partner_as(conn, alliance, proposing, "proposing_partner_id").await?;
+            check_partners(conn, alliance, &[lead], "lead_partner_id").await?;
+            check_partners(conn, alliance, &contributing, "contributing_partner_ids").await?;
             if let Some(c) = &curriculum {
-                check_partners(conn, alliance, &[c.partner])
-                    .await
-                    .map_err(|_| {
-                        ApiError::field(
-                            "curriculum.partner_id",
-                            "not_found",
-                            "no such active partner in this alliance",
-                        )
-                    })?;
+                check_partners(conn, alliance, &[c.partner], "curriculum.partner_id").await?;
             }
             let status = if plan.phase == agir_domain::plan::Phase::Adopted {
                 ActionStatus::Adopted
@@ -634,6 +610,9 @@ pub async fn get_action(
 }
 
 /// Change or progress an action (the partner that leads or proposed it, or the coordinator).
+///
+/// While a vote on the action, or on its plan, is open, its text cannot change (409
+/// `vote_open`); while the action's own adoption vote is open, neither can its status.
 ///
 /// Send the `ETag` you read as `If-Match`: if another partner changed the action
 /// since, the answer is 412 and nothing is overwritten.
@@ -747,6 +726,23 @@ pub async fn update_action(
                 return Ok(unchanged);
             }
             plan::can_edit_action(plan.phase)?;
+            // Members vote on the action, and on a plan with its actions, as they
+            // read: no change to the text while such a vote is open; no status
+            // change either while the action's own vote is open (it decides that).
+            let text_changes = ActionChanges {
+                status: None,
+                ..changes.clone()
+            } != ActionChanges::default()
+                || contributing.is_some();
+            let voted: &[(Subject, Uuid)] = if text_changes {
+                &[
+                    (Subject::ActionAdoption, id.0),
+                    (Subject::PlanAdoption, current.plan.0),
+                ]
+            } else {
+                &[(Subject::ActionAdoption, id.0)]
+            };
+            refuse_while_voted(conn, alliance, voted).await?;
             if let Some(to) = status {
                 current.status.transition(to)?;
                 if current.status.is_decision(to)
@@ -758,37 +754,13 @@ pub async fn update_action(
                 }
             }
             if let Some(lead) = changes.lead_partner_id {
-                check_partners(conn, alliance, &[PartnerId(lead)])
-                    .await
-                    .map_err(|_| {
-                        ApiError::field(
-                            "lead_partner_id",
-                            "not_found",
-                            "no such active partner in this alliance",
-                        )
-                    })?;
+                check_partner_as(conn, alliance, PartnerId(lead), "lead_partner_id").await?;
             }
             if let Some(partners) = &contributing {
-                check_partners(conn, alliance, partners)
-                    .await
-                    .map_err(|_| {
-                        ApiError::field(
-                            "contributing_partner_ids",
-                            "not_found",
-                            "no such active partner in this alliance",
-                        )
-                    })?;
+                check_partners(conn, alliance, partners, "contributing_partner_ids").await?;
             }
             if let Some(Some(link)) = &new_curriculum {
-                check_partners(conn, alliance, &[link.partner])
-                    .await
-                    .map_err(|_| {
-                        ApiError::field(
-                            "curriculum.partner_id",
-                            "not_found",
-                            "no such active partner in this alliance",
-                        )
-                    })?;
+                check_partners(conn, alliance, &[link.partner], "curriculum.partner_id").await?;
             }
             dates(
                 changes.planned_start.unwrap_or(current.planned_start),

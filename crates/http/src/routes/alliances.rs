@@ -2,7 +2,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, patch, post, web};
-use agir_domain::alliance::{Alliance, AllianceStatus, description, name};
+use agir_domain::alliance::{self, Alliance, AllianceStatus, description, name};
 use agir_domain::error::{Validator, filter_text};
 use agir_domain::ids::{AllianceId, CityId};
 use agir_domain::policy;
@@ -26,7 +26,7 @@ use crate::problem::{
     UnprocessableEntity,
 };
 use crate::routes::entry;
-use crate::scope::InAlliance;
+use crate::scope::{EvenArchived, InAlliance};
 use crate::state::AppState;
 
 /// A local alliance: a city with its higher-education establishments, student
@@ -231,6 +231,9 @@ pub async fn get_alliance(scope: InAlliance) -> HttpResponse {
 }
 
 /// Change an alliance (its coordinator; archiving: platform admins).
+///
+/// An archived alliance is read-only (409 `alliance_archived`) but for a platform admin setting
+/// its `status` back to `active`.
 #[utoipa::path(
     tag = "alliances",
     request_body = UpdateAllianceRequest,
@@ -252,7 +255,7 @@ pub async fn get_alliance(scope: InAlliance) -> HttpResponse {
 pub async fn update_alliance(
     state: web::Data<AppState>,
     _caller: Caller,
-    scope: InAlliance,
+    EvenArchived(scope): EvenArchived,
     if_match: IfMatch,
     body: web::Json<UpdateAllianceRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -280,6 +283,10 @@ pub async fn update_alliance(
             let current = cities::lock_alliance(conn, id)
                 .await?
                 .ok_or_else(|| ApiError::not_found("alliance"))?;
+            // Archived: read-only, but for a platform admin's (`edit_alliance` above)
+            // making it active again.
+            let unarchiving = changes.status.as_deref() == Some(AllianceStatus::Active.as_str());
+            alliance::check_writable(current.status, unarchiving)?;
             if_match.check(&AllianceResponse::from(current.clone()))?;
             if changes.name.is_none() && changes.description.is_none() && changes.status.is_none() {
                 return Ok(current);

@@ -26,7 +26,7 @@ use crate::problem::{
     ApiError, Forbidden, NotFound, PreconditionFailed, ServiceUnavailable, UnprocessableEntity,
 };
 use crate::routes::entry;
-use crate::routes::mandates::check_partner;
+use crate::routes::mandates::check_partner_as;
 use crate::scope::InAlliance;
 use crate::state::AppState;
 
@@ -165,13 +165,7 @@ async fn check_links(
     actions: &[ActionId],
 ) -> Result<(), ApiError> {
     for partner in partners {
-        check_partner(conn, alliance, *partner).await.map_err(|_| {
-            ApiError::field(
-                "partner_ids",
-                "not_found",
-                "no such active partner in this alliance",
-            )
-        })?;
+        check_partner_as(conn, alliance, *partner, "partner_ids").await?;
     }
     for action in actions {
         if plans::find_action(conn, alliance, *action).await?.is_none() {

@@ -2,16 +2,16 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, post, web};
-use agir_domain::ids::{InvitationId, MandateId, PartnerId, UserId};
+use agir_domain::ids::{AllianceId, InvitationId, MandateId, PartnerId, UserId};
 use agir_domain::mandate::{Period, Role};
-use agir_domain::policy;
 use agir_domain::user::{DisplayName, Email, NewPassword};
+use agir_domain::{policy, succession};
 use agir_persistence::invitations::{self, Invitation, InvitationState, NewInvitation};
 use agir_persistence::journal::{self, Actor};
-use agir_persistence::mandates::{self, NewMandate};
+use agir_persistence::mandates::{self, MandateRecord, NewMandate};
 use agir_persistence::page::TimeKey;
 use agir_persistence::users::NewUser;
-use agir_persistence::{AsyncConnection, pool, users};
+use agir_persistence::{AsyncConnection, AsyncPgConnection, cities, pool, users};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -186,6 +186,47 @@ fn refuse_unusable(invitation: &Invitation) -> Result<(), ApiError> {
     }
 }
 
+/// The journal entry of a revoked invitation (by the coordinator, or replaced by a
+/// new successor designation).
+pub(crate) fn revoked_entry(
+    alliance: AllianceId,
+    actor: Actor,
+    invitation: &Invitation,
+) -> journal::NewEntry {
+    entry(
+        Some(alliance),
+        actor,
+        "invitation.revoked",
+        "invitation",
+        invitation.id.0,
+        json!({
+            "partner_id": invitation.partner.0, "role": invitation.role.as_str()
+        }),
+    )
+}
+
+/// Accepting a successor's invitation keeps the designation's rules: the
+/// predecessor's holder cannot take over their own mandate (409 `own_successor`:
+/// an invitation to their own address is refused when designated, this covers an
+/// address changed since), and a mandate has one successor (409 `successor_exists`).
+/// `predecessor` is locked: two successors accepting at once queue on it, and the
+/// second sees the first.
+async fn check_successor(
+    conn: &mut AsyncPgConnection,
+    predecessor: &MandateRecord,
+    accepting: UserId,
+) -> Result<(), ApiError> {
+    if predecessor.mandate.user == accepting {
+        return Err(ApiError::conflict(
+            "own_successor",
+            "you hold the mandate this invitation takes over: a holder cannot be their own successor",
+        ));
+    }
+    let accepted = mandates::successors_of(conn, &[predecessor.mandate.id]).await?;
+    succession::no_accepted_successor(!accepted.is_empty())?;
+    Ok(())
+}
+
 /// A new invitation token and its hash.
 pub(crate) fn new_token() -> (String, String) {
     new_refresh_token()
@@ -348,20 +389,7 @@ pub async fn revoke_invitation(
             InvitationState::Pending | InvitationState::Expired => {}
         }
         invitations::revoke(conn, id).await?;
-        journal::append(
-            conn,
-            entry(
-                Some(alliance),
-                actor,
-                "invitation.revoked",
-                "invitation",
-                id.0,
-                json!({
-                    "partner_id": invitation.partner.0, "role": invitation.role.as_str()
-                }),
-            ),
-        )
-        .await?;
+        journal::append(conn, revoked_entry(alliance, actor, &invitation)).await?;
         Ok(())
     })
     .await?;
@@ -375,7 +403,10 @@ pub async fn revoke_invitation(
 /// token (the invitation's email must be theirs). The mandate is created; for a
 /// successor it starts the day after the predecessor's ends and links to it.
 /// A token works once (409 `invitation_used`), until it expires (409
-/// `invitation_expired`) or is revoked (409 `invitation_revoked`).
+/// `invitation_expired`) or is revoked (409 `invitation_revoked`). An archived
+/// alliance's invitations cannot be accepted (409 `alliance_archived`). A successor's
+/// invitation cannot be accepted by the holder of the mandate it takes over (409
+/// `own_successor`), nor once another successor has accepted (409 `successor_exists`).
 #[utoipa::path(
     tag = "invitations",
     params(("token" = String, Path, description = "The invitation token")),
@@ -399,13 +430,16 @@ pub async fn accept_invitation(
     let token_hash = hash_refresh_token(path.trim());
     let body = body.into_inner();
     let existing = caller.0.map(|c| c.user);
-    {
+    let predecessor = {
         let mut conn = pool::get(&state.pool).await?;
         let invitation = invitations::find_by_token(&mut conn, &token_hash)
             .await?
             .ok_or_else(|| ApiError::not_found("invitation"))?;
         refuse_unusable(&invitation)?;
-    }
+        // Never changes: read here so that the transaction locks the predecessor
+        // before the invitation, in the order a designation takes them.
+        invitation.successor_of.map(|of| (invitation.alliance, of))
+    };
     // A new account's name and password are checked, and the password hashed,
     // before the transaction: hashing is slow and must not hold row locks.
     let new_account = match &existing {
@@ -424,6 +458,15 @@ pub async fn accept_invitation(
     let mut conn = pool::get(&state.pool).await?;
     let (record, user, created_account) = conn
         .transaction::<_, ApiError, _>(async |conn| {
+            let predecessor = match predecessor {
+                Some((alliance, of)) => Some(
+                    mandates::lock(conn, alliance, of)
+                        .await?
+                        // Removed since (its invitations went with it).
+                        .ok_or_else(|| ApiError::not_found("invitation"))?,
+                ),
+                None => None,
+            };
             let invitation = invitations::lock_by_token(conn, &token_hash)
                 .await?
                 .ok_or_else(|| ApiError::not_found("invitation"))?;
@@ -465,6 +508,13 @@ pub async fn accept_invitation(
                 }
                 (None, None) => return Err(ApiError::Unauthenticated),
             };
+            let alliance = cities::find_alliance(conn, invitation.alliance)
+                .await?
+                .ok_or_else(|| ApiError::not_found("invitation"))?;
+            agir_domain::alliance::check_writable(alliance.status, false)?;
+            if let Some(predecessor) = &predecessor {
+                check_successor(conn, predecessor, user.id).await?;
+            }
             check_partner(conn, invitation.alliance, invitation.partner).await?;
             let record = mandates::insert(
                 conn,

@@ -5,9 +5,9 @@ use actix_web::{HttpResponse, delete, get, patch, post, web};
 use agir_domain::alliance::{PartnerStatus, limits};
 use agir_domain::error::{DomainError, bounded_text};
 use agir_domain::ids::{AllianceId, InvitationId, MandateId, PartnerId, UserId};
-use agir_domain::mandate::{Period, Role, successor_start};
-use agir_domain::policy;
+use agir_domain::mandate::{Period, Role, successor_period};
 use agir_domain::user::Email;
+use agir_domain::{policy, succession};
 use agir_persistence::invitations::{self, NewInvitation};
 use agir_persistence::journal::{self, Actor};
 use agir_persistence::mandates::{self, MandateChanges, MandateFilter, MandateRecord, NewMandate};
@@ -29,7 +29,7 @@ use crate::problem::{
     UnprocessableEntity,
 };
 use crate::routes::entry;
-use crate::routes::invitations::{CreatedInvitation, expires_at, new_token};
+use crate::routes::invitations::{CreatedInvitation, expires_at, new_token, revoked_entry};
 use crate::scope::InAlliance;
 use crate::state::AppState;
 
@@ -155,7 +155,9 @@ pub struct DesignateSuccessorRequest {
     /// Notes for the successor, kept on this mandate.
     #[schema(max_length = 10000)]
     pub handover_notes: Option<String>,
-    /// The end of the successor's mandate (default: open-ended).
+    /// The end of the successor's mandate: by default the 31 August closing the
+    /// academic year in which it starts; an earlier day may be given (a later one,
+    /// or one before the start, is 422).
     pub ends_on: Option<NaiveDate>,
     /// Days the invitation stays valid, 1 to 60 (default 14).
     #[schema(minimum = 1, maximum = 60)]
@@ -314,18 +316,36 @@ pub(crate) async fn check_partner(
     alliance: AllianceId,
     partner: PartnerId,
 ) -> Result<(), ApiError> {
-    match partners::find(conn, alliance, partner).await? {
+    check_partner_as(conn, alliance, partner, "partner_id").await
+}
+
+/// [`check_partner`] for a body that names the partner in another field. Only "no
+/// such partner here" (`not_found`) and "withdrawn" are 422; any other error (the
+/// database failing) goes up as it is: 500, or 503 when the pool is down.
+pub(crate) async fn check_partner_as(
+    conn: &mut AsyncPgConnection,
+    alliance: AllianceId,
+    partner: PartnerId,
+    field: &str,
+) -> Result<(), ApiError> {
+    let found = partners::find(conn, alliance, partner).await?;
+    partner_usable(field, found.map(|p| p.status))
+}
+
+/// The 422s of [`check_partner_as`], apart from the lookup.
+fn partner_usable(field: &str, status: Option<PartnerStatus>) -> Result<(), ApiError> {
+    match status {
         None => Err(ApiError::field(
-            "partner_id",
+            field,
             "not_found",
             "no such partner in this alliance",
         )),
-        Some(p) if p.status == PartnerStatus::Withdrawn => Err(ApiError::field(
-            "partner_id",
+        Some(PartnerStatus::Withdrawn) => Err(ApiError::field(
+            field,
             "withdrawn",
             "this partner has withdrawn from the alliance",
         )),
-        Some(_) => Ok(()),
+        Some(PartnerStatus::Active) => Ok(()),
     }
 }
 
@@ -521,8 +541,18 @@ pub async fn delete_mandate(
 }
 
 /// Designate a successor: an invitation for the same partner and role, starting the
-/// day after this mandate ends, with handover notes. A new designation replaces a
-/// pending one. The invitation's token is in the answer, once.
+/// day after this mandate ends, with handover notes. The token is in the answer, once.
+///
+/// Only for a mandate that is current or starts later (409 `mandate_ended`) and has
+/// an end date (409 `mandate_has_no_end`). The successor's mandate ends on the 31
+/// August closing the academic year it starts in, or on an earlier `ends_on` (a
+/// later one is 422). The mandate's own holder cannot be named (422 `email`,
+/// `own_successor`). A representative designates for their own mandate only, and
+/// never for a role above their own current one for the partner (403); the
+/// coordinator and admins for any mandate. One successor per mandate: a new
+/// designation revokes the pending invitation (journaled `invitation.revoked`), and
+/// once a successor has accepted it is 409 `successor_exists`. An archived alliance
+/// answers 409 `alliance_archived`.
 #[utoipa::path(
     tag = "mandates",
     request_body = DesignateSuccessorRequest,
@@ -536,6 +566,7 @@ pub async fn delete_mandate(
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
+        (status = 422, response = UnprocessableEntity),
         (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
@@ -556,6 +587,7 @@ pub async fn designate_successor(
     let id = MandateId(path.1);
     let (token, token_hash) = new_token();
     let actor = scope.actor();
+    let today = scope.today;
     let mut conn = pool::get(&state.pool).await?;
     let invitation = conn
         .transaction::<_, ApiError, _>(async |conn| {
@@ -566,11 +598,21 @@ pub async fn designate_successor(
                 &scope.caller,
                 predecessor.mandate.user,
                 predecessor.mandate.partner,
+                predecessor.mandate.role,
             )?;
-            let starts_on = successor_start(predecessor.mandate.period.ends_on)?;
-            let period = Period::new(starts_on, body.ends_on)?;
+            let period = successor_period(&predecessor.mandate.period, today, body.ends_on)?;
+            let holder = users::find(conn, predecessor.mandate.user)
+                .await?
+                .ok_or_else(|| ApiError::Internal("a mandate's holder is missing".into()))?;
+            succession::not_the_holder(holder.email.as_str(), email.as_str())?;
+            let accepted = mandates::successors_of(conn, &[id]).await?;
+            succession::no_accepted_successor(!accepted.is_empty())?;
             check_partner(conn, alliance, predecessor.mandate.partner).await?;
-            invitations::revoke_pending_successors(conn, id).await?;
+            // One successor per mandate: a pending designation is replaced, and its
+            // revocation journaled like any other.
+            for revoked in invitations::revoke_pending_successors(conn, id).await? {
+                journal::append(conn, revoked_entry(alliance, actor, &revoked)).await?;
+            }
             if handover_notes.is_some() {
                 mandates::update(
                     conn,

@@ -7,13 +7,15 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, patch, post, web};
 use agir_domain::alliance::{description, name};
 use agir_domain::error::Validator;
-use agir_domain::ids::{ActionId, IndicatorId, PlanId};
-use agir_domain::plan::{AcademicYear, ActionStatus, Phase};
+use agir_domain::ids::{ActionId, AllianceId, IndicatorId, PlanId};
+use agir_domain::plan::{self, AcademicYear, ActionStatus, Phase};
 use agir_domain::policy;
+use agir_domain::vote::Subject;
 use agir_persistence::journal;
 use agir_persistence::page::TimeKey;
 use agir_persistence::plans::{self, NewAction, Plan, PlanChanges};
 use agir_persistence::results::{self, NewIndicator};
+use agir_persistence::votes;
 use agir_persistence::{AsyncConnection, AsyncPgConnection, pool};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -342,7 +344,21 @@ pub async fn get_plan(
     Ok(json_with_etag(StatusCode::OK, &assemble(plan, &counts)))
 }
 
+/// 409 `vote_open` while a vote on one of these subjects is open: members vote on the
+/// text they read (SPEC §4). Call it in the writing transaction, with the subject
+/// row locked.
+pub(crate) async fn refuse_while_voted(
+    conn: &mut AsyncPgConnection,
+    alliance: AllianceId,
+    subjects: &[(Subject, Uuid)],
+) -> Result<(), ApiError> {
+    let open = votes::open_on_subject(conn, alliance, subjects, Utc::now()).await?;
+    Ok(plan::can_change_voted_text(open)?)
+}
+
 /// Change a plan's title or description (coordinator).
+///
+/// While the plan's adoption vote is open, its text cannot change (409 `vote_open`).
 #[utoipa::path(
     tag = "plans",
     request_body = UpdatePlanRequest,
@@ -355,6 +371,7 @@ pub async fn get_plan(
         (status = 200, description = "The updated plan", body = PlanResponse, headers(("ETag" = String))),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
         (status = 412, response = PreconditionFailed),
         (status = 503, response = ServiceUnavailable),
     ),
@@ -396,6 +413,7 @@ pub async fn update_plan(
             if changes.title.is_none() && changes.description.is_none() {
                 return response(conn, current).await;
             }
+            refuse_while_voted(conn, alliance, &[(Subject::PlanAdoption, id.0)]).await?;
             let plan = plans::update_plan(conn, id, changes).await?;
             journal::append(
                 conn,
