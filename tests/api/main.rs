@@ -15,4 +15,5 @@ mod openapi;
 mod plans;
 mod succession;
 mod users;
+mod verification;
 mod votes;
