@@ -1,7 +1,10 @@
 //! Resources under attack (issue 11): what a client can make the server keep or do.
 
 use actix_web::http::{Method, StatusCode};
-use agir_tests::TestApp;
+use agir_http::auth::password::Hold;
+use agir_tests::app::PASSWORD;
+use agir_tests::{TestApp, TestResponse};
+use serde_json::{Value, json};
 use uuid::Uuid;
 
 /// `/metrics` labels come from closed sets: the matched route's pattern (one fixed label
@@ -45,4 +48,144 @@ async fn metrics_labels_never_echo_a_request() {
         metrics.contains(r#"route="/api/v1/alliances/{id}""#),
         "{metrics}"
     );
+}
+
+/// Fills the password hashing queue of `app` (built with `password_queue = 1`): one
+/// hold running on the thread, one waiting.
+fn fill_hashing_queue(app: &TestApp) -> Vec<Hold> {
+    let holds = app.state.passwords.fill();
+    assert_eq!(holds.len(), 2);
+    holds
+}
+
+#[track_caller]
+fn assert_busy(response: &TestResponse) {
+    response.assert_problem(503, "password_hashing_busy");
+    assert_eq!(response.header("retry-after").as_deref(), Some("1"));
+}
+
+/// When the password hashing queue is full, login, password change and invitation
+/// acceptance answer 503 with `Retry-After` at once; they work again once it drains.
+#[actix_web::test]
+async fn a_full_hashing_queue_answers_503_at_once() {
+    let app = TestApp::spawn_with(|c| c.password_queue = 1).await;
+    let f = app.alliance_fixture(1).await;
+    let invitation: Value = f
+        .coordinator
+        .client
+        .post(&format!("/api/v1/alliances/{}/invitations", f.alliance))
+        .json(
+            &json!({"email": "nouvelle@example.org", "partner_id": f.partner_q, "role": "member"}),
+        )
+        .send()
+        .await
+        .json();
+    let accept_path = invitation["accept_path"].as_str().unwrap().to_owned();
+    let login = json!({"email": "member.p1@example.org", "password": PASSWORD});
+    let change =
+        json!({"current_password": PASSWORD, "new_password": "un tout nouveau mot de passe"});
+    let accept = json!({"display_name": "Nouvelle", "password": "un mot de passe solide"});
+
+    let holds = fill_hashing_queue(&app);
+    let anonymous = app.anonymous();
+    assert_busy(
+        &anonymous
+            .post("/api/v1/auth/login")
+            .json(&login)
+            .send()
+            .await,
+    );
+    assert_busy(
+        &f.member_p
+            .client
+            .post("/api/v1/me/password")
+            .json(&change)
+            .send()
+            .await,
+    );
+    assert_busy(&anonymous.post(&accept_path).json(&accept).send().await);
+
+    drop(holds);
+    let logged_in = anonymous
+        .post("/api/v1/auth/login")
+        .json(&login)
+        .send()
+        .await;
+    assert_eq!(logged_in.status(), StatusCode::OK, "{}", logged_in.text());
+    let changed = f
+        .member_p
+        .client
+        .post("/api/v1/me/password")
+        .json(&change)
+        .send()
+        .await;
+    assert_eq!(
+        changed.status(),
+        StatusCode::NO_CONTENT,
+        "{}",
+        changed.text()
+    );
+    let accepted = anonymous.post(&accept_path).json(&accept).send().await;
+    assert_eq!(
+        accepted.status(),
+        StatusCode::CREATED,
+        "{}",
+        accepted.text()
+    );
+}
+
+/// The current-password check of `POST /me/password` is limited like a login: per
+/// account (sharing the login's budget) and per client address.
+#[actix_web::test]
+async fn password_change_attempts_are_rate_limited() {
+    let app = TestApp::spawn_with(|c| {
+        c.login_limits.per_account_per_minute = 3;
+        c.login_limits.per_address_per_minute = 10_000;
+    })
+    .await;
+    // The login is the account's first attempt of the minute.
+    let (_, client) = app.user("devine@example.org").await;
+    let wrong =
+        json!({"current_password": "pas le bon", "new_password": "un tout nouveau mot de passe"});
+    for _ in 0..2 {
+        let response = client.post("/api/v1/me/password").json(&wrong).send().await;
+        assert_eq!(
+            response.assert_problem(422, "validation_failed").errors[0].field,
+            "current_password"
+        );
+    }
+    let limited = client.post("/api/v1/me/password").json(&wrong).send().await;
+    limited.assert_problem(429, "too_many_requests");
+    assert!(limited.header("retry-after").is_some());
+    // The right password does not get through either until the wait is over.
+    let right =
+        json!({"current_password": PASSWORD, "new_password": "un tout nouveau mot de passe"});
+    client
+        .post("/api/v1/me/password")
+        .json(&right)
+        .send()
+        .await
+        .assert_problem(429, "too_many_requests");
+
+    // Per address: another account, from one address that has used its budget.
+    let app = TestApp::spawn_with(|c| {
+        c.login_limits.per_address_per_minute = 2;
+    })
+    .await;
+    let (_, client) = app.user("autre@example.org").await;
+    let client = client.from_address("192.0.2.7:4000".parse().unwrap());
+    for _ in 0..2 {
+        client
+            .post("/api/v1/me/password")
+            .json(&wrong)
+            .send()
+            .await
+            .assert_problem(422, "validation_failed");
+    }
+    client
+        .post("/api/v1/me/password")
+        .json(&wrong)
+        .send()
+        .await
+        .assert_problem(429, "too_many_requests");
 }

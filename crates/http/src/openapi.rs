@@ -7,8 +7,8 @@ use utoipa::openapi::{Ref, RefOr, Required};
 use utoipa::{Modify, OpenApi};
 
 use crate::problem::{
-    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, PreconditionFailed, Problem,
-    ProblemField, ServiceUnavailable, TooManyRequests, Unauthorized, UnprocessableEntity,
+    BadRequest, Conflict, Forbidden, HashingBusy, NotFound, PayloadTooLarge, PreconditionFailed,
+    Problem, ProblemField, ServiceUnavailable, TooManyRequests, Unauthorized, UnprocessableEntity,
     UnsupportedMediaType,
 };
 
@@ -34,7 +34,7 @@ Errors are RFC 9457 `application/problem+json` with a stable `code`. Collections
         responses(
             BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed,
             PayloadTooLarge, UnsupportedMediaType, UnprocessableEntity, TooManyRequests,
-            ServiceUnavailable
+            ServiceUnavailable, HashingBusy
         )
     ),
     modifiers(&BearerAuth),

@@ -26,7 +26,7 @@ use crate::etag::created;
 use crate::page_schema;
 use crate::pagination::PageParams;
 use crate::problem::{
-    ApiError, Conflict, Forbidden, NotFound, ServiceUnavailable, UnprocessableEntity,
+    ApiError, Conflict, Forbidden, HashingBusy, NotFound, ServiceUnavailable, UnprocessableEntity,
 };
 use crate::routes::auth::{TokenPair, open_session};
 use crate::routes::entry;
@@ -385,7 +385,7 @@ pub async fn revoke_invitation(
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 503, response = ServiceUnavailable),
+        (status = 503, response = HashingBusy),
     ),
     security((), ("bearer_auth" = []))
 )]
