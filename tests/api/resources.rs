@@ -189,3 +189,70 @@ async fn password_change_attempts_are_rate_limited() {
         .await
         .assert_problem(429, "too_many_requests");
 }
+
+#[derive(diesel::QueryableByName)]
+struct StoredAnswer {
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Bytea>)]
+    body: Option<Vec<u8>>,
+}
+
+/// An idempotent answer that carried a one-time token is stored without it (a replay
+/// shows `token` and `accept_path` null), and only a caller whose session is still open
+/// gets a replay.
+#[actix_web::test]
+async fn idempotent_replays_keep_no_secret_and_need_an_open_session() {
+    use diesel_async::RunQueryDsl;
+
+    let app = TestApp::spawn().await;
+    let f = app.alliance_fixture(1).await;
+    let tokens = app.login_tokens("coordinator1@example.org").await;
+    let coordinator = app.with_token(tokens["access_token"].as_str().unwrap());
+    let path = format!("/api/v1/alliances/{}/invitations", f.alliance);
+    let body = json!({"email": "invitee@example.org", "partner_id": f.partner_q, "role": "member"});
+    let invite = || {
+        coordinator
+            .post(&path)
+            .header("idempotency-key", "invitation-1")
+            .json(&body)
+    };
+
+    let first = invite().send().await;
+    assert_eq!(first.status(), StatusCode::CREATED, "{}", first.text());
+    let first: Value = first.json();
+    let token = first["token"].as_str().unwrap().to_owned();
+    assert!(token.len() >= 16);
+
+    let mut conn = app.db.connect().await;
+    let stored: Vec<StoredAnswer> =
+        diesel::sql_query("SELECT response_body AS body FROM idempotency_keys")
+            .load(&mut conn)
+            .await
+            .unwrap();
+    assert_eq!(stored.len(), 1);
+    let stored = String::from_utf8(stored[0].body.clone().unwrap()).unwrap();
+    assert!(!stored.contains(&token), "the token is stored: {stored}");
+    assert!(stored.contains(first["id"].as_str().unwrap()), "{stored}");
+
+    let replay = invite().send().await;
+    assert_eq!(replay.status(), StatusCode::CREATED, "{}", replay.text());
+    assert_eq!(
+        replay.header("idempotent-replayed").as_deref(),
+        Some("true")
+    );
+    let replayed: Value = replay.json();
+    assert_eq!(replayed["id"], first["id"]);
+    assert_eq!(replayed["token"], Value::Null);
+    assert_eq!(replayed["accept_path"], Value::Null);
+
+    // Logged out: the access token's session is closed, so no replay, whatever the key.
+    let out = app
+        .anonymous()
+        .post("/api/v1/auth/logout")
+        .json(&json!({"refresh_token": tokens["refresh_token"]}))
+        .send()
+        .await;
+    assert_eq!(out.status(), StatusCode::NO_CONTENT);
+    let after = invite().send().await;
+    after.assert_problem(401, "invalid_token");
+    assert_eq!(after.header("idempotent-replayed"), None);
+}
