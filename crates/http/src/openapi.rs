@@ -139,7 +139,11 @@ fn complete_operation(path: &str, operation: &mut Operation, is_post: bool) {
             .description(Some(
                 "Makes a retry safe: the same key with the same body returns the first \
                  answer (with `Idempotent-Replayed: true`) and creates nothing new; the same \
-                 key with another body is 422. Keys are kept 24 hours, per user.",
+                 key with another body is 422. Keys are kept 24 hours, per user. Replays \
+                 keep no secret: a one-time token of the first answer (`token` and \
+                 `accept_path` of an invitation or a successor designation) is `null` in a \
+                 replay. Only a caller whose session is still open gets a replay (after a \
+                 logout, 401).",
             ))
             .schema(Some(
                 utoipa::openapi::ObjectBuilder::new()

@@ -104,8 +104,11 @@ pub struct CreatedInvitation {
     #[serde(flatten)]
     pub invitation: InvitationResponse,
     /// Give it to the invited person; it is stored hashed and never shown again.
+    /// `null` in an idempotent replay (`Idempotent-Replayed: true`): replays keep no secret.
+    #[schema(nullable)]
     pub token: String,
-    /// Where the invited person accepts it.
+    /// Where the invited person accepts it; `null` in an idempotent replay, like `token`.
+    #[schema(nullable)]
     pub accept_path: String,
 }
 
