@@ -1,7 +1,7 @@
 //! PostgreSQL's processes get a cleared environment: the server's secrets
 //! (`AGIR_JWT_SECRET`, the bootstrap admin's password...) never reach
 //! `/proc/<pid>/environ` of a `postgres` process.
-#![expect(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
+#![expect(clippy::expect_used, reason = "tests fail loudly")]
 
 use std::process::Command;
 
