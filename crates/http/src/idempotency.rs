@@ -160,28 +160,37 @@ pub const SECRET_FIELDS: [&str; 5] = [
     "refresh_token",
 ];
 
-/// The body to store: JSON with every secret field set to `null`. A body that is not
-/// JSON is kept as it is (only JSON answers carry tokens).
+/// The body to store: JSON with every secret field set to `null`. A body without one,
+/// or that is not JSON, is kept byte for byte (a replay is then the same bytes).
 fn without_secrets(body: &[u8]) -> Vec<u8> {
-    fn scrub(value: &mut Value) {
+    /// Nulls the secret fields under `value`; whether there was one.
+    fn scrub(value: &mut Value) -> bool {
         match value {
             Value::Object(fields) => {
+                let mut found = false;
                 for (name, field) in fields.iter_mut() {
                     if SECRET_FIELDS.contains(&name.as_str()) {
                         *field = Value::Null;
+                        found = true;
                     } else {
-                        scrub(field);
+                        found |= scrub(field);
                     }
                 }
+                found
             }
-            Value::Array(items) => items.iter_mut().for_each(scrub),
-            _ => {}
+            Value::Array(items) => items
+                .iter_mut()
+                .fold(false, |found, item| scrub(item) | found),
+            _ => false,
         }
     }
     match serde_json::from_slice::<Value>(body) {
         Ok(mut value) => {
-            scrub(&mut value);
-            serde_json::to_vec(&value).unwrap_or_default()
+            if scrub(&mut value) {
+                serde_json::to_vec(&value).unwrap_or_default()
+            } else {
+                body.to_vec()
+            }
         }
         Err(_) => body.to_vec(),
     }
