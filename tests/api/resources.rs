@@ -106,6 +106,7 @@ async fn a_full_hashing_queue_answers_503_at_once() {
     assert_busy(&anonymous.post(&accept_path).json(&accept).send().await);
 
     drop(holds);
+    app.state.passwords.wait_idle();
     let logged_in = anonymous
         .post("/api/v1/auth/login")
         .json(&login)

@@ -216,6 +216,21 @@ impl Passwords {
         })
     }
 
+    /// Blocks until every job queued before this call is done (waiting for room in the
+    /// queue if need be). For tests: after holds are dropped, the queue is empty again.
+    pub fn wait_idle(&self) {
+        let (done, finished) = mpsc::channel::<()>();
+        if self
+            .jobs
+            .send(Box::new(move |_| {
+                let _ = done.send(());
+            }))
+            .is_ok()
+        {
+            let _ = finished.recv();
+        }
+    }
+
     /// Fills the queue: holds the thread (once it runs the hold), then every waiting
     /// place, so that the next hash is refused whatever the thread's pace. For tests.
     pub fn fill(&self) -> Vec<Hold> {
@@ -320,6 +335,7 @@ mod tests {
         );
         assert_eq!(busy.code(), "password_hashing_busy");
         drop(holds);
+        passwords.wait_idle();
         passwords.hash("x".into()).await.unwrap();
     }
 
