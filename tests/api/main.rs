@@ -13,6 +13,8 @@ mod migrations;
 mod network;
 mod openapi;
 mod plans;
+mod resources;
 mod succession;
 mod users;
+mod verification;
 mod votes;

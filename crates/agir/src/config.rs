@@ -27,6 +27,8 @@ pub struct Config {
     pub login_limits: LoginLimits,
     /// `AGIR_TRUSTED_PROXIES`: load balancers whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// `AGIR_PASSWORD_QUEUE`: password hashes that may wait (default 64); more answer 503.
+    pub password_queue: usize,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -87,6 +89,18 @@ impl Config {
                 defaults.per_address_per_minute,
             )?,
         };
+        let password_queue = match var("AGIR_PASSWORD_QUEUE") {
+            None => agir_http::auth::password::DEFAULT_QUEUE,
+            Some(v) => match v.trim().parse::<usize>() {
+                Ok(n) if (1..=100_000).contains(&n) => n,
+                _ => {
+                    return Err(
+                        "AGIR_PASSWORD_QUEUE must be a whole number of waiting hashes, 1 to 100000"
+                            .into(),
+                    );
+                }
+            },
+        };
         Ok(Self {
             database_url,
             bind: var("AGIR_BIND").unwrap_or_else(|| "127.0.0.1:8080".into()),
@@ -99,6 +113,7 @@ impl Config {
             trusted_proxies: agir_http::client_ip::parse_trusted(
                 &var("AGIR_TRUSTED_PROXIES").unwrap_or_default(),
             )?,
+            password_queue,
         })
     }
 }

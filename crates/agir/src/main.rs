@@ -112,6 +112,7 @@ fn app_state(config: &Config, db: &Database) -> Result<AppState, String> {
     let mut http = HttpConfig::new(db.jwt_secret.clone());
     http.cors_origins = config.cors_origins.clone();
     http.login_limits = config.login_limits;
+    http.password_queue = config.password_queue;
     http.trusted_proxies = config.trusted_proxies.clone();
     AppState::new(pool, http).map_err(|e| e.to_string())
 }

@@ -317,15 +317,27 @@ pub fn record_measurement(caller: &AllianceCaller, partner: PartnerId) -> Decisi
 }
 
 /// Reviewing a measurement: a representative or coordinator of another partner than
-/// the one that recorded it.
+/// the one that recorded it, who is also another person (SPEC §2): not the user who
+/// recorded it, and holding no current mandate for the recording partner. Otherwise one
+/// person with two hats (a coordinator who recorded for P, or who also speaks for P)
+/// could confirm their own figures as Q. All three refusals are 403 `forbidden`.
 pub fn review_measurement(
     caller: &AllianceCaller,
     reviewer: PartnerId,
     recorder: PartnerId,
+    recorded_by: UserId,
 ) -> Decision {
     caller.authenticated()?;
     if reviewer == recorder {
         return forbidden("a partner cannot review its own measurement");
+    }
+    if caller.user() == Some(recorded_by) {
+        return forbidden("the person who recorded a measurement cannot review it");
+    }
+    if caller.mandates.iter().any(|m| m.partner == recorder) {
+        return forbidden(
+            "a person holding a mandate for the recording partner cannot review its measurement",
+        );
     }
     sign_for_partner(caller, reviewer)
 }
@@ -440,5 +452,27 @@ mod tests {
         assert!(edit_alliance(&coordinator, false).is_ok());
         assert!(edit_alliance(&coordinator, true).is_err());
         assert!(edit_alliance(&admin, true).is_ok());
+    }
+
+    #[test]
+    fn a_measurement_is_reviewed_by_another_partner_and_another_person() {
+        let p = PartnerId::new();
+        let q = PartnerId::new();
+        let someone = UserId::new();
+        let representative_q = caller(false, &[(q, Role::Representative)]);
+        assert!(review_measurement(&representative_q, q, p, someone).is_ok());
+        assert!(
+            review_measurement(&representative_q, p, p, someone).is_err(),
+            "the recording partner"
+        );
+        let recorder = representative_q.user().unwrap();
+        assert!(
+            review_measurement(&representative_q, q, p, recorder).is_err(),
+            "the person who recorded it"
+        );
+        let two_hats = caller(false, &[(q, Role::Coordinator), (p, Role::Coordinator)]);
+        assert!(review_measurement(&two_hats, q, p, someone).is_err());
+        let also_member_of_p = caller(false, &[(q, Role::Representative), (p, Role::Observer)]);
+        assert!(review_measurement(&also_member_of_p, q, p, someone).is_err());
     }
 }

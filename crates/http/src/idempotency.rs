@@ -8,19 +8,29 @@
 //! Each key remembers the request's canonical path ([`canonical_path`]): when a secret
 //! vote closes, the answers to its ballots are forgotten (`idempotency::forget_path`),
 //! since the stored request hash could be matched against the few possible ballots.
+//!
+//! The caller is the one the handler sees: a valid token of an open session of an
+//! enabled account (resolved once, shared with the `Caller` extractor). A token whose
+//! session ended (logout, password change, disabled account) gets no replay: the
+//! request runs, and the handler answers 401.
+//!
+//! Secrets are never kept at rest: before an answer is stored, every field in
+//! [`SECRET_FIELDS`] (the one-time invitation token and the accept path that embeds
+//! it, token pairs) is set to `null`. A replay returns the first answer with those
+//! fields `null`; the token was shown once, in the first answer.
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpResponse, ResponseError, web};
+use actix_web::{Error, FromRequest, HttpResponse, ResponseError, web};
 use agir_persistence::idempotency::{self, Claim, StoredResponse};
 use agir_persistence::pool;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
-use crate::auth::caller::bearer_token;
+use crate::auth::MaybeCaller;
 use crate::problem::ApiError;
 use crate::state::AppState;
 
@@ -53,12 +63,11 @@ pub async fn idempotency(
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
-    // Scope keys to the caller; without a valid token the handler answers 401 anyway.
-    let scope = match bearer_token(req.request()) {
-        Ok(Some(token)) => match state.tokens.verify(&token) {
-            Ok(claims) => claims.sub.to_string(),
-            Err(_) => return Ok(next.call(req).await?.map_into_boxed_body()),
-        },
+    // Scope keys to the caller, authenticated as the handler will (session open, account
+    // enabled; the answer is kept for the handler's extractors). Without one, nothing is
+    // replayed: the handler answers 401, or serves an anonymous request.
+    let scope = match MaybeCaller::extract(req.request()).await {
+        Ok(MaybeCaller(Some(caller))) => caller.id().to_string(),
         _ => return Ok(next.call(req).await?.map_into_boxed_body()),
     };
 
@@ -132,7 +141,7 @@ pub async fn idempotency(
             let stored = StoredResponse {
                 status: status.as_u16(),
                 headers: Value::Object(headers),
-                body: bytes.to_vec(),
+                body: without_secrets(&bytes),
             };
             if let Ok(mut conn) = pool::get(&state.pool).await
                 && let Err(err) = idempotency::complete(&mut conn, &scope, &key, &stored).await
@@ -166,6 +175,53 @@ pub async fn forget_path(
     path: &str,
 ) -> Result<usize, ApiError> {
     Ok(idempotency::forget_path(conn, &canonical_path(path)).await?)
+}
+
+/// Fields never stored with an answer: one-time invitation tokens (`token`, and
+/// `accept_path`, which embeds it) and session tokens (`tokens`, `access_token`,
+/// `refresh_token`). Kept `null` in the stored body, at any depth.
+pub const SECRET_FIELDS: [&str; 5] = [
+    "token",
+    "accept_path",
+    "tokens",
+    "access_token",
+    "refresh_token",
+];
+
+/// The body to store: JSON with every secret field set to `null`. A body without one,
+/// or that is not JSON, is kept byte for byte (a replay is then the same bytes).
+fn without_secrets(body: &[u8]) -> Vec<u8> {
+    /// Nulls the secret fields under `value`; whether there was one.
+    fn scrub(value: &mut Value) -> bool {
+        match value {
+            Value::Object(fields) => {
+                let mut found = false;
+                for (name, field) in fields.iter_mut() {
+                    if SECRET_FIELDS.contains(&name.as_str()) {
+                        *field = Value::Null;
+                        found = true;
+                    } else {
+                        found |= scrub(field);
+                    }
+                }
+                found
+            }
+            Value::Array(items) => items
+                .iter_mut()
+                .fold(false, |found, item| scrub(item) | found),
+            _ => false,
+        }
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(mut value) => {
+            if scrub(&mut value) {
+                serde_json::to_vec(&value).unwrap_or_default()
+            } else {
+                body.to_vec()
+            }
+        }
+        Err(_) => body.to_vec(),
+    }
 }
 
 fn reply(req: ServiceRequest, err: ApiError) -> ServiceResponse<BoxBody> {

@@ -6,6 +6,7 @@ use std::time::Instant;
 use actix_web::Error;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
 use actix_web::middleware::Next;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
@@ -29,23 +30,42 @@ pub fn handle() -> PrometheusHandle {
         .clone()
 }
 
-/// Records each request once it is answered.
+/// The `route` label of requests that match no route (the 404/405 fallback).
+pub const UNMATCHED: &str = "unmatched";
+
+/// The `method` label: the standard methods by name, any other as `other`.
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
+}
+
+/// Records each request once it is answered, labelled by the matched route's pattern
+/// (`/api/v1/alliances/{id}/plans`, never the path itself), a closed set of methods and
+/// the status.
 pub async fn record(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let started = Instant::now();
-    let method = req.method().to_string();
-    let route = req
-        .match_pattern()
-        .unwrap_or_else(|| "unmatched".to_owned());
+    // Label values come from closed sets only: a client choosing paths or methods must
+    // not create series (each one is kept, and /metrics returns them all).
+    let method = method_label(req.method());
+    let route = req.match_pattern().unwrap_or_else(|| UNMATCHED.to_owned());
     let response = next.call(req).await;
     let status = match &response {
         Ok(res) => res.status().as_u16(),
         Err(err) => err.as_response_error().status_code().as_u16(),
     };
     let labels = [
-        ("method", method),
+        ("method", method.to_owned()),
         ("route", route),
         ("status", status.to_string()),
     ];

@@ -7,8 +7,8 @@ use utoipa::openapi::{Ref, RefOr, Required};
 use utoipa::{Modify, OpenApi};
 
 use crate::problem::{
-    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, PreconditionFailed, Problem,
-    ProblemField, ServiceUnavailable, TooManyRequests, Unauthorized, UnprocessableEntity,
+    BadRequest, Conflict, Forbidden, HashingBusy, NotFound, PayloadTooLarge, PreconditionFailed,
+    Problem, ProblemField, ServiceUnavailable, TooManyRequests, Unauthorized, UnprocessableEntity,
     UnsupportedMediaType,
 };
 
@@ -34,7 +34,7 @@ Errors are RFC 9457 `application/problem+json` with a stable `code`. Collections
         responses(
             BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed,
             PayloadTooLarge, UnsupportedMediaType, UnprocessableEntity, TooManyRequests,
-            ServiceUnavailable
+            ServiceUnavailable, HashingBusy
         )
     ),
     modifiers(&BearerAuth),
@@ -142,7 +142,11 @@ fn complete_operation(path: &str, operation: &mut Operation, is_post: bool) {
             .description(Some(
                 "Makes a retry safe: the same key with the same body returns the first \
                  answer (with `Idempotent-Replayed: true`) and creates nothing new; the same \
-                 key with another body is 422. Keys are kept 24 hours, per user.",
+                 key with another body is 422. Keys are kept 24 hours, per user. Replays \
+                 keep no secret: a one-time token of the first answer (`token` and \
+                 `accept_path` of an invitation or a successor designation) is `null` in a \
+                 replay. Only a caller whose session is still open gets a replay (after a \
+                 logout, 401).",
             ))
             .schema(Some(
                 utoipa::openapi::ObjectBuilder::new()

@@ -82,6 +82,9 @@ pub enum ApiError {
     TooManyRequests { retry_after_secs: u64 },
     #[error("the database is unavailable")]
     Unavailable,
+    /// Too many passwords wait to be hashed (see `auth::password`): 503 with `Retry-After`.
+    #[error("the server is busy checking passwords, retry in {retry_after_secs} s")]
+    Busy { retry_after_secs: u64 },
     /// Never shown to clients (see [`ApiError::problem`]); the cause is for logs and the CLI.
     #[error("internal error: {0}")]
     Internal(String),
@@ -127,6 +130,7 @@ impl ApiError {
             Self::Validation(_) => "validation_failed",
             Self::TooManyRequests { .. } => "too_many_requests",
             Self::Unavailable => "service_unavailable",
+            Self::Busy { .. } => "password_hashing_busy",
             Self::Internal(_) => "internal_error",
         }
     }
@@ -167,7 +171,7 @@ impl ResponseError for ApiError {
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation(_) | Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable | Self::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -191,7 +195,7 @@ impl ResponseError for ApiError {
             Self::Unauthorized { .. } => {
                 response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
             }
-            Self::TooManyRequests { retry_after_secs } => {
+            Self::TooManyRequests { retry_after_secs } | Self::Busy { retry_after_secs } => {
                 response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
             }
             Self::MethodNotAllowed { allow } => {
@@ -419,6 +423,10 @@ problem_responses! {
     TooManyRequests => 429, "Too Many Requests", "too_many_requests", "too many attempts, retry in 12 s";
     /// The database is unavailable; retry later.
     ServiceUnavailable => 503, "Service Unavailable", "service_unavailable", "the database is unavailable";
+    /// Too many passwords wait to be checked (`password_hashing_busy`, answered at once
+    /// rather than after a wait), or the database is unavailable (`service_unavailable`):
+    /// retry after the seconds in `Retry-After`.
+    HashingBusy => 503, "Service Unavailable", "password_hashing_busy", "the server is busy checking passwords, retry in 1 s";
 }
 
 problem_responses! {

@@ -19,6 +19,8 @@ pub struct HttpConfig {
     pub access_token_ttl: Duration,
     pub refresh_token_ttl: Duration,
     pub argon2: Argon2Params,
+    /// Password hashes that may wait for the hashing thread; more answer 503 at once.
+    pub password_queue: usize,
     /// Origins allowed by CORS; `*` allows any.
     pub cors_origins: Vec<String>,
     pub login_limits: LoginLimits,
@@ -34,6 +36,7 @@ impl HttpConfig {
             access_token_ttl: Duration::from_secs(15 * 60),
             refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
             argon2: Argon2Params::OWASP,
+            password_queue: crate::auth::password::DEFAULT_QUEUE,
             cors_origins: Vec::new(),
             login_limits: LoginLimits::default(),
             trusted_proxies: Vec::new(),
@@ -65,7 +68,8 @@ pub enum StateError {
 impl AppState {
     pub fn new(pool: DbPool, config: HttpConfig) -> Result<Self, StateError> {
         let tokens = TokenKeys::new(&config.jwt_secret, config.access_token_ttl)?;
-        let passwords = Passwords::new(config.argon2).map_err(StateError::Argon2)?;
+        let passwords =
+            Passwords::new(config.argon2, config.password_queue).map_err(StateError::Argon2)?;
         Ok(Self {
             pool,
             tokens: Arc::new(tokens),

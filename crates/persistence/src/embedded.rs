@@ -401,15 +401,39 @@ fn init_cluster(bin: &Path, cluster: &Path, as_root: bool) -> Result<(), Embedde
     )))
 }
 
+/// The only variables of our environment that PostgreSQL's processes get (see
+/// [`postgres_command`]); `PATH` is replaced by [`SERVER_PATH`] and `LC_ALL` is `C`.
+const KEPT_VARIABLES: [&str; 2] = ["TZ", "TMPDIR"];
+
+/// `PATH` of PostgreSQL's processes (the watchdog script runs `rm`).
+const SERVER_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
 /// A command that runs as the PostgreSQL user: ourselves, or `postgres` when we are root.
+///
+/// Its environment is cleared: the server's holds secrets (`AGIR_JWT_SECRET`,
+/// `AGIR_BOOTSTRAP_ADMIN_PASSWORD`, `DATABASE_URL`...) that PostgreSQL does not need and
+/// that anyone who can read `/proc/<pid>/environ` of a `postgres` process (the
+/// `postgres` user, its extensions, a superuser's `COPY ... FROM PROGRAM`) would see.
+/// It gets a fixed `PATH`, `LC_ALL=C`, and `TZ` and `TMPDIR` when set; `runuser` adds
+/// `HOME`, `SHELL`, `USER` and `LOGNAME` of `postgres`.
 fn postgres_command(as_root: bool, program: &str) -> Command {
-    if as_root {
+    let mut command = if as_root {
         let mut command = Command::new("runuser");
         command.arg("-u").arg(SYSTEM_USER).arg("--").arg(program);
         command
     } else {
         Command::new(program)
+    };
+    command
+        .env_clear()
+        .env("PATH", SERVER_PATH)
+        .env("LC_ALL", "C");
+    for name in KEPT_VARIABLES {
+        if let Some(value) = std::env::var_os(name) {
+            command.env(name, value);
+        }
     }
+    command
 }
 
 /// Creates a folder only its owner can enter; handed to `postgres` when we are root.

@@ -6,6 +6,10 @@
 //! flight, which glibc's per-thread arenas kept: bench/load.sh measured gigabytes of
 //! RSS. Now the logins queue, the other requests keep a core, and the memory stays one
 //! buffer.
+//!
+//! The queue is bounded (`HttpConfig::password_queue`, `AGIR_PASSWORD_QUEUE`): when that
+//! many hashes already wait, the request answers 503 `password_hashing_busy` with
+//! `Retry-After` at once instead of waiting behind an unbounded storm.
 
 use std::sync::mpsc;
 
@@ -46,8 +50,36 @@ pub struct Passwords {
     /// Verified against when the account does not exist, so that an unknown email
     /// costs the same time as a wrong password.
     dummy_hash: String,
-    /// Work for the hashing thread, which stops when this is dropped.
-    jobs: mpsc::Sender<Job>,
+    /// Work for the hashing thread, which stops when this is dropped. Bounded: a job
+    /// that finds it full is refused (503), not queued.
+    jobs: mpsc::SyncSender<Job>,
+}
+
+/// Hashes waiting (not counting the one being computed) when `password_queue` is not set.
+pub const DEFAULT_QUEUE: usize = 64;
+
+/// The `Retry-After` of a refusal: the queue drains in well under a second at the
+/// OWASP parameters on an idle core.
+pub const BUSY_RETRY_AFTER_SECS: u64 = 1;
+
+/// Keeps the hashing thread busy until dropped (see [`Passwords::hold`]).
+pub struct Hold {
+    /// Dropping it ends the held job's wait.
+    release: Option<mpsc::Sender<()>>,
+    started: mpsc::Receiver<()>,
+}
+
+impl Hold {
+    /// Blocks until the thread runs the held job (so it no longer waits in the queue).
+    pub fn wait_started(&self) {
+        let _ = self.started.recv();
+    }
+}
+
+impl Drop for Hold {
+    fn drop(&mut self) {
+        self.release.take();
+    }
 }
 
 /// Whether `password` matches the PHC string `hash`, computed in `memory` (grown to
@@ -97,9 +129,9 @@ fn lower_priority() {
     }
 }
 
-/// Starts the hashing thread.
-fn spawn_hasher() -> Result<mpsc::Sender<Job>, String> {
-    let (jobs, queue) = mpsc::channel::<Job>();
+/// Starts the hashing thread, with room for `bound` waiting jobs (at least 1).
+fn spawn_hasher(bound: usize) -> Result<mpsc::SyncSender<Job>, String> {
+    let (jobs, queue) = mpsc::sync_channel::<Job>(bound.max(1));
     std::thread::Builder::new()
         .name("argon2".into())
         .spawn(move || {
@@ -115,7 +147,8 @@ fn spawn_hasher() -> Result<mpsc::Sender<Job>, String> {
 }
 
 impl Passwords {
-    pub fn new(params: Argon2Params) -> Result<Self, String> {
+    /// The hasher with `queue` jobs at most waiting for the thread.
+    pub fn new(params: Argon2Params, queue: usize) -> Result<Self, String> {
         let params = Params::new(
             params.memory_kib,
             params.iterations,
@@ -131,7 +164,7 @@ impl Passwords {
         Ok(Self {
             argon,
             dummy_hash,
-            jobs: spawn_hasher()?,
+            jobs: spawn_hasher(queue)?,
         })
     }
 
@@ -142,15 +175,74 @@ impl Passwords {
     ) -> Result<T, ApiError> {
         let (answer, answered) = tokio::sync::oneshot::channel();
         let span = tracing::Span::current();
-        self.jobs
-            .send(Box::new(move |memory: &mut Vec<Block>| {
-                let _entered = span.enter();
-                let _ = answer.send(work(memory));
-            }))
-            .map_err(|_| ApiError::Internal("the password hashing thread stopped".into()))?;
+        self.submit(Box::new(move |memory: &mut Vec<Block>| {
+            let _entered = span.enter();
+            let _ = answer.send(work(memory));
+        }))?;
         answered
             .await
             .map_err(|_| ApiError::Internal("password hashing failed".into()))
+    }
+
+    /// Queues a job, or refuses it at once when the queue is full.
+    fn submit(&self, job: Job) -> Result<(), ApiError> {
+        self.jobs.try_send(job).map_err(|err| match err {
+            mpsc::TrySendError::Full(_) => {
+                tracing::warn!("password hashing queue full: request refused");
+                ApiError::Busy {
+                    retry_after_secs: BUSY_RETRY_AFTER_SECS,
+                }
+            }
+            mpsc::TrySendError::Disconnected(_) => {
+                ApiError::Internal("the password hashing thread stopped".into())
+            }
+        })
+    }
+
+    /// Queues a job that keeps the hashing thread busy until the returned guard is
+    /// dropped; 503 like a hash when the queue is full. Tests use it to fill the queue
+    /// without depending on timing.
+    pub fn hold(&self) -> Result<Hold, ApiError> {
+        let (release, released) = mpsc::channel::<()>();
+        let (start, started) = mpsc::channel::<()>();
+        self.submit(Box::new(move |_| {
+            let _ = start.send(());
+            // Returns when the guard drops its sender.
+            let _ = released.recv();
+        }))?;
+        Ok(Hold {
+            release: Some(release),
+            started,
+        })
+    }
+
+    /// Blocks until every job queued before this call is done (waiting for room in the
+    /// queue if need be). For tests: after holds are dropped, the queue is empty again.
+    pub fn wait_idle(&self) {
+        let (done, finished) = mpsc::channel::<()>();
+        if self
+            .jobs
+            .send(Box::new(move |_| {
+                let _ = done.send(());
+            }))
+            .is_ok()
+        {
+            let _ = finished.recv();
+        }
+    }
+
+    /// Fills the queue: holds the thread (once it runs the hold), then every waiting
+    /// place, so that the next hash is refused whatever the thread's pace. For tests.
+    pub fn fill(&self) -> Vec<Hold> {
+        let mut holds = Vec::new();
+        if let Ok(running) = self.hold() {
+            running.wait_started();
+            holds.push(running);
+        }
+        while let Ok(waiting) = self.hold() {
+            holds.push(waiting);
+        }
+        holds
     }
 
     /// Hashes a new password (PHC string).
@@ -179,6 +271,7 @@ impl Passwords {
 
 #[cfg(test)]
 mod tests {
+    use actix_web::ResponseError;
     use argon2::password_hash::PasswordVerifier;
 
     use super::*;
@@ -187,7 +280,7 @@ mod tests {
     #[cfg(target_os = "linux")]
     #[actix_web::test]
     async fn the_hashing_thread_yields_to_requests() {
-        let passwords = Passwords::new(Argon2Params::TESTING).unwrap();
+        let passwords = Passwords::new(Argon2Params::TESTING, DEFAULT_QUEUE).unwrap();
         // The thread lowers its priority first thing; a job done means that is done.
         passwords.hash("x".into()).await.unwrap();
         // Other tests' hashing threads may not have started yet: read again a little later.
@@ -225,9 +318,30 @@ mod tests {
         assert!(nice.iter().all(|n| *n == 10), "nice values {nice:?}");
     }
 
+    /// With the thread held and the queue full, a hash is refused at once (503 with
+    /// `Retry-After`), and works again once the queue drains.
+    #[actix_web::test]
+    async fn a_full_queue_refuses_at_once() {
+        let passwords = Passwords::new(Argon2Params::TESTING, 1).unwrap();
+        let holds = passwords.fill();
+        // One running, one waiting.
+        assert_eq!(holds.len(), 2);
+        let refused = passwords.hold().err().unwrap();
+        assert!(matches!(refused, ApiError::Busy { .. }), "{refused:?}");
+        let busy = passwords.hash("x".into()).await.unwrap_err();
+        assert_eq!(
+            busy.status_code(),
+            actix_web::http::StatusCode::SERVICE_UNAVAILABLE
+        );
+        assert_eq!(busy.code(), "password_hashing_busy");
+        drop(holds);
+        passwords.wait_idle();
+        passwords.hash("x".into()).await.unwrap();
+    }
+
     #[actix_web::test]
     async fn verifies_what_it_hashed_and_nothing_else() {
-        let passwords = Passwords::new(Argon2Params::TESTING).unwrap();
+        let passwords = Passwords::new(Argon2Params::TESTING, DEFAULT_QUEUE).unwrap();
         let hash = passwords.hash("correct horse".into()).await.unwrap();
         assert!(
             passwords

@@ -10,7 +10,8 @@ use utoipa::ToSchema;
 
 use crate::auth::token::{hash_refresh_token, new_refresh_token};
 use crate::problem::{
-    ApiError, Forbidden, ServiceUnavailable, TooManyRequests, Unauthorized, UnprocessableEntity,
+    ApiError, Forbidden, HashingBusy, ServiceUnavailable, TooManyRequests, Unauthorized,
+    UnprocessableEntity,
 };
 use crate::state::AppState;
 
@@ -128,7 +129,7 @@ fn pair(
         (status = 403, response = Forbidden),
         (status = 422, response = UnprocessableEntity),
         (status = 429, response = TooManyRequests),
-        (status = 503, response = ServiceUnavailable),
+        (status = 503, response = HashingBusy),
     ),
     security(())
 )]

@@ -26,7 +26,7 @@ use crate::etag::created;
 use crate::page_schema;
 use crate::pagination::PageParams;
 use crate::problem::{
-    ApiError, Conflict, Forbidden, NotFound, ServiceUnavailable, UnprocessableEntity,
+    ApiError, Conflict, Forbidden, HashingBusy, NotFound, ServiceUnavailable, UnprocessableEntity,
 };
 use crate::routes::auth::{TokenPair, open_session};
 use crate::routes::entry;
@@ -104,8 +104,11 @@ pub struct CreatedInvitation {
     #[serde(flatten)]
     pub invitation: InvitationResponse,
     /// Give it to the invited person; it is stored hashed and never shown again.
+    /// `null` in an idempotent replay (`Idempotent-Replayed: true`): replays keep no secret.
+    #[schema(nullable)]
     pub token: String,
-    /// Where the invited person accepts it.
+    /// Where the invited person accepts it; `null` in an idempotent replay, like `token`.
+    #[schema(nullable)]
     pub accept_path: String,
 }
 
@@ -416,7 +419,7 @@ pub async fn revoke_invitation(
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 503, response = ServiceUnavailable),
+        (status = 503, response = HashingBusy),
     ),
     security((), ("bearer_auth" = []))
 )]

@@ -1,7 +1,7 @@
 //! The caller's own account.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, get, patch, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use agir_domain::user::User;
 use agir_domain::user::{DisplayName, NewPassword};
 use agir_persistence::journal::{self, Actor, NewEntry};
@@ -15,7 +15,8 @@ use utoipa::ToSchema;
 use crate::auth::Caller;
 use crate::etag::{IfMatch, json_with_etag};
 use crate::problem::{
-    ApiError, PreconditionFailed, ServiceUnavailable, Unauthorized, UnprocessableEntity,
+    ApiError, HashingBusy, PreconditionFailed, ServiceUnavailable, TooManyRequests, Unauthorized,
+    UnprocessableEntity,
 };
 use crate::routes::mandates::MandateResponse;
 use crate::routes::users::UserResponse;
@@ -152,7 +153,10 @@ pub async fn update_me(
 /// Change the caller's password.
 ///
 /// Every other session of the account ends (its refresh and access tokens stop
-/// working); the session making the change stays open.
+/// working); the session making the change stays open. The current-password check is
+/// limited like a login, and counts against the same budget: per account (its email)
+/// and per client address (429 with `Retry-After`). When too many passwords wait to be
+/// checked, 503 `password_hashing_busy` with `Retry-After`, at once.
 #[utoipa::path(
     tag = "me",
     request_body = ChangePasswordRequest,
@@ -160,19 +164,27 @@ pub async fn update_me(
         (status = 204, description = "Password changed, other sessions closed"),
         (status = 401, response = Unauthorized),
         (status = 422, response = UnprocessableEntity),
-        (status = 503, response = ServiceUnavailable),
+        (status = 429, response = TooManyRequests),
+        (status = 503, response = HashingBusy),
     ),
     security(("bearer_auth" = []))
 )]
 #[post("/password")]
 pub async fn change_password(
     state: web::Data<AppState>,
+    req: HttpRequest,
     caller: Caller,
     body: web::Json<ChangePasswordRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let new_password = NewPassword::parse("new_password", &body.new_password)?;
     let me = caller.id();
+    // A stolen access token must not buy unlimited guesses of the password: the same
+    // limiter as login, keyed the same way (the account's email, the client address).
+    state.login_limiter.check(
+        &caller.user.email.as_str().to_lowercase(),
+        crate::client_ip::client_ip(&req, &state.config.trusted_proxies),
+    )?;
     let current_hash = {
         let mut conn = pool::get(&state.pool).await?;
         users::password_hash(&mut conn, me).await?

@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
 use agir_domain::alliance::{name, website};
 use agir_domain::error::{Validator, bounded_text};
-use agir_domain::ids::{ActionId, IndicatorId, MeasurementId, PartnerId};
+use agir_domain::ids::{ActionId, IndicatorId, MeasurementId, PartnerId, UserId};
 use agir_domain::plan::{self, CatalogueIndicator, Verdict};
 use agir_domain::policy::{self, ActionOwners};
 use agir_persistence::journal;
@@ -555,6 +555,11 @@ pub async fn create_measurement(
 
 /// Confirm or dispute another partner's measurement (a representative or coordinator
 /// of a partner other than the one that recorded it). The latest review counts.
+///
+/// The reviewer must also be another person: not the user who recorded the measurement,
+/// and holding no current mandate (of any role) for the recording partner. A coordinator
+/// who recorded for P, or who also speaks for P, cannot confirm as Q: 403 `forbidden`,
+/// like a review by the recording partner itself.
 #[utoipa::path(
     tag = "results",
     params(
@@ -620,7 +625,7 @@ pub async fn review_measurement(
                 }
             };
             let (_, _, plan) = visible_indicator(conn, &scope, IndicatorId(current.indicator_id)).await?;
-            policy::review_measurement(&scope.caller, reviewer, recorder)?;
+            policy::review_measurement(&scope.caller, reviewer, recorder, UserId(current.recorded_by))?;
             check_partner(conn, alliance, reviewer).await?;
             plan::can_edit_action(plan.phase)?;
             let status = match verdict {

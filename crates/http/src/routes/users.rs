@@ -21,8 +21,8 @@ use crate::etag::{IfMatch, created, json_with_etag};
 use crate::page_schema;
 use crate::pagination::PageParams;
 use crate::problem::{
-    ApiError, Conflict, Forbidden, NotFound, PreconditionFailed, ServiceUnavailable, Unauthorized,
-    UnprocessableEntity,
+    ApiError, Conflict, Forbidden, HashingBusy, NotFound, PreconditionFailed, ServiceUnavailable,
+    Unauthorized, UnprocessableEntity,
 };
 use crate::state::AppState;
 
@@ -135,7 +135,7 @@ pub async fn list_users(
         (status = 403, response = Forbidden),
         (status = 409, response = Conflict),
         (status = 422, response = UnprocessableEntity),
-        (status = 503, response = ServiceUnavailable),
+        (status = 503, response = HashingBusy),
     ),
     security(("bearer_auth" = []))
 )]
