@@ -1397,3 +1397,88 @@ async fn a_database_error_checking_a_partner_is_not_a_validation_error() {
         .await
         .assert_problem(500, "internal_error");
 }
+
+/// Opening a vote on a plan or an action locks its subject, so an edit that is checking
+/// for an open vote (holding the locks an edit takes: the plan shared, the action for
+/// update) either finishes first or sees the vote. Here the edit's locks are held by hand:
+/// the vote's creation must wait for them, and goes through once they are released.
+#[actix_web::test]
+async fn a_vote_waits_for_an_edit_of_its_subject_in_progress() {
+    use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, TransactionManager};
+
+    #[derive(diesel::QueryableByName)]
+    struct Waiting {
+        #[diesel(sql_type = diesel::sql_types::Int8)]
+        n: i64,
+    }
+
+    let app = TestApp::spawn().await;
+    let f = app.alliance_fixture(1).await;
+    let plan = plan(&f, "2025-2026").await;
+    let action = id(&propose(&f.member_p.client, &f, &plan, "Compost partagé", json!({})).await);
+    for to in ["consultation", "voting"] {
+        assert_eq!(transition(&f, &plan, to).await.status(), StatusCode::OK);
+    }
+    let closes_at = chrono::Utc::now() + chrono::Duration::days(3);
+    let cases = [
+        (
+            format!("SELECT id FROM plans WHERE id = '{plan}' FOR SHARE"),
+            json!({"title": "Adopter le plan ?", "subject": "plan_adoption", "subject_id": plan,
+                   "method": "consent", "electorate": "partners", "quorum_percent": 0,
+                   "closes_at": closes_at}),
+        ),
+        (
+            format!("SELECT id FROM actions WHERE id = '{action}' FOR NO KEY UPDATE"),
+            json!({"title": "Adopter le compost ?", "subject": "action_adoption",
+                   "subject_id": action, "method": "consent", "electorate": "partners",
+                   "quorum_percent": 0, "closes_at": closes_at}),
+        ),
+    ];
+    let mut watch = app.db.connect().await;
+    for (edit_lock, body) in cases {
+        let mut edit = app.db.connect().await;
+        <AsyncPgConnection as AsyncConnection>::TransactionManager::begin_transaction(&mut edit)
+            .await
+            .unwrap();
+        diesel::sql_query(&edit_lock)
+            .execute(&mut edit)
+            .await
+            .unwrap();
+        let create = f
+            .coordinator
+            .client
+            .post(&format!("/api/v1/alliances/{}/votes", f.alliance))
+            .json(&body)
+            .send();
+        let hold = async {
+            // Bounded wait until the creation queues behind the edit's lock.
+            let mut waiting = 0;
+            for _ in 0..2000 {
+                let now: Waiting = diesel::sql_query(
+                    "SELECT count(*)::int8 AS n FROM pg_stat_activity
+                     WHERE datname = current_database() AND wait_event_type = 'Lock'",
+                )
+                .get_result(&mut watch)
+                .await
+                .unwrap();
+                waiting = now.n;
+                if waiting >= 1 {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+            <AsyncPgConnection as AsyncConnection>::TransactionManager::commit_transaction(
+                &mut edit,
+            )
+            .await
+            .unwrap();
+            waiting
+        };
+        let (created, waiting) = futures_util::future::join(create, hold).await;
+        assert_eq!(
+            waiting, 1,
+            "{edit_lock}: the vote did not wait for the edit"
+        );
+        assert_eq!(created.status(), StatusCode::CREATED, "{}", created.text());
+    }
+}

@@ -419,6 +419,32 @@ pub async fn find_action(
     }
 }
 
+/// Takes a share lock on the plan of an action (`FOR SHARE`): edits of its actions run
+/// side by side, but not beside a write that locks the plan itself, such as opening its
+/// adoption vote (which locks it `FOR NO KEY UPDATE`). Take it before the action's own
+/// lock: plan, then action, the order closing a plan's vote takes them.
+pub async fn share_plan_of_action(
+    conn: &mut AsyncPgConnection,
+    alliance: AllianceId,
+    id: ActionId,
+) -> Result<Option<PlanId>> {
+    let plan: Option<Uuid> = plans::table
+        .filter(plans::alliance_id.eq(alliance.0))
+        .filter(
+            plans::id.eq_any(
+                actions::table
+                    .filter(actions::id.eq(id.0))
+                    .select(actions::plan_id),
+            ),
+        )
+        .select(plans::id)
+        .for_share()
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(plan.map(PlanId))
+}
+
 pub async fn lock_action(
     conn: &mut AsyncPgConnection,
     alliance: AllianceId,

@@ -708,6 +708,9 @@ pub async fn update_action(
     let mut conn = pool::get(&state.pool).await?;
     let action = conn
         .transaction::<_, ApiError, _>(async |conn| {
+            // The plan first (shared), then the action: a vote on either cannot open
+            // while this edit checks for one (the vote's creation locks its subject).
+            plans::share_plan_of_action(conn, alliance, id).await?;
             let current = plans::lock_action(conn, alliance, id)
                 .await?
                 .ok_or_else(|| ApiError::not_found("action"))?;

@@ -814,7 +814,9 @@ async fn check_subject(
             "name the plan, action or charter version",
         )),
         (Subject::PlanAdoption, Some(id)) => {
-            let plan = plans::find_plan(conn, alliance, PlanId(id))
+            // Locked, so that an edit of the plan or its actions that is checking for
+            // an open vote finishes first, or sees this one (409 `vote_open`).
+            let plan = plans::lock_plan(conn, alliance, PlanId(id))
                 .await?
                 .ok_or_else(missing)?;
             if plan.phase != Phase::Voting {
@@ -826,7 +828,8 @@ async fn check_subject(
             Ok(())
         }
         (Subject::ActionAdoption, Some(id)) => {
-            let action = plans::find_action(conn, alliance, ActionId(id))
+            // Locked for the same reason as a plan above.
+            let action = plans::lock_action(conn, alliance, ActionId(id))
                 .await?
                 .ok_or_else(missing)?;
             if action.status != ActionStatus::Proposed {
