@@ -9,6 +9,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use agir_domain::DomainError;
 use agir_persistence::PersistenceError;
+use agir_persistence::error::Conflict as Duplicate;
 use serde::{Deserialize, Serialize};
 use utoipa::{ToResponse, ToSchema};
 
@@ -88,6 +89,11 @@ pub enum ApiError {
     /// Never shown to clients (see [`ApiError::problem`]); the cause is for logs and the CLI.
     #[error("internal error: {0}")]
     Internal(String),
+    /// A database failure that is not the client's doing: 503 when the database cannot
+    /// be reached, 500 otherwise. The error stays the source, logged once with its cause
+    /// when the answer is written, never shown to clients.
+    #[error("{0}")]
+    Database(#[source] PersistenceError),
 }
 
 impl ApiError {
@@ -132,6 +138,8 @@ impl ApiError {
             Self::Unavailable => "service_unavailable",
             Self::Busy { .. } => "password_hashing_busy",
             Self::Internal(_) => "internal_error",
+            Self::Database(err) if err.is_unavailable() => "service_unavailable",
+            Self::Database(_) => "internal_error",
         }
     }
 
@@ -140,6 +148,8 @@ impl ApiError {
         let detail = match self {
             // Never echo internal causes to the client; they are logged once.
             Self::Internal(_) => "an unexpected error occurred; it has been logged".to_owned(),
+            Self::Database(err) if err.is_unavailable() => Self::Unavailable.to_string(),
+            Self::Database(_) => "an unexpected error occurred; it has been logged".to_owned(),
             other => other.to_string(),
         };
         let code = self.code();
@@ -173,6 +183,8 @@ impl ResponseError for ApiError {
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable | Self::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Database(err) if err.is_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -180,6 +192,10 @@ impl ResponseError for ApiError {
         match self {
             Self::Internal(cause) => tracing::error!(error.cause = %cause, "internal error"),
             Self::Unavailable => tracing::warn!("database unavailable"),
+            Self::Database(err) if err.is_unavailable() => {
+                tracing::warn!(error.cause = %chain(err), "database unavailable");
+            }
+            Self::Database(err) => tracing::error!(error.cause = %chain(err), "database error"),
             _ => {}
         }
         let mut response = HttpResponse::build(self.status_code());
@@ -204,6 +220,9 @@ impl ResponseError for ApiError {
                 }
             }
             Self::Unavailable => {
+                response.insert_header((header::RETRY_AFTER, "5"));
+            }
+            Self::Database(err) if err.is_unavailable() => {
                 response.insert_header((header::RETRY_AFTER, "5"));
             }
             _ => {}
@@ -236,10 +255,7 @@ impl From<DomainError> for ApiError {
 impl From<PersistenceError> for ApiError {
     fn from(err: PersistenceError) -> Self {
         match err {
-            PersistenceError::UniqueViolation { constraint } => Self::Conflict {
-                code: "already_exists",
-                detail: unique_detail(&constraint),
-            },
+            PersistenceError::Conflict(conflict) => conflict.into(),
             PersistenceError::ForeignKeyViolation { constraint } => Self::Unprocessable {
                 code: "invalid_reference",
                 detail: format!("a referenced resource does not exist ({constraint})"),
@@ -256,21 +272,47 @@ impl From<PersistenceError> for ApiError {
                 code: "concurrent_update",
                 detail: "another change happened at the same time; try again".into(),
             },
-            PersistenceError::Unavailable(cause) => {
-                tracing::warn!(error.cause = %cause, "database unavailable");
-                Self::Unavailable
-            }
-            other => Self::Internal(other.to_string()),
+            other => Self::Database(other),
         }
     }
 }
 
-/// Says in words which unique rule a write broke, from the constraint's name.
-fn unique_detail(constraint: &str) -> String {
-    match constraint {
-        "users_email_key" => "an account with this email already exists".into(),
-        other => format!("this resource already exists ({other})"),
+/// What the client hears when a write would duplicate something: a stable code per
+/// kind of conflict, the same for every operation that can meet it.
+impl From<Duplicate> for ApiError {
+    fn from(conflict: Duplicate) -> Self {
+        let code = match &conflict {
+            Duplicate::EmailTaken => "already_exists",
+            Duplicate::PlanExists => "plan_exists",
+            Duplicate::LabelExists => "label_exists",
+            Duplicate::AlreadySigned => "already_signed",
+            Duplicate::AlreadyEndorsed => "already_endorsed",
+            Duplicate::VoteUnderWay => "vote_exists",
+            Duplicate::Other(constraint) => {
+                return Self::conflict(
+                    "already_exists",
+                    format!("this resource already exists ({constraint})"),
+                );
+            }
+        };
+        Self::conflict(code, conflict.to_string())
     }
+}
+
+/// An error and its causes in one line, each cause once (a message that already
+/// ends with its cause's text does not repeat it).
+fn chain(err: &dyn std::error::Error) -> String {
+    let mut line = err.to_string();
+    let mut cause = err.source();
+    while let Some(next) = cause {
+        let text = next.to_string();
+        if !line.ends_with(&text) {
+            line.push_str(": ");
+            line.push_str(&text);
+        }
+        cause = next.source();
+    }
+    line
 }
 
 impl From<agir_domain::policy::Denied> for ApiError {
@@ -432,4 +474,84 @@ problem_responses! {
 problem_responses! {
     /// The request body is not JSON (`Content-Type: application/json` is required).
     UnsupportedMediaType => 415, "Unsupported Media Type", "unsupported_media_type", "the request body must be JSON (Content-Type: application/json)";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_conflict_keeps_its_code_and_sentence() {
+        let cases = [
+            (
+                Duplicate::EmailTaken,
+                "already_exists",
+                "an account with this email already exists",
+            ),
+            (
+                Duplicate::PlanExists,
+                "plan_exists",
+                "this alliance already has a plan for that academic year",
+            ),
+            (
+                Duplicate::LabelExists,
+                "label_exists",
+                "this alliance already applied for that academic year",
+            ),
+            (
+                Duplicate::AlreadySigned,
+                "already_signed",
+                "this partner already signed this version",
+            ),
+            (
+                Duplicate::AlreadyEndorsed,
+                "already_endorsed",
+                "this partner already endorses this action",
+            ),
+            (
+                Duplicate::VoteUnderWay,
+                "vote_exists",
+                "a vote on this subject is already under way",
+            ),
+            (
+                Duplicate::Other("alliances_city_name_key".into()),
+                "already_exists",
+                "this resource already exists (alliances_city_name_key)",
+            ),
+        ];
+        for (conflict, code, detail) in cases {
+            let problem = ApiError::from(PersistenceError::Conflict(conflict)).problem();
+            assert_eq!((problem.status, problem.code.as_str()), (409, code));
+            assert_eq!(problem.detail, detail);
+        }
+    }
+
+    #[test]
+    fn a_database_failure_keeps_its_cause_and_hides_it_from_clients() {
+        let unavailable = ApiError::from(PersistenceError::Unavailable("refused".into()));
+        let problem = unavailable.problem();
+        assert_eq!(
+            (problem.status, problem.code.as_str()),
+            (503, "service_unavailable")
+        );
+        assert_eq!(problem.detail, "the database is unavailable");
+
+        let broken = ApiError::from(PersistenceError::Corrupt("row vanished".into()));
+        let problem = broken.problem();
+        assert_eq!(
+            (problem.status, problem.code.as_str()),
+            (500, "internal_error")
+        );
+        assert!(
+            !problem.detail.contains("row vanished"),
+            "{}",
+            problem.detail
+        );
+        let source = std::error::Error::source(&broken).map(ToString::to_string);
+        assert_eq!(
+            source.as_deref(),
+            Some("stored data is invalid: row vanished")
+        );
+        assert_eq!(chain(&broken), "stored data is invalid: row vanished");
+    }
 }

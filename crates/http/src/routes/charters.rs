@@ -265,13 +265,7 @@ pub async fn sign_charter(
                 partner,
                 actor.user.ok_or(ApiError::Unauthenticated)?,
             )
-            .await
-            .map_err(|err| match err.constraint() {
-                Some("charter_signatures_pkey") => {
-                    ApiError::conflict("already_signed", "this partner already signed this version")
-                }
-                _ => err.into(),
-            })?;
+            .await?;
             journal::append(
                 conn,
                 entry(

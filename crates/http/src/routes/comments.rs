@@ -353,15 +353,7 @@ pub async fn endorse_action(
     conn.transaction::<_, ApiError, _>(async |conn| {
         let (action, plan) = visible_action(conn, &scope, ActionId(path.1)).await?;
         plan::can_edit_action(plan.phase)?;
-        comments::endorse(conn, alliance, action.id, partner, caller.id())
-            .await
-            .map_err(|err| match err.constraint() {
-                Some("endorsements_pkey") => ApiError::conflict(
-                    "already_endorsed",
-                    "this partner already endorses this action",
-                ),
-                _ => err.into(),
-            })?;
+        comments::endorse(conn, alliance, action.id, partner, caller.id()).await?;
         journal::append(
             conn,
             entry(

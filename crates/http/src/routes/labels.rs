@@ -188,14 +188,7 @@ pub async fn apply_for_label(
                     applied_by: actor.user,
                 },
             )
-            .await
-            .map_err(|err| match err.constraint() {
-                Some("labels_alliance_year_key") => ApiError::conflict(
-                    "label_exists",
-                    "this alliance already applied for that academic year",
-                ),
-                _ => err.into(),
-            })?;
+            .await?;
             journal::append(
                 conn,
                 entry(

@@ -278,8 +278,7 @@ pub async fn create_plan(
         .transaction::<_, ApiError, _>(async |conn| {
             let plan =
                 plans::insert_plan(conn, alliance, year, &title, &description, None, actor.user)
-                    .await
-                    .map_err(plan_conflict)?;
+                    .await?;
             journal::append(
                 conn,
                 entry(
@@ -301,16 +300,6 @@ pub async fn create_plan(
         format!("/api/v1/alliances/{alliance}/plans/{}", plan.id),
         &plan,
     ))
-}
-
-fn plan_conflict(err: agir_persistence::PersistenceError) -> ApiError {
-    match err.constraint() {
-        Some("plans_alliance_year_key") => ApiError::conflict(
-            "plan_exists",
-            "this alliance already has a plan for that academic year",
-        ),
-        _ => err.into(),
-    }
 }
 
 /// Read a plan with its summary (public once adopted).
@@ -568,8 +557,7 @@ pub async fn carry_over_plan(
                 Some(source.id),
                 actor.user,
             )
-            .await
-            .map_err(plan_conflict)?;
+            .await?;
             let unfinished: Vec<_> = plans::all_actions(conn, source.id)
                 .await?
                 .into_iter()

@@ -991,13 +991,7 @@ pub async fn create_vote(
                     created_by: actor.user,
                 },
             )
-            .await
-            .map_err(|err| match err.constraint() {
-                Some("votes_one_open_per_subject_idx") => {
-                    ApiError::conflict("vote_exists", "a vote on this subject is already under way")
-                }
-                _ => err.into(),
-            })?;
+            .await?;
             journal::append(
                 conn,
                 entry(
