@@ -703,7 +703,7 @@ async fn the_automatic_close_applies_the_effect_once_when_two_processes_race() {
     tokio::time::sleep(std::time::Duration::from_millis(1700)).await;
 
     let alliance = agir_domain::ids::AllianceId(f.alliance);
-    let id: uuid::Uuid = vote.parse().unwrap();
+    let id = agir_domain::ids::VoteId(vote.parse().unwrap());
     let (a, b) = futures_util::future::join(
         agir_http::routes::votes::settle(&app.state, alliance, id),
         agir_http::routes::votes::settle(&other, alliance, id),

@@ -134,6 +134,11 @@ pub fn check_writable(status: AllianceStatus, unarchiving: bool) -> Result<(), D
 }
 
 text_enum!(
+    /// A charter version's status: awaiting adoption, in force, or replaced by a later one.
+    CharterStatus { Proposed => "proposed", Current => "current", Superseded => "superseded" }
+);
+
+text_enum!(
     /// Whether a partner still takes part.
     PartnerStatus { Active => "active", Withdrawn => "withdrawn" }
 );

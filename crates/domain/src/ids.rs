@@ -70,4 +70,8 @@ id_type!(
     MeasurementId,
     /// An event of an alliance.
     EventId,
+    /// A vote of an alliance.
+    VoteId,
+    /// An alliance's application for the label, for one academic year.
+    LabelId,
 );

@@ -280,6 +280,20 @@ text_enum!(
 );
 
 text_enum!(
+    /// Where a measurement's latest review leaves it.
+    ReviewStatus { Confirmed => "confirmed", Disputed => "disputed" }
+);
+
+impl From<Verdict> for ReviewStatus {
+    fn from(verdict: Verdict) -> Self {
+        match verdict {
+            Verdict::Confirm => Self::Confirmed,
+            Verdict::Dispute => Self::Disputed,
+        }
+    }
+}
+
+text_enum!(
     /// The kinds of events.
     EventKind {
         Meeting => "meeting",

@@ -191,6 +191,13 @@ mod tests {
             ["confirmed", "disputed"]
         );
         assert_eq!(ReviewStatus::words(), ["confirmed", "disputed"]);
+        assert_eq!(
+            CharterStatus::words(),
+            domain(
+                agir_domain::alliance::CharterStatus::ALL,
+                agir_domain::alliance::CharterStatus::as_str
+            )
+        );
     }
 
     #[test]

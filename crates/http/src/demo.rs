@@ -35,13 +35,12 @@ use agir_domain::alliance::{
 };
 use agir_domain::error::bounded_text;
 use agir_domain::ids::{
-    ActionId, AllianceId, CharterId, CityId, IndicatorId, MandateId, MeasurementId, PartnerId,
-    UserId,
+    ActionId, AllianceId, CityId, IndicatorId, MandateId, MeasurementId, PartnerId, UserId,
 };
 use agir_domain::mandate::{Period, Role};
 use agir_domain::plan::{
-    AcademicYear as PlanYear, ActionStatus, CatalogueIndicator, EventKind, Phase, Proposer, Theme,
-    can_add_action, can_edit_action, sdgs,
+    AcademicYear as PlanYear, ActionStatus, CatalogueIndicator, EventKind, Phase, Proposer,
+    ReviewStatus, Theme, can_add_action, can_edit_action, sdgs,
 };
 use agir_domain::user::{DisplayName, Email};
 use agir_persistence::cities::{self, AllianceChanges, AllianceFilter, CityChanges, CityFilter};
@@ -1123,7 +1122,7 @@ async fn load_alliance(
                 "charter.version_created",
                 "charter",
                 charter.id,
-                json!({"version": charter.version, "status": charter.status}),
+                json!({"version": charter.version, "status": charter.status.as_str()}),
             ),
         )
         .await?;
@@ -1134,7 +1133,7 @@ async fn load_alliance(
             let signer = *speakers.get(&partner).ok_or_else(|| {
                 ApiError::Internal("a demo partner signs the charter with nobody to sign".into())
             })?;
-            charters::sign(conn, alliance, CharterId(charter.id), partner, signer).await?;
+            charters::sign(conn, alliance, charter.id, partner, signer).await?;
             journal::append(
                 conn,
                 entry(
@@ -1609,7 +1608,7 @@ async fn carry_out(
             ),
         )
         .await?;
-        recorded.push((MeasurementId(measurement.id), partner, m));
+        recorded.push((measurement.id, partner, m));
     }
 
     set_status(
@@ -1634,7 +1633,7 @@ async fn carry_out(
         results::review(
             conn,
             measurement,
-            "confirmed",
+            ReviewStatus::Confirmed,
             context.user(m.confirmed_by.0)?,
             reviewer,
             None,

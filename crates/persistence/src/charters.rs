@@ -1,26 +1,55 @@
 //! Charter versions and the partners that signed them.
 
+use agir_domain::alliance::CharterStatus;
 use agir_domain::ids::{AllianceId, CharterId, PartnerId, UserId};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::Result;
 use crate::schema::{charter_signatures, charters, partners};
+use crate::{PersistenceError, Result};
 
-/// A version's status: `proposed` (awaiting adoption), `current`, or `superseded`.
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = charters, check_for_backend(diesel::pg::Pg))]
+struct CharterRow {
+    id: Uuid,
+    alliance_id: Uuid,
+    version: i32,
+    text: String,
+    status: String,
+    created_by: Option<Uuid>,
+    created_at: DateTime<Utc>,
+    adopted_at: Option<DateTime<Utc>>,
+}
+
+/// A version of an alliance's charter.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Charter {
-    pub id: Uuid,
-    pub alliance_id: Uuid,
+    pub id: CharterId,
+    pub alliance: AllianceId,
     pub version: i32,
     pub text: String,
-    pub status: String,
-    pub created_by: Option<Uuid>,
+    pub status: CharterStatus,
+    pub created_by: Option<UserId>,
     pub created_at: DateTime<Utc>,
     pub adopted_at: Option<DateTime<Utc>>,
+}
+
+impl TryFrom<CharterRow> for Charter {
+    type Error = PersistenceError;
+    fn try_from(r: CharterRow) -> Result<Self> {
+        Ok(Self {
+            id: CharterId(r.id),
+            alliance: AllianceId(r.alliance_id),
+            version: r.version,
+            text: r.text,
+            status: CharterStatus::parse("status", &r.status)?,
+            created_by: r.created_by.map(UserId),
+            created_at: r.created_at,
+            adopted_at: r.adopted_at,
+        })
+    }
 }
 
 /// A partner's signature of a version.
@@ -32,18 +61,15 @@ pub struct Signature {
     pub signed_at: DateTime<Utc>,
 }
 
-pub const PROPOSED: &str = "proposed";
-pub const CURRENT: &str = "current";
-pub const SUPERSEDED: &str = "superseded";
-
 /// Every version of an alliance's charter, newest first.
 pub async fn list(conn: &mut AsyncPgConnection, alliance: AllianceId) -> Result<Vec<Charter>> {
-    Ok(charters::table
+    let rows: Vec<CharterRow> = charters::table
         .filter(charters::alliance_id.eq(alliance.0))
         .order(charters::version.desc())
-        .select(Charter::as_select())
+        .select(CharterRow::as_select())
         .load(conn)
-        .await?)
+        .await?;
+    rows.into_iter().map(Charter::try_from).collect()
 }
 
 /// Signatures of the given versions.
@@ -83,14 +109,15 @@ pub async fn find_version(
     alliance: AllianceId,
     version: i32,
 ) -> Result<Option<Charter>> {
-    Ok(charters::table
+    let row: Option<CharterRow> = charters::table
         .filter(charters::alliance_id.eq(alliance.0))
         .filter(charters::version.eq(version))
-        .select(Charter::as_select())
+        .select(CharterRow::as_select())
         .for_no_key_update()
         .first(conn)
         .await
-        .optional()?)
+        .optional()?;
+    row.map(Charter::try_from).transpose()
 }
 
 /// A version by id, locked.
@@ -99,14 +126,15 @@ pub async fn lock_by_id(
     alliance: AllianceId,
     id: CharterId,
 ) -> Result<Option<Charter>> {
-    Ok(charters::table
+    let row: Option<CharterRow> = charters::table
         .filter(charters::alliance_id.eq(alliance.0))
         .filter(charters::id.eq(id.0))
-        .select(Charter::as_select())
+        .select(CharterRow::as_select())
         .for_no_key_update()
         .first(conn)
         .await
-        .optional()?)
+        .optional()?;
+    row.map(Charter::try_from).transpose()
 }
 
 /// Adds a version (numbered after the last). Call with the alliance row locked.
@@ -126,28 +154,34 @@ pub async fn insert(
         supersede_current(conn, alliance).await?;
     }
     let now = Utc::now();
-    Ok(diesel::insert_into(charters::table)
+    let status = if current {
+        CharterStatus::Current
+    } else {
+        CharterStatus::Proposed
+    };
+    let row: CharterRow = diesel::insert_into(charters::table)
         .values((
-            charters::id.eq(Uuid::now_v7()),
+            charters::id.eq(CharterId::new().0),
             charters::alliance_id.eq(alliance.0),
             charters::version.eq(last.unwrap_or(0) + 1),
             charters::text.eq(text),
-            charters::status.eq(if current { CURRENT } else { PROPOSED }),
+            charters::status.eq(status.as_str()),
             charters::created_by.eq(created_by.map(|u| u.0)),
             charters::adopted_at.eq(current.then_some(now)),
         ))
-        .returning(Charter::as_returning())
+        .returning(CharterRow::as_returning())
         .get_result(conn)
-        .await?)
+        .await?;
+    row.try_into()
 }
 
 async fn supersede_current(conn: &mut AsyncPgConnection, alliance: AllianceId) -> Result<()> {
     diesel::update(
         charters::table
             .filter(charters::alliance_id.eq(alliance.0))
-            .filter(charters::status.eq(CURRENT)),
+            .filter(charters::status.eq(CharterStatus::Current.as_str())),
     )
-    .set(charters::status.eq(SUPERSEDED))
+    .set(charters::status.eq(CharterStatus::Superseded.as_str()))
     .execute(conn)
     .await?;
     Ok(())
@@ -162,7 +196,7 @@ pub async fn make_current(
     supersede_current(conn, alliance).await?;
     diesel::update(charters::table.find(id.0))
         .set((
-            charters::status.eq(CURRENT),
+            charters::status.eq(CharterStatus::Current.as_str()),
             charters::adopted_at.eq(Utc::now()),
         ))
         .execute(conn)

@@ -1,6 +1,6 @@
 //! Labels of an alliance.
 
-use agir_domain::ids::{AllianceId, UserId};
+use agir_domain::ids::{AllianceId, LabelId, UserId};
 use agir_domain::label::LabelStatus;
 use agir_domain::plan::AcademicYear;
 use chrono::{DateTime, Utc};
@@ -30,7 +30,7 @@ struct LabelRow {
 /// A label.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Label {
-    pub id: Uuid,
+    pub id: LabelId,
     pub alliance: AllianceId,
     pub academic_year: AcademicYear,
     pub status: LabelStatus,
@@ -47,7 +47,7 @@ impl TryFrom<LabelRow> for Label {
     type Error = PersistenceError;
     fn try_from(r: LabelRow) -> Result<Self> {
         Ok(Self {
-            id: r.id,
+            id: LabelId(r.id),
             alliance: AllianceId(r.alliance_id),
             academic_year: AcademicYear::parse("academic_year", &r.academic_year)?,
             status: LabelStatus::parse("status", &r.status)?,
@@ -76,7 +76,7 @@ pub struct NewLabel {
 pub async fn insert(conn: &mut AsyncPgConnection, new: NewLabel) -> Result<Label> {
     let row: LabelRow = diesel::insert_into(labels::table)
         .values((
-            labels::id.eq(Uuid::now_v7()),
+            labels::id.eq(LabelId::new().0),
             labels::alliance_id.eq(new.alliance.0),
             labels::academic_year.eq(new.academic_year.to_string()),
             labels::kinds_present.eq(&new.kinds_present),
@@ -93,11 +93,11 @@ pub async fn insert(conn: &mut AsyncPgConnection, new: NewLabel) -> Result<Label
 pub async fn lock(
     conn: &mut AsyncPgConnection,
     alliance: AllianceId,
-    id: Uuid,
+    id: LabelId,
 ) -> Result<Option<Label>> {
     let row: Option<LabelRow> = labels::table
         .filter(labels::alliance_id.eq(alliance.0))
-        .filter(labels::id.eq(id))
+        .filter(labels::id.eq(id.0))
         .select(LabelRow::as_select())
         .for_no_key_update()
         .first(conn)
@@ -108,13 +108,13 @@ pub async fn lock(
 
 pub async fn decide(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: LabelId,
     status: LabelStatus,
     note: Option<String>,
     by: UserId,
 ) -> Result<Label> {
     let now = Utc::now();
-    let row: LabelRow = diesel::update(labels::table.find(id))
+    let row: LabelRow = diesel::update(labels::table.find(id.0))
         .set((
             labels::status.eq(status.as_str()),
             labels::decision_note.eq(note),

@@ -138,13 +138,32 @@ pub async fn lock(
 }
 
 /// Changes to a mandate; `Some(None)` clears a nullable column.
-#[derive(Debug, Default, AsChangeset)]
-#[diesel(table_name = mandates)]
+#[derive(Debug, Default)]
 pub struct MandateChanges {
-    pub role: Option<String>,
+    pub role: Option<Role>,
     pub starts_on: Option<NaiveDate>,
     pub ends_on: Option<Option<NaiveDate>>,
     pub handover_notes: Option<Option<String>>,
+}
+
+#[derive(AsChangeset)]
+#[diesel(table_name = mandates)]
+struct MandateChangeset {
+    role: Option<&'static str>,
+    starts_on: Option<NaiveDate>,
+    ends_on: Option<Option<NaiveDate>>,
+    handover_notes: Option<Option<String>>,
+}
+
+impl From<MandateChanges> for MandateChangeset {
+    fn from(changes: MandateChanges) -> Self {
+        Self {
+            role: changes.role.map(Role::as_str),
+            starts_on: changes.starts_on,
+            ends_on: changes.ends_on,
+            handover_notes: changes.handover_notes,
+        }
+    }
 }
 
 pub async fn update(
@@ -153,6 +172,7 @@ pub async fn update(
     id: MandateId,
     changes: MandateChanges,
 ) -> Result<MandateRecord> {
+    let changes = MandateChangeset::from(changes);
     diesel::update(mandates::table.find(id.0))
         .set((&changes, mandates::updated_at.eq(Utc::now())))
         .execute(conn)

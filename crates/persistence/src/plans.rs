@@ -116,12 +116,30 @@ pub async fn lock_plan(
     row.map(TryInto::try_into).transpose()
 }
 
-#[derive(Debug, Default, AsChangeset)]
-#[diesel(table_name = plans)]
+/// A plan's writable fields; `None` leaves one as it is.
+#[derive(Debug, Default)]
 pub struct PlanChanges {
     pub title: Option<String>,
     pub description: Option<String>,
-    pub phase: Option<String>,
+    pub phase: Option<Phase>,
+}
+
+#[derive(AsChangeset)]
+#[diesel(table_name = plans)]
+struct PlanChangeset {
+    title: Option<String>,
+    description: Option<String>,
+    phase: Option<&'static str>,
+}
+
+impl From<PlanChanges> for PlanChangeset {
+    fn from(changes: PlanChanges) -> Self {
+        Self {
+            title: changes.title,
+            description: changes.description,
+            phase: changes.phase.map(Phase::as_str),
+        }
+    }
 }
 
 pub async fn update_plan(
@@ -129,6 +147,7 @@ pub async fn update_plan(
     id: PlanId,
     changes: PlanChanges,
 ) -> Result<Plan> {
+    let changes = PlanChangeset::from(changes);
     let row: PlanRow = diesel::update(plans::table.find(id.0))
         .set((&changes, plans::updated_at.eq(Utc::now())))
         .returning(PlanRow::as_returning())

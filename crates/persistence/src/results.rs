@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use agir_domain::ids::{ActionId, AllianceId, IndicatorId, MeasurementId, PartnerId, UserId};
-use agir_domain::plan::{MeasurementCheck, is_verified};
+use agir_domain::plan::{MeasurementCheck, ReviewStatus, is_verified};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, Bool, Double, Int8, Nullable, Text, Timestamptz, Uuid as SqlUuid};
@@ -146,25 +146,72 @@ pub async fn verification(
         .collect())
 }
 
-/// A measurement.
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = measurements, check_for_backend(diesel::pg::Pg))]
+struct MeasurementRow {
+    id: Uuid,
+    alliance_id: Uuid,
+    indicator_id: Uuid,
+    value: f64,
+    measured_on: NaiveDate,
+    evidence_url: Option<String>,
+    note: Option<String>,
+    recorded_by: Uuid,
+    partner_id: Uuid,
+    review_status: Option<String>,
+    reviewed_by: Option<Uuid>,
+    reviewer_partner_id: Option<Uuid>,
+    review_reason: Option<String>,
+    reviewed_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+}
+
+/// A measurement, recorded for a partner; its latest review, if any.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Measurement {
-    pub id: Uuid,
-    pub alliance_id: Uuid,
-    pub indicator_id: Uuid,
+    pub id: MeasurementId,
+    pub alliance: AllianceId,
+    pub indicator: IndicatorId,
     pub value: f64,
     pub measured_on: NaiveDate,
     pub evidence_url: Option<String>,
     pub note: Option<String>,
-    pub recorded_by: Uuid,
-    pub partner_id: Uuid,
-    pub review_status: Option<String>,
-    pub reviewed_by: Option<Uuid>,
-    pub reviewer_partner_id: Option<Uuid>,
+    pub recorded_by: UserId,
+    /// The partner the measurement was recorded for.
+    pub partner: PartnerId,
+    pub review_status: Option<ReviewStatus>,
+    pub reviewed_by: Option<UserId>,
+    pub reviewer_partner: Option<PartnerId>,
     pub review_reason: Option<String>,
     pub reviewed_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+}
+
+impl TryFrom<MeasurementRow> for Measurement {
+    type Error = PersistenceError;
+    fn try_from(r: MeasurementRow) -> Result<Self> {
+        Ok(Self {
+            id: MeasurementId(r.id),
+            alliance: AllianceId(r.alliance_id),
+            indicator: IndicatorId(r.indicator_id),
+            value: r.value,
+            measured_on: r.measured_on,
+            evidence_url: r.evidence_url,
+            note: r.note,
+            recorded_by: UserId(r.recorded_by),
+            partner: PartnerId(r.partner_id),
+            review_status: r
+                .review_status
+                .as_deref()
+                .map(|s| ReviewStatus::parse("review_status", s))
+                .transpose()?,
+            reviewed_by: r.reviewed_by.map(UserId),
+            reviewer_partner: r.reviewer_partner_id.map(PartnerId),
+            review_reason: r.review_reason,
+            reviewed_at: r.reviewed_at,
+            created_at: r.created_at,
+        })
+    }
 }
 
 /// A new measurement.
@@ -185,7 +232,7 @@ pub async fn insert_measurement(
     conn: &mut AsyncPgConnection,
     new: NewMeasurement,
 ) -> Result<Measurement> {
-    Ok(diesel::insert_into(measurements::table)
+    let row: MeasurementRow = diesel::insert_into(measurements::table)
         .values((
             measurements::id.eq(new.id.0),
             measurements::alliance_id.eq(new.alliance.0),
@@ -197,9 +244,10 @@ pub async fn insert_measurement(
             measurements::recorded_by.eq(new.recorded_by.0),
             measurements::partner_id.eq(new.partner.0),
         ))
-        .returning(Measurement::as_returning())
+        .returning(MeasurementRow::as_returning())
         .get_result(conn)
-        .await?)
+        .await?;
+    row.try_into()
 }
 
 pub async fn lock_measurement(
@@ -207,36 +255,38 @@ pub async fn lock_measurement(
     alliance: AllianceId,
     id: MeasurementId,
 ) -> Result<Option<Measurement>> {
-    Ok(measurements::table
+    let row: Option<MeasurementRow> = measurements::table
         .filter(measurements::alliance_id.eq(alliance.0))
         .filter(measurements::id.eq(id.0))
-        .select(Measurement::as_select())
+        .select(MeasurementRow::as_select())
         .for_no_key_update()
         .first(conn)
         .await
-        .optional()?)
+        .optional()?;
+    row.map(Measurement::try_from).transpose()
 }
 
 /// Records a review (the latest review is the one that counts).
 pub async fn review(
     conn: &mut AsyncPgConnection,
     id: MeasurementId,
-    status: &str,
+    status: ReviewStatus,
     by: UserId,
     partner: PartnerId,
     reason: Option<String>,
 ) -> Result<Measurement> {
-    Ok(diesel::update(measurements::table.find(id.0))
+    let row: MeasurementRow = diesel::update(measurements::table.find(id.0))
         .set((
-            measurements::review_status.eq(status),
+            measurements::review_status.eq(status.as_str()),
             measurements::reviewed_by.eq(by.0),
             measurements::reviewer_partner_id.eq(partner.0),
             measurements::review_reason.eq(reason),
             measurements::reviewed_at.eq(Utc::now()),
         ))
-        .returning(Measurement::as_returning())
+        .returning(MeasurementRow::as_returning())
         .get_result(conn)
-        .await?)
+        .await?;
+    row.try_into()
 }
 
 pub async fn list_measurements(
@@ -246,11 +296,15 @@ pub async fn list_measurements(
 ) -> Result<Page<Measurement>> {
     let query = measurements::table
         .filter(measurements::indicator_id.eq(indicator.0))
-        .select(Measurement::as_select())
+        .select(MeasurementRow::as_select())
         .into_boxed();
-    let rows: Vec<Measurement> = after_key!(query, measurements, page).load(conn).await?;
-    Ok(Page::from_rows(rows, page.limit, |m| TimeKey {
+    let rows: Vec<MeasurementRow> = after_key!(query, measurements, page).load(conn).await?;
+    let items = rows
+        .into_iter()
+        .map(Measurement::try_from)
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Page::from_rows(items, page.limit, |m| TimeKey {
         created_at: m.created_at,
-        id: m.id,
+        id: m.id.0,
     }))
 }

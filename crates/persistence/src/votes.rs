@@ -1,7 +1,7 @@
 //! Votes, their frozen electorate and their ballots.
 
 use agir_domain::alliance::College;
-use agir_domain::ids::{AllianceId, UserId};
+use agir_domain::ids::{AllianceId, UserId, VoteId};
 use agir_domain::mandate::Role;
 use agir_domain::vote::{
     Electorate, Method, ResultsVisibility, Rules, Subject, Threshold, VoteStatus,
@@ -51,7 +51,7 @@ struct VoteRow {
 /// A vote.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Vote {
-    pub id: Uuid,
+    pub id: VoteId,
     pub alliance: AllianceId,
     pub title: String,
     pub description: String,
@@ -89,7 +89,7 @@ impl TryFrom<VoteRow> for Vote {
             r.by_college,
         )?;
         Ok(Self {
-            id: r.id,
+            id: VoteId(r.id),
             alliance: AllianceId(r.alliance_id),
             title: r.title,
             description: r.description,
@@ -113,7 +113,7 @@ impl TryFrom<VoteRow> for Vote {
 /// A vote to create (scheduled; opened by [`open`]).
 #[derive(Debug, Clone)]
 pub struct NewVote {
-    pub id: Uuid,
+    pub id: VoteId,
     pub alliance: AllianceId,
     pub title: String,
     pub description: String,
@@ -129,7 +129,7 @@ pub struct NewVote {
 pub async fn insert(conn: &mut AsyncPgConnection, new: NewVote) -> Result<Vote> {
     let row: VoteRow = diesel::insert_into(votes::table)
         .values((
-            votes::id.eq(new.id),
+            votes::id.eq(new.id.0),
             votes::alliance_id.eq(new.alliance.0),
             votes::title.eq(&new.title),
             votes::description.eq(&new.description),
@@ -156,11 +156,11 @@ pub async fn insert(conn: &mut AsyncPgConnection, new: NewVote) -> Result<Vote> 
 pub async fn find(
     conn: &mut AsyncPgConnection,
     alliance: AllianceId,
-    id: Uuid,
+    id: VoteId,
 ) -> Result<Option<Vote>> {
     let row: Option<VoteRow> = votes::table
         .filter(votes::alliance_id.eq(alliance.0))
-        .filter(votes::id.eq(id))
+        .filter(votes::id.eq(id.0))
         .select(VoteRow::as_select())
         .first(conn)
         .await
@@ -226,11 +226,11 @@ pub async fn open_on_subject(
 pub async fn lock(
     conn: &mut AsyncPgConnection,
     alliance: AllianceId,
-    id: Uuid,
+    id: VoteId,
 ) -> Result<Option<Vote>> {
     let row: Option<VoteRow> = votes::table
         .filter(votes::alliance_id.eq(alliance.0))
-        .filter(votes::id.eq(id))
+        .filter(votes::id.eq(id.0))
         .select(VoteRow::as_select())
         .for_no_key_update()
         .first(conn)
@@ -243,11 +243,11 @@ pub async fn lock(
 pub async fn lock_for_ballot(
     conn: &mut AsyncPgConnection,
     alliance: AllianceId,
-    id: Uuid,
+    id: VoteId,
 ) -> Result<Option<Vote>> {
     let row: Option<VoteRow> = votes::table
         .filter(votes::alliance_id.eq(alliance.0))
-        .filter(votes::id.eq(id))
+        .filter(votes::id.eq(id.0))
         .select(VoteRow::as_select())
         .for_share()
         .first(conn)
@@ -256,26 +256,65 @@ pub async fn lock_for_ballot(
     row.map(TryInto::try_into).transpose()
 }
 
-/// Settings a scheduled vote may still change.
-#[derive(Debug, Default, AsChangeset)]
-#[diesel(table_name = votes)]
+/// Settings a scheduled vote may still change: its rules as they will stand (all
+/// but the subject, which a vote keeps), its secrecy, visibility and window;
+/// `None` leaves the title or description as it is.
+#[derive(Debug, Clone)]
 pub struct VoteChanges {
     pub title: Option<String>,
     pub description: Option<String>,
-    pub method: Option<String>,
-    pub options: Option<Value>,
-    pub electorate: Option<String>,
-    pub quorum_percent: Option<i16>,
-    pub threshold: Option<Option<String>>,
-    pub by_college: Option<bool>,
-    pub secret: Option<bool>,
-    pub results: Option<String>,
-    pub opens_at: Option<DateTime<Utc>>,
-    pub closes_at: Option<DateTime<Utc>>,
+    pub rules: Rules,
+    pub secret: bool,
+    pub results: ResultsVisibility,
+    pub opens_at: DateTime<Utc>,
+    pub closes_at: DateTime<Utc>,
 }
 
-pub async fn update(conn: &mut AsyncPgConnection, id: Uuid, changes: VoteChanges) -> Result<Vote> {
-    let row: VoteRow = diesel::update(votes::table.find(id))
+#[derive(AsChangeset)]
+#[diesel(table_name = votes)]
+struct VoteChangeset {
+    title: Option<String>,
+    description: Option<String>,
+    method: &'static str,
+    options: Value,
+    electorate: &'static str,
+    quorum_percent: i16,
+    threshold: Option<Option<&'static str>>,
+    by_college: bool,
+    secret: bool,
+    results: &'static str,
+    opens_at: DateTime<Utc>,
+    closes_at: DateTime<Utc>,
+}
+
+impl From<VoteChanges> for VoteChangeset {
+    fn from(changes: VoteChanges) -> Self {
+        let rules = changes.rules;
+        Self {
+            title: changes.title,
+            description: changes.description,
+            method: rules.method.as_str(),
+            options: Value::from(rules.options),
+            electorate: rules.electorate.as_str(),
+            quorum_percent: i16::from(rules.quorum_percent),
+            // `Some(None)` clears the column: a vote that is no longer `consent`.
+            threshold: Some(rules.threshold.map(Threshold::as_str)),
+            by_college: rules.by_college,
+            secret: changes.secret,
+            results: changes.results.as_str(),
+            opens_at: changes.opens_at,
+            closes_at: changes.closes_at,
+        }
+    }
+}
+
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    id: VoteId,
+    changes: VoteChanges,
+) -> Result<Vote> {
+    let changes = VoteChangeset::from(changes);
+    let row: VoteRow = diesel::update(votes::table.find(id.0))
         .set((&changes, votes::updated_at.eq(Utc::now())))
         .returning(VoteRow::as_returning())
         .get_result(conn)
@@ -326,7 +365,7 @@ pub async fn open(
         .iter()
         .map(|(voter, college)| {
             (
-                vote_electorate::vote_id.eq(vote.id),
+                vote_electorate::vote_id.eq(vote.id.0),
                 vote_electorate::voter_id.eq(*voter),
                 vote_electorate::college.eq(college.map(|c| c.as_str())),
             )
@@ -344,7 +383,7 @@ pub async fn open(
 
 async fn update_status(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: VoteId,
     status: VoteStatus,
     closed_by: Option<UserId>,
     result: Option<&Value>,
@@ -352,7 +391,7 @@ async fn update_status(
     let now = Utc::now();
     let row: VoteRow = match status {
         VoteStatus::Open => {
-            diesel::update(votes::table.find(id))
+            diesel::update(votes::table.find(id.0))
                 .set((
                     votes::status.eq(status.as_str()),
                     votes::opened_at.eq(now),
@@ -363,7 +402,7 @@ async fn update_status(
                 .await?
         }
         _ => {
-            diesel::update(votes::table.find(id))
+            diesel::update(votes::table.find(id.0))
                 .set((
                     votes::status.eq(status.as_str()),
                     votes::closed_at.eq(now),
@@ -382,7 +421,7 @@ async fn update_status(
 /// Closes a vote with its result. Call with the vote locked.
 pub async fn close(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: VoteId,
     closed_by: Option<UserId>,
     result: &Value,
 ) -> Result<Vote> {
@@ -392,20 +431,24 @@ pub async fn close(
 /// The frozen electorate: voters and their colleges.
 pub async fn electorate(
     conn: &mut AsyncPgConnection,
-    vote: Uuid,
+    vote: VoteId,
 ) -> Result<Vec<(Uuid, Option<String>)>> {
     Ok(vote_electorate::table
-        .filter(vote_electorate::vote_id.eq(vote))
+        .filter(vote_electorate::vote_id.eq(vote.0))
         .select((vote_electorate::voter_id, vote_electorate::college))
         .load(conn)
         .await?)
 }
 
 /// Whether a voter belongs to the frozen electorate.
-pub async fn in_electorate(conn: &mut AsyncPgConnection, vote: Uuid, voter: Uuid) -> Result<bool> {
+pub async fn in_electorate(
+    conn: &mut AsyncPgConnection,
+    vote: VoteId,
+    voter: Uuid,
+) -> Result<bool> {
     Ok(diesel::select(diesel::dsl::exists(
         vote_electorate::table
-            .filter(vote_electorate::vote_id.eq(vote))
+            .filter(vote_electorate::vote_id.eq(vote.0))
             .filter(vote_electorate::voter_id.eq(voter)),
     ))
     .get_result(conn)
@@ -423,14 +466,14 @@ pub struct StoredBallot {
 }
 
 /// Every ballot with its voter's college, oldest first.
-pub async fn ballots(conn: &mut AsyncPgConnection, vote: Uuid) -> Result<Vec<StoredBallot>> {
+pub async fn ballots(conn: &mut AsyncPgConnection, vote: VoteId) -> Result<Vec<StoredBallot>> {
     Ok(ballots::table
         .inner_join(
             vote_electorate::table.on(vote_electorate::vote_id
                 .eq(ballots::vote_id)
                 .and(vote_electorate::voter_id.eq(ballots::voter_id))),
         )
-        .filter(ballots::vote_id.eq(vote))
+        .filter(ballots::vote_id.eq(vote.0))
         .order((ballots::cast_at, ballots::voter_id))
         .select((
             ballots::voter_id,
@@ -445,13 +488,13 @@ pub async fn ballots(conn: &mut AsyncPgConnection, vote: Uuid) -> Result<Vec<Sto
 
 /// Who cast a ballot: from the ballots, or for a closed secret vote from its
 /// participants (its ballots are gone by then).
-pub async fn participants(conn: &mut AsyncPgConnection, vote: Uuid) -> Result<Vec<Uuid>> {
+pub async fn participants(conn: &mut AsyncPgConnection, vote: VoteId) -> Result<Vec<Uuid>> {
     Ok(ballots::table
-        .filter(ballots::vote_id.eq(vote))
+        .filter(ballots::vote_id.eq(vote.0))
         .select(ballots::voter_id)
         .union(
             vote_participants::table
-                .filter(vote_participants::vote_id.eq(vote))
+                .filter(vote_participants::vote_id.eq(vote.0))
                 .select(vote_participants::voter_id),
         )
         .load(conn)
@@ -462,7 +505,8 @@ pub async fn participants(conn: &mut AsyncPgConnection, vote: Uuid) -> Result<Ve
 /// goes to `vote_participants`, the choices to `vote_secret_choices` in a random order
 /// (random ids, no time), and the ballots, which pair the two, are deleted. Call in the
 /// closing transaction, with the vote locked, once its result is counted.
-pub async fn seal_secret_ballots(conn: &mut AsyncPgConnection, vote: Uuid) -> Result<usize> {
+pub async fn seal_secret_ballots(conn: &mut AsyncPgConnection, vote: VoteId) -> Result<usize> {
+    let vote = vote.0;
     let voters: Vec<Uuid> = ballots::table
         .filter(ballots::vote_id.eq(vote))
         .select(ballots::voter_id)
@@ -505,7 +549,7 @@ pub async fn seal_secret_ballots(conn: &mut AsyncPgConnection, vote: Uuid) -> Re
 /// Casts or replaces a voter's ballot; whether it replaced an earlier one.
 pub async fn cast(
     conn: &mut AsyncPgConnection,
-    vote: Uuid,
+    vote: VoteId,
     voter: Uuid,
     by: UserId,
     choice: &Value,
@@ -514,7 +558,7 @@ pub async fn cast(
     // `xmax` is 0 on a row this statement inserted, the updating transaction otherwise.
     let inserted: bool = diesel::insert_into(ballots::table)
         .values((
-            ballots::vote_id.eq(vote),
+            ballots::vote_id.eq(vote.0),
             ballots::voter_id.eq(voter),
             ballots::cast_by.eq(by.0),
             ballots::choice.eq(choice),
@@ -537,8 +581,8 @@ pub async fn due_in(
     conn: &mut AsyncPgConnection,
     alliance: AllianceId,
     now: DateTime<Utc>,
-) -> Result<Vec<Uuid>> {
-    Ok(votes::table
+) -> Result<Vec<VoteId>> {
+    let ids: Vec<Uuid> = votes::table
         .filter(votes::alliance_id.eq(alliance.0))
         .filter(votes::status.ne(VoteStatus::Closed.as_str()))
         .filter(
@@ -549,14 +593,15 @@ pub async fn due_in(
         .select(votes::id)
         .order(votes::id)
         .load(conn)
-        .await?)
+        .await?;
+    Ok(ids.into_iter().map(VoteId).collect())
 }
 
 /// Votes whose clock says open or close, across alliances.
 pub async fn due(
     conn: &mut AsyncPgConnection,
     now: DateTime<Utc>,
-) -> Result<Vec<(AllianceId, Uuid)>> {
+) -> Result<Vec<(AllianceId, VoteId)>> {
     let rows: Vec<(Uuid, Uuid)> = votes::table
         .filter(votes::status.ne(VoteStatus::Closed.as_str()))
         .filter(
@@ -568,7 +613,10 @@ pub async fn due(
         .limit(500)
         .load(conn)
         .await?;
-    Ok(rows.into_iter().map(|(a, v)| (AllianceId(a), v)).collect())
+    Ok(rows
+        .into_iter()
+        .map(|(a, v)| (AllianceId(a), VoteId(v)))
+        .collect())
 }
 
 /// Filters of the vote list.
@@ -597,6 +645,6 @@ pub async fn list(
         .collect::<Result<Vec<_>>>()?;
     Ok(Page::from_rows(items, page.limit, |v| TimeKey {
         created_at: v.created_at,
-        id: v.id,
+        id: v.id.0,
     }))
 }

@@ -1,11 +1,11 @@
 //! The charter of shared values: versions, and the partners that signed them.
 
 use actix_web::{HttpResponse, get, post, web};
-use agir_domain::alliance::limits;
+use agir_domain::alliance::{CharterStatus, limits};
 use agir_domain::error::bounded_text;
 use agir_domain::ids::{CharterId, PartnerId};
 use agir_domain::policy;
-use agir_persistence::charters::{self, CURRENT, Charter, Signature};
+use agir_persistence::charters::{self, Charter, Signature};
 use agir_persistence::journal;
 use agir_persistence::{AsyncConnection, cities, pool};
 use chrono::{DateTime, Utc};
@@ -68,17 +68,17 @@ fn response(charter: Charter, signatures: &[Signature]) -> CharterResponse {
     CharterResponse {
         signatures: signatures
             .iter()
-            .filter(|s| s.charter.0 == charter.id)
+            .filter(|s| s.charter == charter.id)
             .map(|s| SignatureResponse {
                 partner_id: s.partner.0,
                 partner_name: s.partner_name.clone(),
                 signed_at: s.signed_at,
             })
             .collect(),
-        id: charter.id,
+        id: charter.id.0,
         version: charter.version,
         text: charter.text,
-        status: charter.status,
+        status: charter.status.as_str().to_owned(),
         created_at: charter.created_at,
         adopted_at: charter.adopted_at,
     }
@@ -128,11 +128,11 @@ pub async fn list_charters(
 ) -> Result<web::Json<CharterPage>, ApiError> {
     let mut conn = pool::get(&state.pool).await?;
     let versions = charters::list(&mut conn, scope.id()).await?;
-    let ids: Vec<CharterId> = versions.iter().map(|c| CharterId(c.id)).collect();
+    let ids: Vec<CharterId> = versions.iter().map(|c| c.id).collect();
     let signatures = charters::signatures(&mut conn, &ids).await?;
     let current_version = versions
         .iter()
-        .find(|c| c.status == CURRENT)
+        .find(|c| c.status == CharterStatus::Current)
         .map(|c| c.version);
     Ok(web::Json(CharterPage {
         items: versions
@@ -186,7 +186,7 @@ pub async fn create_charter(
                     "charter",
                     charter.id,
                     json!({
-                        "version": charter.version, "status": charter.status
+                        "version": charter.version, "status": charter.status.as_str()
                     }),
                 ),
             )
@@ -252,7 +252,7 @@ pub async fn sign_charter(
             let charter = charters::find_version(conn, alliance, version)
                 .await?
                 .ok_or_else(|| ApiError::not_found("charter version"))?;
-            if charter.status != CURRENT {
+            if charter.status != CharterStatus::Current {
                 return Err(ApiError::conflict(
                     "charter_not_current",
                     "only the version in force can be signed",
@@ -261,7 +261,7 @@ pub async fn sign_charter(
             let signed_at = charters::sign(
                 conn,
                 alliance,
-                CharterId(charter.id),
+                charter.id,
                 partner,
                 actor.user.ok_or(ApiError::Unauthenticated)?,
             )

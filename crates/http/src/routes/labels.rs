@@ -7,6 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, patch, post, web};
 use agir_domain::alliance::PartnerKind;
 use agir_domain::error::bounded_text;
+use agir_domain::ids::LabelId;
 use agir_domain::label::{self, LabelStatus};
 use agir_domain::plan::AcademicYear;
 use agir_domain::policy;
@@ -64,7 +65,7 @@ pub struct LabelResponse {
 fn response(l: Label, today: NaiveDate) -> LabelResponse {
     LabelResponse {
         status: label::reported_status(l.status, l.academic_year, today).to_owned(),
-        id: l.id,
+        id: l.id.0,
         alliance_id: l.alliance.0,
         academic_year: l.academic_year.to_string(),
         kinds_present: l.kinds_present,
@@ -253,7 +254,7 @@ pub async fn decide_label(
     let mut conn = pool::get(&state.pool).await?;
     let label = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            let current = labels::lock(conn, alliance, path.1)
+            let current = labels::lock(conn, alliance, LabelId(path.1))
                 .await?
                 .ok_or_else(|| ApiError::not_found("label"))?;
             if_match.check(&response(current.clone(), today))?;

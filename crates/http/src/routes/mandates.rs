@@ -476,7 +476,7 @@ pub async fn update_mandate(
                 alliance,
                 id,
                 MandateChanges {
-                    role: role.map(|r| r.as_str().to_owned()),
+                    role,
                     starts_on: body.starts_on,
                     ends_on: body.ends_on,
                     handover_notes,

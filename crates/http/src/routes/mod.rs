@@ -190,7 +190,7 @@ pub(crate) fn entry(
     actor: Actor,
     verb: &'static str,
     subject_type: &'static str,
-    subject: Uuid,
+    subject: impl Into<Uuid>,
     summary: Value,
 ) -> NewEntry {
     NewEntry {
@@ -198,7 +198,7 @@ pub(crate) fn entry(
         actor,
         verb,
         subject_type,
-        subject_id: Some(subject),
+        subject_id: Some(subject.into()),
         summary,
     }
 }

@@ -482,7 +482,7 @@ pub(crate) async fn apply_phase(
         conn,
         current.id,
         PlanChanges {
-            phase: Some(phase.as_str().to_owned()),
+            phase: Some(phase),
             ..PlanChanges::default()
         },
     )

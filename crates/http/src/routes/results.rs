@@ -4,8 +4,8 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
 use agir_domain::alliance::{name, website};
 use agir_domain::error::{Validator, bounded_text};
-use agir_domain::ids::{ActionId, IndicatorId, MeasurementId, PartnerId, UserId};
-use agir_domain::plan::{self, CatalogueIndicator, Verdict};
+use agir_domain::ids::{ActionId, IndicatorId, MeasurementId, PartnerId};
+use agir_domain::plan::{self, CatalogueIndicator, ReviewStatus, Verdict};
 use agir_domain::policy::{self, ActionOwners};
 use agir_persistence::journal;
 use agir_persistence::page::TimeKey;
@@ -146,19 +146,19 @@ impl From<Measurement> for MeasurementResponse {
     fn from(m: Measurement) -> Self {
         Self {
             review: m.review_status.map(|status| ReviewResponse {
-                status,
-                partner_id: m.reviewer_partner_id,
+                status: status.as_str().to_owned(),
+                partner_id: m.reviewer_partner.map(|p| p.0),
                 reason: m.review_reason,
                 reviewed_at: m.reviewed_at,
             }),
-            id: m.id,
-            indicator_id: m.indicator_id,
+            id: m.id.0,
+            indicator_id: m.indicator.0,
             value: m.value,
             measured_on: m.measured_on,
             evidence_url: m.evidence_url,
             note: m.note,
-            recorded_by: Some(m.recorded_by),
-            partner_id: m.partner_id,
+            recorded_by: Some(m.recorded_by.0),
+            partner_id: m.partner.0,
             created_at: m.created_at,
         }
     }
@@ -603,7 +603,7 @@ pub async fn review_measurement(
             let current = results::lock_measurement(conn, alliance, MeasurementId(path.1))
                 .await?
                 .ok_or_else(|| ApiError::not_found("measurement"))?;
-            let recorder = PartnerId(current.partner_id);
+            let recorder = current.partner;
             let reviewer = match body.partner_id {
                 Some(p) => PartnerId(p),
                 None => {
@@ -624,16 +624,13 @@ pub async fn review_measurement(
                     }
                 }
             };
-            let (_, _, plan) = visible_indicator(conn, &scope, IndicatorId(current.indicator_id)).await?;
-            policy::review_measurement(&scope.caller, reviewer, recorder, UserId(current.recorded_by))?;
+            let (_, _, plan) = visible_indicator(conn, &scope, current.indicator).await?;
+            policy::review_measurement(&scope.caller, reviewer, recorder, current.recorded_by)?;
             check_partner(conn, alliance, reviewer).await?;
             plan::can_edit_action(plan.phase)?;
-            let status = match verdict {
-                Verdict::Confirm => "confirmed",
-                Verdict::Dispute => "disputed",
-            };
+            let status = ReviewStatus::from(verdict);
             let measurement =
-                results::review(conn, MeasurementId(current.id), status, caller.id(), reviewer, reason.clone()).await?;
+                results::review(conn, current.id, status, caller.id(), reviewer, reason.clone()).await?;
             journal::append(
                 conn,
                 entry(Some(alliance), scope.actor_for(reviewer), "measurement.reviewed", "measurement", current.id, json!({

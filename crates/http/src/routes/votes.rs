@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, patch, post, web};
-use agir_domain::alliance::{College, description, name};
-use agir_domain::ids::{ActionId, AllianceId, CharterId, PartnerId, PlanId, UserId};
+use agir_domain::alliance::{CharterStatus, College, description, name};
+use agir_domain::ids::{ActionId, AllianceId, CharterId, PartnerId, PlanId, UserId, VoteId};
 use agir_domain::plan::{ActionStatus, Phase};
 use agir_domain::policy;
 use agir_domain::vote::{
@@ -430,7 +430,7 @@ fn results_document(
         ((tally.turnout as f64) * 1000.0 / (tally.electorate as f64)).round() / 10.0
     };
     ResultsResponse {
-        vote_id: vote.id,
+        vote_id: vote.id.0,
         final_,
         electorate: tally.electorate,
         turnout: tally.turnout,
@@ -510,7 +510,7 @@ async fn count(
 
 /// Opens or closes a vote when its time has come, in its own transaction, with the
 /// vote row locked: whichever request or replica gets there first does it, once.
-pub async fn settle(state: &AppState, alliance: AllianceId, id: Uuid) -> Result<(), ApiError> {
+pub async fn settle(state: &AppState, alliance: AllianceId, id: VoteId) -> Result<(), ApiError> {
     let mut conn = pool::get(&state.pool).await?;
     settle_on(&mut conn, alliance, id).await
 }
@@ -519,7 +519,7 @@ pub async fn settle(state: &AppState, alliance: AllianceId, id: Uuid) -> Result<
 async fn settle_on(
     conn: &mut AsyncPgConnection,
     alliance: AllianceId,
-    id: Uuid,
+    id: VoteId,
 ) -> Result<(), ApiError> {
     let now = Utc::now();
     // Most calls find nothing to do (a ballot in an open vote): a plain read says so
@@ -618,7 +618,7 @@ async fn close_vote(
 }
 
 /// The path of a vote's ballots, as idempotency keys remember it.
-fn ballots_path(alliance: AllianceId, id: Uuid) -> String {
+fn ballots_path(alliance: AllianceId, id: VoteId) -> String {
     format!("/api/v1/alliances/{}/votes/{id}/ballots", alliance.0)
 }
 
@@ -664,7 +664,7 @@ async fn apply_effect(
                 journal::append(
                     conn,
                     entry(Some(alliance), actor, "action.status_changed", "action", subject, json!({
-                        "title": action.title, "from": action.status.as_str(), "status": to.as_str(), "vote_id": vote.id
+                        "title": action.title, "from": action.status.as_str(), "status": to.as_str(), "vote_id": vote.id.0
                     })),
                 )
                 .await?;
@@ -672,7 +672,7 @@ async fn apply_effect(
         }
         (Subject::CharterAdoption, Outcome::Adopted) => {
             if let Some(charter) = charters::lock_by_id(conn, alliance, CharterId(subject)).await?
-                && charter.status == charters::PROPOSED
+                && charter.status == CharterStatus::Proposed
             {
                 charters::make_current(conn, alliance, CharterId(subject)).await?;
                 journal::append(
@@ -684,7 +684,7 @@ async fn apply_effect(
                         "charter",
                         subject,
                         json!({
-                            "version": charter.version, "vote_id": vote.id
+                            "version": charter.version, "vote_id": vote.id.0
                         }),
                     ),
                 )
@@ -723,7 +723,7 @@ async fn response(conn: &mut AsyncPgConnection, vote: Vote) -> Result<VoteRespon
         .and_then(Value::as_str)
         .map(str::to_owned);
     Ok(VoteResponse {
-        id: vote.id,
+        id: vote.id.0,
         alliance_id: vote.alliance.0,
         title: vote.title,
         description: vote.description,
@@ -750,6 +750,7 @@ async fn response(conn: &mut AsyncPgConnection, vote: Vote) -> Result<VoteRespon
 
 /// A vote of this alliance, settled first (opened or closed if its time has come).
 async fn settled(state: &AppState, scope: &InAlliance, id: Uuid) -> Result<Vote, ApiError> {
+    let id = VoteId(id);
     settle(state, scope.id(), id).await?;
     let mut conn = pool::get(&state.pool).await?;
     votes::find(&mut conn, scope.id(), id)
@@ -844,7 +845,7 @@ async fn check_subject(
             let charter = charters::lock_by_id(conn, alliance, CharterId(id))
                 .await?
                 .ok_or_else(missing)?;
-            if charter.status != charters::PROPOSED {
+            if charter.status != CharterStatus::Proposed {
                 return Err(ApiError::conflict(
                     "charter_not_proposed",
                     "only a proposed charter version is voted on",
@@ -978,7 +979,7 @@ pub async fn create_vote(
             let vote = votes::insert(
                 conn,
                 NewVote {
-                    id: Uuid::now_v7(),
+                    id: VoteId::new(),
                     alliance,
                     title,
                     description,
@@ -1097,7 +1098,7 @@ pub async fn update_vote(
     policy::manage_alliance(&scope.caller)?;
     let body = body.into_inner();
     let alliance = scope.id();
-    let id = path.1;
+    let id = VoteId(path.1);
     let actor = scope.actor();
     settle(&state, alliance, id).await?;
     let mut conn = pool::get(&state.pool).await?;
@@ -1140,16 +1141,11 @@ pub async fn update_vote(
             let changes = VoteChanges {
                 title: body.title.as_deref().map(|t| name("title", t)).transpose()?,
                 description: body.description.as_deref().map(|d| description("description", d)).transpose()?,
-                method: Some(rules.method.as_str().to_owned()),
-                options: Some(Value::from(rules.options.clone())),
-                electorate: Some(rules.electorate.as_str().to_owned()),
-                quorum_percent: Some(i16::from(rules.quorum_percent)),
-                threshold: Some(rules.threshold.map(|t| t.as_str().to_owned())),
-                by_college: Some(rules.by_college),
-                secret: Some(secret),
-                results: Some(results.as_str().to_owned()),
-                opens_at: Some(opens_at),
-                closes_at: Some(closes_at),
+                rules,
+                secret,
+                results,
+                opens_at,
+                closes_at,
             };
             let vote = votes::update(conn, id, changes).await?;
             journal::append(
@@ -1200,7 +1196,7 @@ pub async fn cast_ballot(
     }
     policy::read_private(&scope.caller)?;
     let alliance = scope.id();
-    let id = path.1;
+    let id = VoteId(path.1);
     let mut conn = pool::get(&state.pool).await?;
     // A vote whose time to open or close has come is settled first. Most ballots find
     // nothing due, so the check reads the row the ballot locks anyway: only when
@@ -1277,7 +1273,7 @@ pub async fn cast_ballot(
             )
             .await?;
             Ok(Attempt::Cast(BallotReceipt {
-                vote_id: vote.id,
+                vote_id: vote.id.0,
                 voter_id: voter,
                 replaced,
             }))
@@ -1344,7 +1340,7 @@ pub async fn close_vote_early(
 ) -> Result<HttpResponse, ApiError> {
     policy::manage_alliance(&scope.caller)?;
     let alliance = scope.id();
-    let id = path.1;
+    let id = VoteId(path.1);
     settle(&state, alliance, id).await?;
     let mut conn = pool::get(&state.pool).await?;
     let vote = conn
