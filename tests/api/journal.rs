@@ -105,7 +105,7 @@ async fn journal_entries_are_only_written_inside_a_transaction() {
         subject_id: None,
         summary: json!({}),
     };
-    let outside = journal::append(&mut conn, entry()).await;
+    let outside = journal::append_entry(&mut conn, entry()).await;
     assert!(
         matches!(outside, Err(PersistenceError::Corrupt(_))),
         "{outside:?}"
@@ -114,7 +114,7 @@ async fn journal_entries_are_only_written_inside_a_transaction() {
     // Inside a transaction that rolls back, nothing remains.
     let rolled_back = conn
         .transaction::<(), PersistenceError, _>(async |conn| {
-            journal::append(conn, entry()).await?;
+            journal::append_entry(conn, entry()).await?;
             Err(PersistenceError::Unavailable("rollback on purpose".into()))
         })
         .await;

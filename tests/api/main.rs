@@ -8,6 +8,7 @@ mod conventions;
 mod demo;
 mod errors;
 mod journal;
+mod journal_fixture;
 mod matrix;
 mod migrations;
 mod network;

@@ -990,7 +990,7 @@ async fn a_write_that_commits_late_still_changes_the_network_etag() {
     .execute(&mut late)
     .await
     .unwrap();
-    journal::append(
+    journal::append_entry(
         &mut late,
         NewEntry {
             alliance: Some(AllianceId(rennes)),

@@ -362,6 +362,19 @@ pub enum Outcome {
     Winner(usize),
 }
 
+impl Outcome {
+    /// How results and the journal spell it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Adopted => "adopted",
+            Self::Rejected => "rejected",
+            Self::NoQuorum => "no_quorum",
+            Self::Tie => "tie",
+            Self::Winner(_) => "winner",
+        }
+    }
+}
+
 /// Consent counts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ConsentCounts {

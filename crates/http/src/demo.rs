@@ -37,10 +37,11 @@ use agir_domain::error::bounded_text;
 use agir_domain::ids::{
     ActionId, AllianceId, CityId, IndicatorId, MandateId, MeasurementId, PartnerId, UserId,
 };
+use agir_domain::journal::Event;
 use agir_domain::mandate::{Period, Role};
 use agir_domain::plan::{
     AcademicYear as PlanYear, ActionStatus, CatalogueIndicator, EventKind, Phase, Proposer,
-    ReviewStatus, Theme, can_add_action, can_edit_action, sdgs,
+    ReviewStatus, Theme, Verdict, can_add_action, can_edit_action, sdgs,
 };
 use agir_domain::user::{DisplayName, Email};
 use agir_persistence::cities::{self, AllianceChanges, AllianceFilter, CityChanges, CityFilter};
@@ -53,10 +54,8 @@ use agir_persistence::plans::{self, ActionChanges, Curriculum, NewAction, Plan};
 use agir_persistence::results::{self, NewIndicator, NewMeasurement};
 use agir_persistence::{AsyncConnection, AsyncPgConnection, charters, comments, pool, users};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use serde_json::json;
 
 use crate::problem::ApiError;
-use crate::routes::entry;
 use crate::routes::mandates::notes;
 use crate::routes::plans::apply_phase;
 use crate::routes::users::create_account;
@@ -1004,14 +1003,13 @@ async fn load_alliance(
     .await?;
     journal::append(
         conn,
-        entry(
-            None,
-            Actor::system(),
-            "alliance.created",
-            "alliance",
-            alliance.id.0,
-            json!({"name": alliance.name, "city_id": city.id.0}),
-        ),
+        None,
+        Actor::system(),
+        &Event::AllianceCreated {
+            alliance: alliance.id,
+            name: alliance.name.clone(),
+            city: city.id,
+        },
     )
     .await?;
     let alliance = alliance.id;
@@ -1040,14 +1038,13 @@ async fn load_alliance(
         .await?;
         journal::append(
             conn,
-            entry(
-                Some(alliance),
-                Actor::system(),
-                "partner.created",
-                "partner",
-                partner.id.0,
-                json!({"name": partner.name, "kind": partner.kind.as_str()}),
-            ),
+            Some(alliance),
+            Actor::system(),
+            &Event::PartnerCreated {
+                partner: partner.id,
+                name: partner.name.clone(),
+                kind: partner.kind,
+            },
         )
         .await?;
         partner_ids.insert(p.name, partner.id);
@@ -1077,24 +1074,13 @@ async fn load_alliance(
         )
         .await?;
         // The same entry as `POST /alliances/{id}/mandates`.
-        let m = &record.mandate;
         journal::append(
             conn,
-            entry(
-                Some(alliance),
-                Actor::system(),
-                "mandate.created",
-                "mandate",
-                m.id.0,
-                json!({
-                    "user_id": m.user.0,
-                    "partner_id": m.partner.0,
-                    "role": m.role.as_str(),
-                    "starts_on": m.period.starts_on,
-                    "ends_on": m.period.ends_on,
-                    "successor_of": m.successor_of.map(|s| s.0),
-                }),
-            ),
+            Some(alliance),
+            Actor::system(),
+            &Event::MandateCreated {
+                mandate: record.mandate.clone(),
+            },
         )
         .await?;
         if s.role.speaks_for_partner() {
@@ -1116,14 +1102,13 @@ async fn load_alliance(
         let charter = charters::insert(conn, alliance, &text, coordinator, true).await?;
         journal::append(
             conn,
-            entry(
-                Some(alliance),
-                author,
-                "charter.version_created",
-                "charter",
-                charter.id,
-                json!({"version": charter.version, "status": charter.status.as_str()}),
-            ),
+            Some(alliance),
+            author,
+            &Event::CharterVersionCreated {
+                charter: charter.id,
+                version: charter.version,
+                status: charter.status,
+            },
         )
         .await?;
         for p in seed.partners.iter().filter(|p| p.signs_charter) {
@@ -1136,17 +1121,16 @@ async fn load_alliance(
             charters::sign(conn, alliance, charter.id, partner, signer).await?;
             journal::append(
                 conn,
-                entry(
-                    Some(alliance),
-                    Actor {
-                        user: Some(signer),
-                        partner: Some(partner),
-                    },
-                    "charter.signed",
-                    "charter",
-                    charter.id,
-                    json!({"version": charter.version, "partner_id": partner.0}),
-                ),
+                Some(alliance),
+                Actor {
+                    user: Some(signer),
+                    partner: Some(partner),
+                },
+                &Event::CharterSigned {
+                    charter: charter.id,
+                    version: charter.version,
+                    partner,
+                },
             )
             .await?;
         }
@@ -1330,14 +1314,13 @@ async fn load_plan(
     .await?;
     journal::append(
         conn,
-        entry(
-            Some(alliance),
-            context.coordinator(),
-            "plan.created",
-            "plan",
-            plan.id.0,
-            json!({"academic_year": academic_year.to_string(), "title": plan.title}),
-        ),
+        Some(alliance),
+        context.coordinator(),
+        &Event::PlanCreated {
+            plan: plan.id,
+            academic_year,
+            title: plan.title.clone(),
+        },
     )
     .await?;
 
@@ -1445,20 +1428,16 @@ async fn propose<'s>(
     .await?;
     journal::append(
         conn,
-        entry(
-            Some(alliance),
-            actor,
-            "action.proposed",
-            "action",
-            action.id.0,
-            json!({
-                "plan_id": plan.id.0,
-                "title": action.title,
-                "theme": action.theme.as_str(),
-                "proposing_partner_id": proposing.0,
-                "status": action.status.as_str(),
-            }),
-        ),
+        Some(alliance),
+        actor,
+        &Event::ActionProposed {
+            action: action.id,
+            plan: plan.id,
+            title: action.title.clone(),
+            theme: action.theme,
+            proposing_partner: proposing,
+            status: action.status,
+        },
     )
     .await?;
 
@@ -1480,17 +1459,16 @@ async fn propose<'s>(
         .await?;
         journal::append(
             conn,
-            entry(
-                Some(alliance),
-                context.person(seed.proposed_by)?,
-                "indicator.created",
-                "indicator",
-                indicator.id,
-                json!({
-                    "action_id": action.id.0, "catalogue": indicator.catalogue,
-                    "name": indicator.name, "unit": indicator.unit, "target": indicator.target
-                }),
-            ),
+            Some(alliance),
+            context.person(seed.proposed_by)?,
+            &Event::IndicatorCreated {
+                indicator: IndicatorId(indicator.id),
+                action: action.id,
+                catalogue: indicator.catalogue.clone(),
+                name: indicator.name.clone(),
+                unit: indicator.unit.clone(),
+                target: indicator.target,
+            },
         )
         .await?;
         indicators.push(IndicatorId(indicator.id));
@@ -1501,14 +1479,12 @@ async fn propose<'s>(
         comments::endorse(conn, alliance, action.id, partner, context.user(email)?).await?;
         journal::append(
             conn,
-            entry(
-                Some(alliance),
-                actor,
-                "action.endorsed",
-                "action",
-                action.id.0,
-                json!({"partner_id": partner.0}),
-            ),
+            Some(alliance),
+            actor,
+            &Event::ActionEndorsed {
+                action: action.id,
+                partner,
+            },
         )
         .await?;
     }
@@ -1520,14 +1496,12 @@ async fn propose<'s>(
                 .await?;
         journal::append(
             conn,
-            entry(
-                Some(alliance),
-                context.person(email)?,
-                "comment.created",
-                "comment",
-                comment.id.0,
-                json!({"action_id": action.id.0}),
-            ),
+            Some(alliance),
+            context.person(email)?,
+            &Event::CommentCreated {
+                comment: comment.id,
+                action: action.id,
+            },
         )
         .await?;
     }
@@ -1594,18 +1568,15 @@ async fn carry_out(
         .await?;
         journal::append(
             conn,
-            entry(
-                Some(alliance),
-                recorder,
-                "measurement.recorded",
-                "measurement",
-                measurement.id,
-                json!({
-                    "indicator_id": indicator.0, "value": measurement.value,
-                    "measured_on": measurement.measured_on,
-                    "with_evidence": measurement.evidence_url.is_some() || measurement.note.is_some(),
-                }),
-            ),
+            Some(alliance),
+            recorder,
+            &Event::MeasurementRecorded {
+                measurement: measurement.id,
+                indicator: *indicator,
+                value: measurement.value,
+                measured_on: measurement.measured_on,
+                with_evidence: measurement.evidence_url.is_some() || measurement.note.is_some(),
+            },
         )
         .await?;
         recorded.push((measurement.id, partner, m));
@@ -1641,16 +1612,14 @@ async fn carry_out(
         .await?;
         journal::append(
             conn,
-            entry(
-                Some(alliance),
-                reviewer_actor,
-                "measurement.reviewed",
-                "measurement",
-                measurement.0,
-                json!({
-                    "verdict": "confirm", "reason": null, "recorded_by_partner_id": recorder.0
-                }),
-            ),
+            Some(alliance),
+            reviewer_actor,
+            &Event::MeasurementReviewed {
+                measurement,
+                verdict: Verdict::Confirm,
+                reason: None,
+                recorded_by_partner: recorder,
+            },
         )
         .await?;
     }
@@ -1685,18 +1654,15 @@ async fn set_status(
     .await?;
     journal::append(
         conn,
-        entry(
-            Some(alliance),
-            actor,
-            "action.status_changed",
-            "action",
-            id.0,
-            json!({
-                "title": action.title,
-                "from": current.status.as_str(),
-                "status": action.status.as_str(),
-            }),
-        ),
+        Some(alliance),
+        actor,
+        &Event::ActionStatusChanged {
+            action: id,
+            title: action.title.clone(),
+            from: current.status,
+            status: action.status,
+            vote: None,
+        },
     )
     .await?;
     Ok(())
@@ -1755,16 +1721,14 @@ async fn create_event(
     .await?;
     journal::append(
         conn,
-        entry(
-            Some(alliance),
-            context.coordinator(),
-            "event.created",
-            "event",
-            event.id.0,
-            json!({
-                "title": event.title, "kind": event.kind.as_str(), "starts_at": event.starts_at
-            }),
-        ),
+        Some(alliance),
+        context.coordinator(),
+        &Event::EventCreated {
+            event: event.id,
+            title: event.title.clone(),
+            kind: event.kind,
+            starts_at: event.starts_at,
+        },
     )
     .await?;
     Ok(())
@@ -1788,14 +1752,13 @@ async fn create_city(
     .await?;
     journal::append(
         conn,
-        entry(
-            None,
-            Actor::system(),
-            "city.created",
-            "city",
-            city.id.0,
-            json!({"name": city.name, "insee_code": city.insee_code.as_str()}),
-        ),
+        None,
+        Actor::system(),
+        &Event::CityCreated {
+            city: city.id,
+            name: city.name.clone(),
+            insee_code: city.insee_code.clone(),
+        },
     )
     .await?;
     Ok(city)

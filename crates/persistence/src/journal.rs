@@ -2,7 +2,9 @@
 //! read by members, verified by recomputing the chain.
 
 use agir_domain::ids::{AllianceId, PartnerId, UserId};
-use agir_domain::journal::{ChainCheck, ChainVerifier, EntryContent, GENESIS_HASH, StoredEntry};
+use agir_domain::journal::{
+    ChainCheck, ChainVerifier, EntryContent, Event, GENESIS_HASH, StoredEntry,
+};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::Nullable;
@@ -34,8 +36,10 @@ impl Actor {
     }
 }
 
-/// A journal entry to append. The summary is small and never holds secrets
-/// (no password hash, token, or a secret ballot's choice).
+/// A journal entry to append, in its raw form: writes record a typed [`Event`]
+/// through [`append`]; this form is for entries no event describes (tests).
+/// The summary is small and never holds secrets (no password hash, token, or a
+/// secret ballot's choice).
 #[derive(Debug, Clone)]
 pub struct NewEntry {
     /// `None` writes to the platform chain.
@@ -94,11 +98,33 @@ diesel::define_sql_function! {
     ) -> Record<(Nullable<BigInt>, Nullable<Text>)>;
 }
 
+/// Records a write: appends its event to the alliance's chain (`None`: the
+/// platform chain), inside the transaction of the write (see [`append_entry`]).
+pub async fn append(
+    conn: &mut AsyncPgConnection,
+    alliance: Option<AllianceId>,
+    actor: Actor,
+    event: &Event,
+) -> Result<JournalEntry> {
+    append_entry(
+        conn,
+        NewEntry {
+            alliance,
+            actor,
+            verb: event.verb(),
+            subject_type: event.subject_type(),
+            subject_id: Some(event.subject_id()),
+            summary: event.summary(),
+        },
+    )
+    .await
+}
+
 /// Appends an entry to its chain. Must run inside the transaction of the write it
 /// records: the entry and the write commit together or not at all. Concurrent
 /// writers of one chain queue on a transaction-scoped advisory lock
 /// (`journal_chain_lock`, which the plan totals triggers take too).
-pub async fn append(conn: &mut AsyncPgConnection, entry: NewEntry) -> Result<JournalEntry> {
+pub async fn append_entry(conn: &mut AsyncPgConnection, entry: NewEntry) -> Result<JournalEntry> {
     let in_transaction = matches!(
         <AsyncPgConnection as AsyncConnection>::TransactionManager::transaction_manager_status_mut(
             conn

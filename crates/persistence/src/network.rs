@@ -409,24 +409,19 @@ pub async fn actions(
 /// (`journal_head_locked`, migration 000012): in each chain, sequence order is commit
 /// order, so every commit raises the sum, whatever the order in which transactions
 /// commit (the time of the latest entry did not: an entry appended early and
-/// committed late left it unchanged). One backward index probe per chain, on
-/// `journal_entries_chain_seq_key`, not a scan of the journal.
+/// committed late left it unchanged). The heads are kept in `journal_heads` by a
+/// trigger on `journal_entries` (migration 000017), so this reads one small row per
+/// chain (probing each chain's head in the journal took about 1 ms for 300 alliances).
 pub async fn version(conn: &mut AsyncPgConnection) -> Result<i64> {
     #[derive(QueryableByName)]
     struct Version {
         #[diesel(sql_type = Int8)]
         version: i64,
     }
-    let version: Version = sql_query(
-        "SELECT (coalesce((SELECT e.seq FROM journal_entries e
-                           WHERE e.alliance_id IS NULL ORDER BY e.seq DESC LIMIT 1), 0)
-               + coalesce((SELECT sum(h.seq) FROM alliances a CROSS JOIN LATERAL (
-                               SELECT e.seq FROM journal_entries e
-                               WHERE e.alliance_id = a.id ORDER BY e.seq DESC LIMIT 1) h), 0)
-                )::int8 AS version",
-    )
-    .get_result(conn)
-    .await?;
+    let version: Version =
+        sql_query("SELECT coalesce(sum(seq), 0)::int8 AS version FROM journal_heads")
+            .get_result(conn)
+            .await?;
     Ok(version.version)
 }
 

@@ -52,6 +52,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// Each journal chain's head sequence, kept by a trigger on `journal_entries`
+    /// (migration 000017); the platform chain's key is the nil UUID.
+    journal_heads (chain) {
+        chain -> Uuid,
+        seq -> Int8,
+    }
+}
+
+diesel::table! {
     idempotency_keys (scope, key) {
         scope -> Text,
         key -> Text,

@@ -8,6 +8,7 @@ use actix_web::{HttpResponse, get, patch, post, web};
 use agir_domain::alliance::{description, name};
 use agir_domain::error::{Validator, bounded_text};
 use agir_domain::ids::{ActionId, AllianceId, PartnerId, PlanId};
+use agir_domain::journal::Event;
 use agir_domain::plan::{self, AcademicYear, ActionStatus, Proposer, Theme};
 use agir_domain::policy::{self, ActionOwners, AllianceCaller};
 use agir_domain::vote::Subject;
@@ -19,7 +20,7 @@ use agir_persistence::results;
 use agir_persistence::{AsyncConnection, AsyncPgConnection, pool};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -31,7 +32,6 @@ use crate::problem::{
     ApiError, Conflict, Forbidden, NotFound, PreconditionFailed, ServiceUnavailable,
     UnprocessableEntity,
 };
-use crate::routes::entry;
 use crate::routes::mandates::check_partner_as;
 use crate::routes::plans::{refuse_while_voted, visible_plan};
 use crate::scope::InAlliance;
@@ -555,20 +555,16 @@ pub async fn create_action(
             .await?;
             journal::append(
                 conn,
-                entry(
-                    Some(alliance),
-                    actor,
-                    "action.proposed",
-                    "action",
-                    action.id.0,
-                    json!({
-                        "plan_id": plan.id.0,
-                        "title": action.title,
-                        "theme": action.theme.as_str(),
-                        "proposing_partner_id": proposing.0,
-                        "status": action.status.as_str(),
-                    }),
-                ),
+                Some(alliance),
+                actor,
+                &Event::ActionProposed {
+                    action: action.id,
+                    plan: plan.id,
+                    title: action.title.clone(),
+                    theme: action.theme,
+                    proposing_partner: proposing,
+                    status: action.status,
+                },
             )
             .await?;
             response(conn, action).await
@@ -770,27 +766,25 @@ pub async fn update_action(
                 changes.planned_end.unwrap_or(current.planned_end),
             )?;
             let action = plans::update_action(conn, alliance, id, changes, contributing).await?;
-            let verb = if action.status == current.status {
-                "action.updated"
+            let (action_id, title, from, status) =
+                (id, action.title.clone(), current.status, action.status);
+            let event = if status == from {
+                Event::ActionUpdated {
+                    action: action_id,
+                    title,
+                    from,
+                    status,
+                }
             } else {
-                "action.status_changed"
+                Event::ActionStatusChanged {
+                    action: action_id,
+                    title,
+                    from,
+                    status,
+                    vote: None,
+                }
             };
-            journal::append(
-                conn,
-                entry(
-                    Some(alliance),
-                    scope.actor(),
-                    verb,
-                    "action",
-                    id.0,
-                    json!({
-                        "title": action.title,
-                        "from": current.status.as_str(),
-                        "status": action.status.as_str(),
-                    }),
-                ),
-            )
-            .await?;
+            journal::append(conn, Some(alliance), scope.actor(), &event).await?;
             response(conn, action).await
         })
         .await?;

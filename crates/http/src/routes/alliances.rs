@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, get, patch, post, web};
 use agir_domain::alliance::{self, Alliance, AllianceStatus, description, name};
 use agir_domain::error::{Validator, filter_text};
 use agir_domain::ids::{AllianceId, CityId};
+use agir_domain::journal::Event;
 use agir_domain::policy;
 use agir_persistence::cities::{self, AllianceChanges, AllianceFilter};
 use agir_persistence::journal::{self, Actor};
@@ -12,7 +13,6 @@ use agir_persistence::page::TimeKey;
 use agir_persistence::{AsyncConnection, pool};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -25,7 +25,6 @@ use crate::problem::{
     ApiError, Conflict, Forbidden, NotFound, PreconditionFailed, ServiceUnavailable,
     UnprocessableEntity,
 };
-use crate::routes::entry;
 use crate::scope::{EvenArchived, InAlliance};
 use crate::state::AppState;
 
@@ -192,16 +191,13 @@ pub async fn create_alliance(
             .await?;
             journal::append(
                 conn,
-                entry(
-                    None,
-                    actor,
-                    "alliance.created",
-                    "alliance",
-                    alliance.id.0,
-                    json!({
-                        "name": alliance.name, "city_id": city.0
-                    }),
-                ),
+                None,
+                actor,
+                &Event::AllianceCreated {
+                    alliance: alliance.id,
+                    name: alliance.name.clone(),
+                    city,
+                },
             )
             .await?;
             Ok(alliance)
@@ -294,16 +290,13 @@ pub async fn update_alliance(
             let alliance = cities::update_alliance(conn, id, changes).await?;
             journal::append(
                 conn,
-                entry(
-                    Some(id),
-                    actor,
-                    "alliance.updated",
-                    "alliance",
-                    id.0,
-                    json!({
-                        "name": alliance.name, "status": alliance.status.as_str()
-                    }),
-                ),
+                Some(id),
+                actor,
+                &Event::AllianceUpdated {
+                    alliance: id,
+                    name: alliance.name.clone(),
+                    status: alliance.status,
+                },
             )
             .await?;
             Ok(alliance)

@@ -4,13 +4,13 @@ use actix_web::{HttpResponse, get, post, web};
 use agir_domain::alliance::{CharterStatus, limits};
 use agir_domain::error::bounded_text;
 use agir_domain::ids::{CharterId, PartnerId};
+use agir_domain::journal::Event;
 use agir_domain::policy;
 use agir_persistence::charters::{self, Charter, Signature};
 use agir_persistence::journal;
 use agir_persistence::{AsyncConnection, cities, pool};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -18,7 +18,6 @@ use crate::auth::Caller;
 use crate::choices;
 use crate::etag::created;
 use crate::problem::{ApiError, Conflict, Forbidden, NotFound, ServiceUnavailable};
-use crate::routes::entry;
 use crate::scope::InAlliance;
 use crate::state::AppState;
 
@@ -179,16 +178,13 @@ pub async fn create_charter(
             let charter = charters::insert(conn, alliance, &text, actor.user, make_current).await?;
             journal::append(
                 conn,
-                entry(
-                    Some(alliance),
-                    actor,
-                    "charter.version_created",
-                    "charter",
-                    charter.id,
-                    json!({
-                        "version": charter.version, "status": charter.status.as_str()
-                    }),
-                ),
+                Some(alliance),
+                actor,
+                &Event::CharterVersionCreated {
+                    charter: charter.id,
+                    version: charter.version,
+                    status: charter.status,
+                },
             )
             .await?;
             Ok(charter)
@@ -268,16 +264,13 @@ pub async fn sign_charter(
             .await?;
             journal::append(
                 conn,
-                entry(
-                    Some(alliance),
-                    actor,
-                    "charter.signed",
-                    "charter",
-                    charter.id,
-                    json!({
-                        "version": version, "partner_id": partner.0
-                    }),
-                ),
+                Some(alliance),
+                actor,
+                &Event::CharterSigned {
+                    charter: charter.id,
+                    version,
+                    partner,
+                },
             )
             .await?;
             let name = agir_persistence::partners::find(conn, alliance, partner)

@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, get, patch, post, web};
 use agir_domain::alliance::{City, InseeCode, name, place};
 use agir_domain::error::{Validator, filter_text};
 use agir_domain::ids::CityId;
+use agir_domain::journal::Event;
 use agir_domain::policy;
 use agir_persistence::cities::{self, CityChanges, CityFilter};
 use agir_persistence::journal::{self, Actor};
@@ -12,7 +13,6 @@ use agir_persistence::page::TimeKey;
 use agir_persistence::{AsyncConnection, pool};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -24,7 +24,6 @@ use crate::problem::{
     ApiError, Conflict, Forbidden, NotFound, PreconditionFailed, ServiceUnavailable,
     UnprocessableEntity,
 };
-use crate::routes::entry;
 use crate::state::AppState;
 
 /// A commune.
@@ -172,16 +171,13 @@ pub async fn create_city(
             let city = cities::insert_city(conn, CityId::new(), changes).await?;
             journal::append(
                 conn,
-                entry(
-                    None,
-                    actor,
-                    "city.created",
-                    "city",
-                    city.id.0,
-                    json!({
-                        "name": city.name, "insee_code": city.insee_code.as_str()
-                    }),
-                ),
+                None,
+                actor,
+                &Event::CityCreated {
+                    city: city.id,
+                    name: city.name.clone(),
+                    insee_code: city.insee_code.clone(),
+                },
             )
             .await?;
             Ok(city)
@@ -282,16 +278,13 @@ pub async fn update_city(
             let city = cities::update_city(conn, id, changes).await?;
             journal::append(
                 conn,
-                entry(
-                    None,
-                    actor,
-                    "city.updated",
-                    "city",
-                    id.0,
-                    json!({
-                        "name": city.name, "insee_code": city.insee_code.as_str()
-                    }),
-                ),
+                None,
+                actor,
+                &Event::CityUpdated {
+                    city: id,
+                    name: city.name.clone(),
+                    insee_code: city.insee_code.clone(),
+                },
             )
             .await?;
             Ok(city)

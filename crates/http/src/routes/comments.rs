@@ -4,6 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use agir_domain::error::bounded_text;
 use agir_domain::ids::{ActionId, CommentId, PartnerId};
+use agir_domain::journal::Event;
 use agir_domain::plan;
 use agir_domain::policy;
 use agir_persistence::comments::{self, Comment};
@@ -12,7 +13,6 @@ use agir_persistence::page::TimeKey;
 use agir_persistence::{AsyncConnection, pool};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -25,7 +25,6 @@ use crate::problem::{
     UnprocessableEntity,
 };
 use crate::routes::actions::{own_partner, visible_action};
-use crate::routes::entry;
 use crate::scope::InAlliance;
 use crate::state::AppState;
 
@@ -167,16 +166,12 @@ pub async fn create_comment(
                 comments::insert_comment(conn, alliance, action.id, caller.id(), &text).await?;
             journal::append(
                 conn,
-                entry(
-                    Some(alliance),
-                    scope.actor(),
-                    "comment.created",
-                    "comment",
-                    comment.id.0,
-                    json!({
-                        "action_id": action.id.0
-                    }),
-                ),
+                Some(alliance),
+                scope.actor(),
+                &Event::CommentCreated {
+                    comment: comment.id,
+                    action: action.id,
+                },
             )
             .await?;
             Ok(comment)
@@ -235,16 +230,12 @@ pub async fn update_comment(
             comments::update_comment(conn, id, &text).await?;
             journal::append(
                 conn,
-                entry(
-                    Some(alliance),
-                    scope.actor(),
-                    "comment.updated",
-                    "comment",
-                    id.0,
-                    json!({
-                        "action_id": action.0
-                    }),
-                ),
+                Some(alliance),
+                scope.actor(),
+                &Event::CommentUpdated {
+                    comment: id,
+                    action,
+                },
             )
             .await?;
             comments::find_comment(conn, alliance, action, id)
@@ -293,16 +284,12 @@ pub async fn delete_comment(
         comments::delete_comment(conn, id).await?;
         journal::append(
             conn,
-            entry(
-                Some(alliance),
-                scope.actor(),
-                "comment.deleted",
-                "comment",
-                id.0,
-                json!({
-                    "action_id": action.0
-                }),
-            ),
+            Some(alliance),
+            scope.actor(),
+            &Event::CommentDeleted {
+                comment: id,
+                action,
+            },
         )
         .await?;
         Ok(())
@@ -356,16 +343,12 @@ pub async fn endorse_action(
         comments::endorse(conn, alliance, action.id, partner, caller.id()).await?;
         journal::append(
             conn,
-            entry(
-                Some(alliance),
-                scope.actor_for(partner),
-                "action.endorsed",
-                "action",
-                action.id.0,
-                json!({
-                    "partner_id": partner.0
-                }),
-            ),
+            Some(alliance),
+            scope.actor_for(partner),
+            &Event::ActionEndorsed {
+                action: action.id,
+                partner,
+            },
         )
         .await?;
         Ok(())
@@ -410,16 +393,12 @@ pub async fn withdraw_endorsement(
         }
         journal::append(
             conn,
-            entry(
-                Some(alliance),
-                scope.actor_for(partner),
-                "action.endorsement_withdrawn",
-                "action",
-                action.id.0,
-                json!({
-                    "partner_id": partner.0
-                }),
-            ),
+            Some(alliance),
+            scope.actor_for(partner),
+            &Event::ActionEndorsementWithdrawn {
+                action: action.id,
+                partner,
+            },
         )
         .await?;
         Ok(())

@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, delete, get, patch, post, web};
 use agir_domain::alliance::{description, name, place};
 use agir_domain::error::Validator;
 use agir_domain::ids::{ActionId, AllianceId, EventId, PartnerId};
+use agir_domain::journal::Event as JournalEvent;
 use agir_domain::plan::EventKind;
 use agir_domain::policy;
 use agir_persistence::events::{self, Event, EventChanges, EventFilter};
@@ -13,7 +14,6 @@ use agir_persistence::page::TimeKey;
 use agir_persistence::{AsyncConnection, AsyncPgConnection, plans, pool};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -25,7 +25,6 @@ use crate::pagination::PageParams;
 use crate::problem::{
     ApiError, Forbidden, NotFound, PreconditionFailed, ServiceUnavailable, UnprocessableEntity,
 };
-use crate::routes::entry;
 use crate::routes::mandates::check_partner_as;
 use crate::scope::InAlliance;
 use crate::state::AppState;
@@ -303,9 +302,14 @@ pub async fn create_event(
                 events::insert(conn, alliance, changes, &partners, &actions, actor.user).await?;
             journal::append(
                 conn,
-                entry(Some(alliance), actor, "event.created", "event", event.id.0, json!({
-                    "title": event.title, "kind": event.kind.as_str(), "starts_at": event.starts_at
-                })),
+                Some(alliance),
+                actor,
+                &JournalEvent::EventCreated {
+                    event: event.id,
+                    title: event.title.clone(),
+                    kind: event.kind,
+                    starts_at: event.starts_at,
+                },
             )
             .await?;
             Ok(event)
@@ -436,12 +440,25 @@ pub async fn update_event(
                 actions.as_deref().unwrap_or(&[]),
             )
             .await?;
-            let event = events::update(conn, alliance, id, changes, partners.as_deref(), actions.as_deref()).await?;
+            let event = events::update(
+                conn,
+                alliance,
+                id,
+                changes,
+                partners.as_deref(),
+                actions.as_deref(),
+            )
+            .await?;
             journal::append(
                 conn,
-                entry(Some(alliance), actor, "event.updated", "event", id.0, json!({
-                    "title": event.title, "kind": event.kind.as_str(), "attendance": event.attendance
-                })),
+                Some(alliance),
+                actor,
+                &JournalEvent::EventUpdated {
+                    event: id,
+                    title: event.title.clone(),
+                    kind: event.kind,
+                    attendance: event.attendance,
+                },
             )
             .await?;
             Ok(event)
@@ -484,16 +501,13 @@ pub async fn delete_event(
         events::delete(conn, id).await?;
         journal::append(
             conn,
-            entry(
-                Some(alliance),
-                actor,
-                "event.deleted",
-                "event",
-                id.0,
-                json!({
-                    "title": event.title, "kind": event.kind.as_str()
-                }),
-            ),
+            Some(alliance),
+            actor,
+            &JournalEvent::EventDeleted {
+                event: id,
+                title: event.title.clone(),
+                kind: event.kind,
+            },
         )
         .await?;
         Ok(())

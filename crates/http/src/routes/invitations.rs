@@ -2,7 +2,8 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, post, web};
-use agir_domain::ids::{AllianceId, InvitationId, MandateId, PartnerId, UserId};
+use agir_domain::ids::{InvitationId, MandateId, PartnerId, UserId};
+use agir_domain::journal::Event;
 use agir_domain::mandate::{Period, Role};
 use agir_domain::user::{DisplayName, Email, NewPassword};
 use agir_domain::{policy, succession};
@@ -14,7 +15,6 @@ use agir_persistence::users::NewUser;
 use agir_persistence::{AsyncConnection, AsyncPgConnection, cities, pool, users};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -29,7 +29,6 @@ use crate::problem::{
     ApiError, Conflict, Forbidden, HashingBusy, NotFound, ServiceUnavailable, UnprocessableEntity,
 };
 use crate::routes::auth::{TokenPair, open_session};
-use crate::routes::entry;
 use crate::routes::mandates::{MandateResponse, check_partner, notes};
 use crate::routes::users::UserResponse;
 use crate::scope::InAlliance;
@@ -189,25 +188,6 @@ fn refuse_unusable(invitation: &Invitation) -> Result<(), ApiError> {
     }
 }
 
-/// The journal entry of a revoked invitation (by the coordinator, or replaced by a
-/// new successor designation).
-pub(crate) fn revoked_entry(
-    alliance: AllianceId,
-    actor: Actor,
-    invitation: &Invitation,
-) -> journal::NewEntry {
-    entry(
-        Some(alliance),
-        actor,
-        "invitation.revoked",
-        "invitation",
-        invitation.id.0,
-        json!({
-            "partner_id": invitation.partner.0, "role": invitation.role.as_str()
-        }),
-    )
-}
-
 /// Accepting a successor's invitation keeps the designation's rules: the
 /// predecessor's holder cannot take over their own mandate (409 `own_successor`:
 /// an invitation to their own address is refused when designated, this covers an
@@ -331,9 +311,14 @@ pub async fn create_invitation(
             .await?;
             journal::append(
                 conn,
-                entry(Some(alliance), actor, "invitation.created", "invitation", invitation.id.0, json!({
-                    "partner_id": partner.0, "role": role.as_str(), "starts_on": period.starts_on
-                })),
+                Some(alliance),
+                actor,
+                &Event::InvitationCreated {
+                    invitation: invitation.id,
+                    partner,
+                    role,
+                    starts_on: period.starts_on,
+                },
             )
             .await?;
             Ok(invitation)
@@ -392,7 +377,17 @@ pub async fn revoke_invitation(
             InvitationState::Pending | InvitationState::Expired => {}
         }
         invitations::revoke(conn, id).await?;
-        journal::append(conn, revoked_entry(alliance, actor, &invitation)).await?;
+        journal::append(
+            conn,
+            Some(alliance),
+            actor,
+            &Event::InvitationRevoked {
+                invitation: invitation.id,
+                partner: invitation.partner,
+                role: invitation.role,
+            },
+        )
+        .await?;
         Ok(())
     })
     .await?;
@@ -500,12 +495,9 @@ pub async fn accept_invitation(
                         },
                     )
                     .await?;
-                    journal::append(
-                        conn,
-                        entry(None, Actor::user(user.id), "user.created", "user", user.id.0, json!({
-                            "is_admin": false, "via": "invitation"
-                        })),
-                    )
+                    journal::append(conn, None, Actor::user(user.id), &Event::UserCreatedByInvitation {
+                        user: user.id,
+                    })
                     .await?;
                     (user, true)
                 }
@@ -534,18 +526,10 @@ pub async fn accept_invitation(
             )
             .await?;
             invitations::mark_accepted(conn, invitation.id, user.id, record.mandate.id).await?;
-            let m = &record.mandate;
-            journal::append(
-                conn,
-                entry(Some(invitation.alliance), Actor::user(user.id), "invitation.accepted", "mandate", m.id.0, json!({
-                    "invitation_id": invitation.id.0,
-                    "partner_id": m.partner.0,
-                    "role": m.role.as_str(),
-                    "starts_on": m.period.starts_on,
-                    "ends_on": m.period.ends_on,
-                    "successor_of": m.successor_of.map(|s| s.0),
-                })),
-            )
+            journal::append(conn, Some(invitation.alliance), Actor::user(user.id), &Event::InvitationAccepted {
+                invitation: invitation.id,
+                mandate: record.mandate.clone(),
+            })
             .await?;
             Ok((record, user, created_account))
         })

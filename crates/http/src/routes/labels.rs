@@ -8,6 +8,7 @@ use actix_web::{HttpResponse, get, patch, post, web};
 use agir_domain::alliance::PartnerKind;
 use agir_domain::error::bounded_text;
 use agir_domain::ids::LabelId;
+use agir_domain::journal::Event;
 use agir_domain::label::{self, LabelStatus};
 use agir_domain::plan::AcademicYear;
 use agir_domain::policy;
@@ -16,7 +17,6 @@ use agir_persistence::labels::{self, Label, NewLabel};
 use agir_persistence::{AsyncConnection, partners, pool};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -26,7 +26,6 @@ use crate::etag::{IfMatch, created, json_with_etag};
 use crate::problem::{
     ApiError, Conflict, Forbidden, NotFound, PreconditionFailed, ServiceUnavailable,
 };
-use crate::routes::entry;
 use crate::scope::InAlliance;
 use crate::state::AppState;
 
@@ -192,16 +191,13 @@ pub async fn apply_for_label(
             .await?;
             journal::append(
                 conn,
-                entry(
-                    Some(alliance),
-                    actor,
-                    "label.applied",
-                    "label",
-                    label.id,
-                    json!({
-                        "academic_year": year.to_string(), "missing_kinds": label.kinds_missing
-                    }),
-                ),
+                Some(alliance),
+                actor,
+                &Event::LabelApplied {
+                    label: label.id,
+                    academic_year: year,
+                    missing_kinds: label.kinds_missing.clone(),
+                },
             )
             .await?;
             Ok(label)
@@ -262,18 +258,14 @@ pub async fn decide_label(
             let label = labels::decide(conn, current.id, to, note.clone(), by).await?;
             journal::append(
                 conn,
-                entry(
-                    Some(alliance),
-                    journal::Actor::user(by),
-                    "label.decided",
-                    "label",
-                    label.id,
-                    json!({
-                        "academic_year": label.academic_year.to_string(),
-                        "from": current.status.as_str(),
-                        "status": to.as_str(),
-                    }),
-                ),
+                Some(alliance),
+                journal::Actor::user(by),
+                &Event::LabelDecided {
+                    label: label.id,
+                    academic_year: label.academic_year,
+                    from: current.status,
+                    status: to,
+                },
             )
             .await?;
             Ok(label)

@@ -5,17 +5,17 @@ use actix_web::{HttpResponse, delete, get, patch, post, web};
 use agir_domain::alliance::{PartnerStatus, limits};
 use agir_domain::error::{DomainError, bounded_text};
 use agir_domain::ids::{AllianceId, InvitationId, MandateId, PartnerId, UserId};
+use agir_domain::journal::Event;
 use agir_domain::mandate::{Period, Role, successor_period};
 use agir_domain::user::Email;
 use agir_domain::{policy, succession};
 use agir_persistence::invitations::{self, NewInvitation};
-use agir_persistence::journal::{self, Actor};
+use agir_persistence::journal;
 use agir_persistence::mandates::{self, MandateChanges, MandateFilter, MandateRecord, NewMandate};
 use agir_persistence::page::TimeKey;
 use agir_persistence::{AsyncConnection, AsyncPgConnection, partners, pool, users};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -28,8 +28,7 @@ use crate::problem::{
     ApiError, Conflict, Forbidden, NotFound, PreconditionFailed, ServiceUnavailable,
     UnprocessableEntity,
 };
-use crate::routes::entry;
-use crate::routes::invitations::{CreatedInvitation, expires_at, new_token, revoked_entry};
+use crate::routes::invitations::{CreatedInvitation, expires_at, new_token};
 use crate::scope::InAlliance;
 use crate::state::AppState;
 
@@ -297,7 +296,11 @@ pub async fn create_mandate(
             .await?;
             journal::append(
                 conn,
-                mandate_entry(alliance, actor, "mandate.created", &record),
+                Some(alliance),
+                actor,
+                &Event::MandateCreated {
+                    mandate: record.mandate.clone(),
+                },
             )
             .await?;
             Ok(record)
@@ -347,30 +350,6 @@ fn partner_usable(field: &str, status: Option<PartnerStatus>) -> Result<(), ApiE
         )),
         Some(PartnerStatus::Active) => Ok(()),
     }
-}
-
-fn mandate_entry(
-    alliance: AllianceId,
-    actor: Actor,
-    verb: &'static str,
-    record: &MandateRecord,
-) -> journal::NewEntry {
-    let m = &record.mandate;
-    entry(
-        Some(alliance),
-        actor,
-        verb,
-        "mandate",
-        m.id.0,
-        json!({
-            "user_id": m.user.0,
-            "partner_id": m.partner.0,
-            "role": m.role.as_str(),
-            "starts_on": m.period.starts_on,
-            "ends_on": m.period.ends_on,
-            "successor_of": m.successor_of.map(|s| s.0),
-        }),
-    )
 }
 
 /// Read a mandate.
@@ -485,7 +464,11 @@ pub async fn update_mandate(
             .await?;
             journal::append(
                 conn,
-                mandate_entry(alliance, actor, "mandate.updated", &record),
+                Some(alliance),
+                actor,
+                &Event::MandateUpdated {
+                    mandate: record.mandate.clone(),
+                },
             )
             .await?;
             Ok(record)
@@ -531,7 +514,11 @@ pub async fn delete_mandate(
         mandates::delete(conn, id).await?;
         journal::append(
             conn,
-            mandate_entry(alliance, actor, "mandate.deleted", &record),
+            Some(alliance),
+            actor,
+            &Event::MandateDeleted {
+                mandate: record.mandate.clone(),
+            },
         )
         .await?;
         Ok(())
@@ -611,7 +598,17 @@ pub async fn designate_successor(
             // One successor per mandate: a pending designation is replaced, and its
             // revocation journaled like any other.
             for revoked in invitations::revoke_pending_successors(conn, id).await? {
-                journal::append(conn, revoked_entry(alliance, actor, &revoked)).await?;
+                journal::append(
+                    conn,
+                    Some(alliance),
+                    actor,
+                    &Event::InvitationRevoked {
+                        invitation: revoked.id,
+                        partner: revoked.partner,
+                        role: revoked.role,
+                    },
+                )
+                .await?;
             }
             if handover_notes.is_some() {
                 mandates::update(
@@ -644,19 +641,15 @@ pub async fn designate_successor(
             .await?;
             journal::append(
                 conn,
-                entry(
-                    Some(alliance),
-                    actor,
-                    "mandate.successor_designated",
-                    "invitation",
-                    invitation.id.0,
-                    json!({
-                        "successor_of": id.0,
-                        "partner_id": invitation.partner.0,
-                        "role": invitation.role.as_str(),
-                        "starts_on": invitation.period.starts_on,
-                    }),
-                ),
+                Some(alliance),
+                actor,
+                &Event::SuccessorDesignated {
+                    invitation: invitation.id,
+                    predecessor: id,
+                    partner: invitation.partner,
+                    role: invitation.role,
+                    starts_on: invitation.period.starts_on,
+                },
             )
             .await?;
             Ok(invitation)

@@ -2,14 +2,14 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use agir_domain::journal::Event;
 use agir_domain::user::User;
 use agir_domain::user::{DisplayName, NewPassword};
-use agir_persistence::journal::{self, Actor, NewEntry};
+use agir_persistence::journal::{self, Actor};
 use agir_persistence::users::UserChanges;
 use agir_persistence::{AsyncConnection, mandates, pool, sessions, users};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::ToSchema;
 
 use crate::auth::Caller;
@@ -131,14 +131,9 @@ pub async fn update_me(
             .await?;
             journal::append(
                 conn,
-                NewEntry {
-                    alliance: None,
-                    actor: Actor::user(me),
-                    verb: "user.updated",
-                    subject_type: "user",
-                    subject_id: Some(me.0),
-                    summary: json!({"fields": ["display_name"]}),
-                },
+                None,
+                Actor::user(me),
+                &Event::DisplayNameChanged { user: me },
             )
             .await?;
             Ok(updated)
@@ -224,13 +219,11 @@ pub async fn change_password(
         .await?;
         journal::append(
             conn,
-            NewEntry {
-                alliance: None,
-                actor: Actor::user(me),
-                verb: "user.password_changed",
-                subject_type: "user",
-                subject_id: Some(me.0),
-                summary: json!({"sessions_ended": ended}),
+            None,
+            Actor::user(me),
+            &Event::PasswordChanged {
+                user: me,
+                sessions_ended: ended,
             },
         )
         .await?;

@@ -21,13 +21,9 @@ pub mod succession;
 pub mod users;
 pub mod votes;
 
-use agir_domain::ids::AllianceId;
-use agir_persistence::journal::{Actor, NewEntry};
 use serde::{Deserialize, Deserializer};
-use serde_json::Value;
 use utoipa_actix_web::scope::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
-use uuid::Uuid;
 
 /// Registers every operation under the base path `/api/v1`.
 ///
@@ -182,25 +178,6 @@ fn alliance(cfg: &mut ServiceConfig) {
                 .service(journal::list_alliance_journal)
                 .service(journal::verify_alliance_journal),
         );
-}
-
-/// A journal entry for a write (`alliance: None` for the platform chain).
-pub(crate) fn entry(
-    alliance: Option<AllianceId>,
-    actor: Actor,
-    verb: &'static str,
-    subject_type: &'static str,
-    subject: impl Into<Uuid>,
-    summary: Value,
-) -> NewEntry {
-    NewEntry {
-        alliance,
-        actor,
-        verb,
-        subject_type,
-        subject_id: Some(subject.into()),
-        summary,
-    }
 }
 
 /// For `Option<Option<T>>` fields with `#[serde(default)]`: absent is `None`,

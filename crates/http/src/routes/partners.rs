@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, get, patch, post, web};
 use agir_domain::alliance::{Partner, PartnerKind, PartnerStatus, description, name, website};
 use agir_domain::error::Validator;
 use agir_domain::ids::PartnerId;
+use agir_domain::journal::Event;
 use agir_domain::policy;
 use agir_persistence::journal;
 use agir_persistence::page::TimeKey;
@@ -12,7 +13,6 @@ use agir_persistence::partners::{self, PartnerChanges, PartnerFilter};
 use agir_persistence::{AsyncConnection, pool};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -25,7 +25,6 @@ use crate::problem::{
     ApiError, Conflict, Forbidden, NotFound, PreconditionFailed, ServiceUnavailable,
     UnprocessableEntity,
 };
-use crate::routes::entry;
 use crate::scope::InAlliance;
 use crate::state::AppState;
 
@@ -229,16 +228,13 @@ pub async fn create_partner(
             let partner = partners::insert(conn, alliance, PartnerId::new(), changes).await?;
             journal::append(
                 conn,
-                entry(
-                    Some(alliance),
-                    actor,
-                    "partner.created",
-                    "partner",
-                    partner.id.0,
-                    json!({
-                        "name": partner.name, "kind": partner.kind.as_str()
-                    }),
-                ),
+                Some(alliance),
+                actor,
+                &Event::PartnerCreated {
+                    partner: partner.id,
+                    name: partner.name.clone(),
+                    kind: partner.kind,
+                },
             )
             .await?;
             Ok(partner)
@@ -358,21 +354,35 @@ pub async fn update_partner(
             let joined = changes.joined_on.unwrap_or(current.joined_on);
             let left = changes.left_on.unwrap_or(current.left_on);
             if left.is_some_and(|left| left < joined) {
-                return Err(ApiError::field("left_on", "before_start", "must not be before joined_on"));
+                return Err(ApiError::field(
+                    "left_on",
+                    "before_start",
+                    "must not be before joined_on",
+                ));
             }
             let partner = partners::update(conn, id, changes).await?;
-            let verb = match (current.status, partner.status) {
-                (PartnerStatus::Active, PartnerStatus::Withdrawn) => "partner.withdrawn",
-                (PartnerStatus::Withdrawn, PartnerStatus::Active) => "partner.rejoined",
-                _ => "partner.updated",
+            let (name, kind, status) = (partner.name.clone(), partner.kind, partner.status);
+            let event = match (current.status, status) {
+                (PartnerStatus::Active, PartnerStatus::Withdrawn) => Event::PartnerWithdrawn {
+                    partner: id,
+                    name,
+                    kind,
+                    status,
+                },
+                (PartnerStatus::Withdrawn, PartnerStatus::Active) => Event::PartnerRejoined {
+                    partner: id,
+                    name,
+                    kind,
+                    status,
+                },
+                _ => Event::PartnerUpdated {
+                    partner: id,
+                    name,
+                    kind,
+                    status,
+                },
             };
-            journal::append(
-                conn,
-                entry(Some(alliance), actor, verb, "partner", id.0, json!({
-                    "name": partner.name, "kind": partner.kind.as_str(), "status": partner.status.as_str()
-                })),
-            )
-            .await?;
+            journal::append(conn, Some(alliance), actor, &event).await?;
             Ok(partner)
         })
         .await?;

@@ -8,6 +8,7 @@ use actix_web::{HttpResponse, get, patch, post, web};
 use agir_domain::alliance::{description, name};
 use agir_domain::error::Validator;
 use agir_domain::ids::{ActionId, AllianceId, IndicatorId, PlanId};
+use agir_domain::journal::Event;
 use agir_domain::plan::{self, AcademicYear, ActionStatus, Phase};
 use agir_domain::policy;
 use agir_domain::vote::Subject;
@@ -19,7 +20,6 @@ use agir_persistence::votes;
 use agir_persistence::{AsyncConnection, AsyncPgConnection, pool};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -31,7 +31,6 @@ use crate::problem::{
     ApiError, Conflict, Forbidden, NotFound, PreconditionFailed, ServiceUnavailable,
     UnprocessableEntity,
 };
-use crate::routes::entry;
 use crate::scope::InAlliance;
 use crate::state::AppState;
 
@@ -281,16 +280,13 @@ pub async fn create_plan(
                     .await?;
             journal::append(
                 conn,
-                entry(
-                    Some(alliance),
-                    actor,
-                    "plan.created",
-                    "plan",
-                    plan.id.0,
-                    json!({
-                        "academic_year": year.to_string(), "title": plan.title
-                    }),
-                ),
+                Some(alliance),
+                actor,
+                &Event::PlanCreated {
+                    plan: plan.id,
+                    academic_year: year,
+                    title: plan.title.clone(),
+                },
             )
             .await?;
             response(conn, plan).await
@@ -406,14 +402,12 @@ pub async fn update_plan(
             let plan = plans::update_plan(conn, id, changes).await?;
             journal::append(
                 conn,
-                entry(
-                    Some(alliance),
-                    actor,
-                    "plan.updated",
-                    "plan",
-                    id.0,
-                    json!({"title": plan.title}),
-                ),
+                Some(alliance),
+                actor,
+                &Event::PlanUpdated {
+                    plan: id,
+                    title: plan.title.clone(),
+                },
             )
             .await?;
             response(conn, plan).await
@@ -494,9 +488,14 @@ pub(crate) async fn apply_phase(
     };
     journal::append(
         conn,
-        entry(Some(alliance), actor, "plan.phase_changed", "plan", current.id.0, json!({
-            "from": current.phase.as_str(), "to": phase.as_str(), "actions_adopted": adopted_actions
-        })),
+        Some(alliance),
+        actor,
+        &Event::PlanPhaseChanged {
+            plan: current.id,
+            from: current.phase,
+            to: phase,
+            actions_adopted: adopted_actions,
+        },
     )
     .await?;
     Ok(plan)
@@ -606,18 +605,14 @@ pub async fn carry_over_plan(
             }
             journal::append(
                 conn,
-                entry(
-                    Some(alliance),
-                    actor,
-                    "plan.carried_over",
-                    "plan",
-                    plan.id.0,
-                    json!({
-                        "from_plan_id": source.id.0,
-                        "academic_year": year.to_string(),
-                        "actions": unfinished.len(),
-                    }),
-                ),
+                Some(alliance),
+                actor,
+                &Event::PlanCarriedOver {
+                    plan: plan.id,
+                    from_plan: source.id,
+                    academic_year: year,
+                    actions: unfinished.len(),
+                },
             )
             .await?;
             response(conn, plan).await

@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, get, post, web};
 use agir_domain::alliance::{name, website};
 use agir_domain::error::{Validator, bounded_text};
 use agir_domain::ids::{ActionId, IndicatorId, MeasurementId, PartnerId};
+use agir_domain::journal::Event;
 use agir_domain::plan::{self, CatalogueIndicator, ReviewStatus, Verdict};
 use agir_domain::policy::{self, ActionOwners};
 use agir_persistence::journal;
@@ -13,7 +14,6 @@ use agir_persistence::results::{self, Indicator, Measurement, NewIndicator, NewM
 use agir_persistence::{AsyncConnection, AsyncPgConnection, pool};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -26,7 +26,6 @@ use crate::problem::{
     ApiError, Conflict, Forbidden, NotFound, ServiceUnavailable, UnprocessableEntity,
 };
 use crate::routes::actions::visible_action;
-use crate::routes::entry;
 use crate::routes::mandates::check_partner;
 use crate::scope::InAlliance;
 use crate::state::AppState;
@@ -350,10 +349,13 @@ pub async fn create_indicator(
     let indicator = conn
         .transaction::<_, ApiError, _>(async |conn| {
             let (action, plan) = visible_action(conn, &scope, ActionId(path.1)).await?;
-            policy::edit_action(&scope.caller, ActionOwners {
-                proposing: action.proposing_partner,
-                lead: action.lead_partner,
-            })?;
+            policy::edit_action(
+                &scope.caller,
+                ActionOwners {
+                    proposing: action.proposing_partner,
+                    lead: action.lead_partner,
+                },
+            )?;
             plan::can_edit_action(plan.phase)?;
             let indicator = results::insert_indicator(
                 conn,
@@ -370,10 +372,16 @@ pub async fn create_indicator(
             .await?;
             journal::append(
                 conn,
-                entry(Some(alliance), scope.actor(), "indicator.created", "indicator", indicator.id, json!({
-                    "action_id": action.id.0, "catalogue": indicator.catalogue, "name": indicator.name,
-                    "unit": indicator.unit, "target": indicator.target
-                })),
+                Some(alliance),
+                scope.actor(),
+                &Event::IndicatorCreated {
+                    indicator: IndicatorId(indicator.id),
+                    action: action.id,
+                    catalogue: indicator.catalogue.clone(),
+                    name: indicator.name.clone(),
+                    unit: indicator.unit.clone(),
+                    target: indicator.target,
+                },
             )
             .await?;
             Ok(indicator)
@@ -532,13 +540,13 @@ pub async fn create_measurement(
                 },
             )
             .await?;
-            journal::append(
-                conn,
-                entry(Some(alliance), scope.actor_for(partner), "measurement.recorded", "measurement", measurement.id, json!({
-                    "indicator_id": indicator.id, "value": measurement.value, "measured_on": measurement.measured_on,
-                    "with_evidence": measurement.evidence_url.is_some() || measurement.note.is_some(),
-                })),
-            )
+            journal::append(conn, Some(alliance), scope.actor_for(partner), &Event::MeasurementRecorded {
+                measurement: measurement.id,
+                indicator: IndicatorId(indicator.id),
+                value: measurement.value,
+                measured_on: measurement.measured_on,
+                with_evidence: measurement.evidence_url.is_some() || measurement.note.is_some(),
+            })
             .await?;
             Ok(measurement)
         })
@@ -631,12 +639,12 @@ pub async fn review_measurement(
             let status = ReviewStatus::from(verdict);
             let measurement =
                 results::review(conn, current.id, status, caller.id(), reviewer, reason.clone()).await?;
-            journal::append(
-                conn,
-                entry(Some(alliance), scope.actor_for(reviewer), "measurement.reviewed", "measurement", current.id, json!({
-                    "verdict": verdict.as_str(), "reason": reason, "recorded_by_partner_id": recorder.0
-                })),
-            )
+            journal::append(conn, Some(alliance), scope.actor_for(reviewer), &Event::MeasurementReviewed {
+                measurement: current.id,
+                verdict,
+                reason: reason.clone(),
+                recorded_by_partner: recorder,
+            })
             .await?;
             Ok(measurement)
         })

@@ -4,15 +4,15 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, patch, post, web};
 use agir_domain::error::Validator;
 use agir_domain::ids::UserId;
+use agir_domain::journal::Event;
 use agir_domain::policy;
 use agir_domain::user::{DisplayName, Email, NewPassword, User};
-use agir_persistence::journal::{self, Actor, NewEntry};
+use agir_persistence::journal::{self, Actor};
 use agir_persistence::page::TimeKey;
 use agir_persistence::users::{NewUser, UserChanges};
 use agir_persistence::{AsyncConnection, pool, sessions, users};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -194,16 +194,14 @@ pub async fn create_account(
                 },
             )
             .await?;
+            // Ids, not emails: the journal is append-only and personal data must stay erasable.
             journal::append(
                 conn,
-                NewEntry {
-                    alliance: None,
-                    actor,
-                    verb: "user.created",
-                    subject_type: "user",
-                    subject_id: Some(user.id.0),
-                    // Ids, not emails: the journal is append-only and personal data must stay erasable.
-                    summary: json!({"is_admin": user.is_admin}),
+                None,
+                actor,
+                &Event::UserCreated {
+                    user: user.id,
+                    is_admin: user.is_admin,
                 },
             )
             .await?;
@@ -305,26 +303,25 @@ pub async fn update_user(
                 sessions::revoke_all_for_user(conn, target, None, sessions::reason::DISABLED)
                     .await?;
             }
-            let verb = match (current.disabled, updated.disabled) {
-                (false, true) => "user.disabled",
-                (true, false) => "user.enabled",
-                _ => "user.updated",
-            };
-            journal::append(
-                conn,
-                NewEntry {
-                    alliance: None,
-                    actor: Actor::user(principal.user),
-                    verb,
-                    subject_type: "user",
-                    subject_id: Some(target.0),
-                    summary: json!({
-                        "is_admin": updated.is_admin,
-                        "disabled": updated.disabled,
-                    }),
+            let (user, is_admin, disabled) = (target, updated.is_admin, updated.disabled);
+            let event = match (current.disabled, disabled) {
+                (false, true) => Event::UserDisabled {
+                    user,
+                    is_admin,
+                    disabled,
                 },
-            )
-            .await?;
+                (true, false) => Event::UserEnabled {
+                    user,
+                    is_admin,
+                    disabled,
+                },
+                _ => Event::UserUpdated {
+                    user,
+                    is_admin,
+                    disabled,
+                },
+            };
+            journal::append(conn, None, Actor::user(principal.user), &event).await?;
             Ok(updated)
         })
         .await?;

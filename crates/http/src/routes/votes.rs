@@ -8,6 +8,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, patch, post, web};
 use agir_domain::alliance::{CharterStatus, College, description, name};
 use agir_domain::ids::{ActionId, AllianceId, CharterId, PartnerId, PlanId, UserId, VoteId};
+use agir_domain::journal::Event;
 use agir_domain::plan::{ActionStatus, Phase};
 use agir_domain::policy;
 use agir_domain::vote::{
@@ -34,7 +35,6 @@ use crate::problem::{
     ApiError, Conflict, Forbidden, NotFound, PreconditionFailed, ServiceUnavailable,
     UnprocessableEntity,
 };
-use crate::routes::entry;
 use crate::routes::plans::apply_phase;
 use crate::scope::InAlliance;
 use crate::state::AppState;
@@ -333,16 +333,6 @@ pub struct VoteFilterParams {
     pub status: Option<String>,
 }
 
-fn outcome_str(outcome: &Outcome) -> &'static str {
-    match outcome {
-        Outcome::Adopted => "adopted",
-        Outcome::Rejected => "rejected",
-        Outcome::NoQuorum => "no_quorum",
-        Outcome::Tie => "tie",
-        Outcome::Winner(_) => "winner",
-    }
-}
-
 /// A stored ballot as the tally reads it (re-checked against the rules). A ballot that
 /// does not read is an internal error, never left out of the count.
 fn stored_choice(rules: &Rules, choice: &Value) -> Result<Choice, String> {
@@ -456,7 +446,7 @@ fn results_document(
                 .collect()
         }),
         options,
-        outcome: outcome_str(&tally.outcome).to_owned(),
+        outcome: tally.outcome.as_str().to_owned(),
         winner: match tally.outcome {
             Outcome::Winner(i) => vote.rules.options.get(i).cloned(),
             _ => None,
@@ -556,16 +546,12 @@ async fn open_vote(conn: &mut AsyncPgConnection, vote: &Vote) -> Result<Vote, Ap
     let opened = votes::open(conn, vote, &electorate).await?;
     journal::append(
         conn,
-        entry(
-            Some(vote.alliance),
-            Actor::system(),
-            "vote.opened",
-            "vote",
-            vote.id,
-            json!({
-                "electorate_size": electorate.len()
-            }),
-        ),
+        Some(vote.alliance),
+        Actor::system(),
+        &Event::VoteOpened {
+            vote: vote.id,
+            electorate_size: electorate.len(),
+        },
     )
     .await?;
     Ok(opened)
@@ -595,22 +581,21 @@ async fn close_vote(
     // Aggregates only: a secret vote's journal entry says nothing of who chose what.
     journal::append(
         conn,
-        entry(
-            Some(vote.alliance),
-            actor,
-            "vote.closed",
-            "vote",
-            vote.id,
-            json!({
-                "outcome": document.outcome,
-                "winner": document.winner,
-                "turnout": document.turnout,
-                "electorate": document.electorate,
-                "quorum_reached": document.quorum_reached,
-                "consent": document.consent,
-                "early": by.is_some(),
-            }),
-        ),
+        Some(vote.alliance),
+        actor,
+        &Event::VoteClosed {
+            vote: vote.id,
+            outcome: tally.outcome.clone(),
+            winner: document.winner.clone(),
+            turnout: tally.turnout,
+            electorate: tally.electorate,
+            quorum_reached: tally.quorum_reached,
+            consent: match tally.counts {
+                Counts::Consent(c) => Some(c),
+                _ => None,
+            },
+            early: by.is_some(),
+        },
     )
     .await?;
     apply_effect(conn, vote, &tally.outcome, actor).await?;
@@ -663,9 +648,15 @@ async fn apply_effect(
                 .await?;
                 journal::append(
                     conn,
-                    entry(Some(alliance), actor, "action.status_changed", "action", subject, json!({
-                        "title": action.title, "from": action.status.as_str(), "status": to.as_str(), "vote_id": vote.id.0
-                    })),
+                    Some(alliance),
+                    actor,
+                    &Event::ActionStatusChanged {
+                        action: action.id,
+                        title: action.title.clone(),
+                        from: action.status,
+                        status: to,
+                        vote: Some(vote.id),
+                    },
                 )
                 .await?;
             }
@@ -677,16 +668,13 @@ async fn apply_effect(
                 charters::make_current(conn, alliance, CharterId(subject)).await?;
                 journal::append(
                     conn,
-                    entry(
-                        Some(alliance),
-                        actor,
-                        "charter.adopted",
-                        "charter",
-                        subject,
-                        json!({
-                            "version": charter.version, "vote_id": vote.id.0
-                        }),
-                    ),
+                    Some(alliance),
+                    actor,
+                    &Event::CharterAdopted {
+                        charter: CharterId(subject),
+                        version: charter.version,
+                        vote: vote.id,
+                    },
                 )
                 .await?;
             }
@@ -995,28 +983,18 @@ pub async fn create_vote(
             .await?;
             journal::append(
                 conn,
-                entry(
-                    Some(alliance),
-                    actor,
-                    "vote.created",
-                    "vote",
-                    vote.id,
-                    json!({
-                        "title": vote.title,
-                        "subject": vote.rules.subject.as_str(),
-                        "subject_id": vote.subject_id,
-                        "method": vote.rules.method.as_str(),
-                        "options": vote.rules.options,
-                        "electorate": vote.rules.electorate.as_str(),
-                        "quorum_percent": vote.rules.quorum_percent,
-                        "threshold": vote.rules.threshold.map(|t| t.as_str()),
-                        "by_college": vote.rules.by_college,
-                        "secret": vote.secret,
-                        "results": vote.results.as_str(),
-                        "opens_at": vote.opens_at,
-                        "closes_at": vote.closes_at,
-                    }),
-                ),
+                Some(alliance),
+                actor,
+                &Event::VoteCreated {
+                    vote: vote.id,
+                    title: vote.title.clone(),
+                    rules: vote.rules.clone(),
+                    subject_id: vote.subject_id,
+                    secret: vote.secret,
+                    results: vote.results,
+                    opens_at: vote.opens_at,
+                    closes_at: vote.closes_at,
+                },
             )
             .await?;
             let vote = if vote.opens_at <= Utc::now() {
@@ -1104,9 +1082,14 @@ pub async fn update_vote(
     let mut conn = pool::get(&state.pool).await?;
     let vote = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            let current = votes::lock(conn, alliance, id).await?.ok_or_else(|| ApiError::not_found("vote"))?;
+            let current = votes::lock(conn, alliance, id)
+                .await?
+                .ok_or_else(|| ApiError::not_found("vote"))?;
             if current.status != VoteStatus::Scheduled {
-                return Err(ApiError::conflict("vote_open", "a vote's settings are fixed once it opens"));
+                return Err(ApiError::conflict(
+                    "vote_open",
+                    "a vote's settings are fixed once it opens",
+                ));
             }
             let unchanged = response(conn, current.clone()).await?;
             if_match.check(&unchanged)?;
@@ -1116,11 +1099,20 @@ pub async fn update_vote(
             }
             let rules = parse_rules(
                 current.rules.subject,
-                body.method.as_deref().unwrap_or(current.rules.method.as_str()),
-                body.options.clone().unwrap_or_else(|| current.rules.options.clone()),
-                body.electorate.as_deref().unwrap_or(current.rules.electorate.as_str()),
-                body.quorum_percent.unwrap_or(i64::from(current.rules.quorum_percent)),
-                body.threshold.as_deref().or(current.rules.threshold.map(|t| t.as_str())),
+                body.method
+                    .as_deref()
+                    .unwrap_or(current.rules.method.as_str()),
+                body.options
+                    .clone()
+                    .unwrap_or_else(|| current.rules.options.clone()),
+                body.electorate
+                    .as_deref()
+                    .unwrap_or(current.rules.electorate.as_str()),
+                body.quorum_percent
+                    .unwrap_or(i64::from(current.rules.quorum_percent)),
+                body.threshold
+                    .as_deref()
+                    .or(current.rules.threshold.map(|t| t.as_str())),
                 body.by_college.unwrap_or(current.rules.by_college),
             )?;
             // Secrecy and visibility are checked as they will stand together.
@@ -1139,8 +1131,16 @@ pub async fn update_vote(
             let closes_at = body.closes_at.unwrap_or(current.closes_at);
             check_window(opens_at, closes_at)?;
             let changes = VoteChanges {
-                title: body.title.as_deref().map(|t| name("title", t)).transpose()?,
-                description: body.description.as_deref().map(|d| description("description", d)).transpose()?,
+                title: body
+                    .title
+                    .as_deref()
+                    .map(|t| name("title", t))
+                    .transpose()?,
+                description: body
+                    .description
+                    .as_deref()
+                    .map(|d| description("description", d))
+                    .transpose()?,
                 rules,
                 secret,
                 results,
@@ -1150,12 +1150,21 @@ pub async fn update_vote(
             let vote = votes::update(conn, id, changes).await?;
             journal::append(
                 conn,
-                entry(Some(alliance), actor, "vote.updated", "vote", id, json!({
-                    "method": vote.rules.method.as_str(), "opens_at": vote.opens_at, "closes_at": vote.closes_at
-                })),
+                Some(alliance),
+                actor,
+                &Event::VoteUpdated {
+                    vote: id,
+                    method: vote.rules.method,
+                    opens_at: vote.opens_at,
+                    closes_at: vote.closes_at,
+                },
             )
             .await?;
-            let vote = if vote.opens_at <= Utc::now() { open_vote(conn, &vote).await? } else { vote };
+            let vote = if vote.opens_at <= Utc::now() {
+                open_vote(conn, &vote).await?
+            } else {
+                vote
+            };
             response(conn, vote).await
         })
         .await?;
@@ -1265,12 +1274,11 @@ pub async fn cast_ballot(
                 Electorate::Partners => scope.actor_for(PartnerId(voter)),
                 Electorate::Members => scope.actor(),
             };
-            journal::append(
-                conn,
-                entry(Some(alliance), actor, "ballot.cast", "vote", vote.id, json!({
-                    "voter_id": voter, "replaced": replaced
-                })),
-            )
+            journal::append(conn, Some(alliance), actor, &Event::BallotCast {
+                vote: vote.id,
+                voter,
+                replaced,
+            })
             .await?;
             Ok(Attempt::Cast(BallotReceipt {
                 vote_id: vote.id.0,
