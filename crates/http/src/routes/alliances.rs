@@ -16,17 +16,17 @@ use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::auth::{AdminCaller, Caller, MaybeCaller};
+use crate::auth::{AdminCaller, MaybeCaller};
 use crate::choices;
 use crate::etag::{IfMatch, created, json_with_etag};
 use crate::page_schema;
 use crate::pagination::PageParams;
+use crate::paths::AlliancePath;
 use crate::problem::{
-    ApiError, Conflict, Forbidden, NotFound, PreconditionFailed, ServiceUnavailable,
-    UnprocessableEntity,
+    ApiError, Conflict, Forbidden, NotFound, PreconditionFailed, UnprocessableEntity,
 };
 use crate::routes::entry;
-use crate::scope::{EvenArchived, InAlliance};
+use crate::scope::{Authenticated, EvenArchived, InAlliance};
 use crate::state::AppState;
 
 /// A local alliance: a city with its higher-education establishments, student
@@ -119,7 +119,6 @@ pub struct AllianceFilterParams {
     responses(
         (status = 200, description = "A page of alliances", body = AlliancePage),
         (status = 422, response = UnprocessableEntity),
-        (status = 503, response = ServiceUnavailable),
     ),
     security((), ("bearer_auth" = []))
 )]
@@ -157,7 +156,6 @@ pub async fn list_alliances(
             headers(("Location" = String), ("ETag" = String))),
         (status = 403, response = Forbidden),
         (status = 409, response = Conflict),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
@@ -217,11 +215,10 @@ pub async fn create_alliance(
 /// Read an alliance's public profile.
 #[utoipa::path(
     tag = "alliances",
-    params(("id" = Uuid, Path, description = "Alliance id")),
+    params(AlliancePath),
     responses(
         (status = 200, description = "The alliance", body = AllianceResponse, headers(("ETag" = String))),
         (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
     security((), ("bearer_auth" = []))
 )]
@@ -238,7 +235,7 @@ pub async fn get_alliance(scope: InAlliance) -> HttpResponse {
     tag = "alliances",
     request_body = UpdateAllianceRequest,
     params(
-        ("id" = Uuid, Path, description = "Alliance id"),
+        AlliancePath,
         ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if the alliance changed since"),
     ),
     responses(
@@ -247,15 +244,13 @@ pub async fn get_alliance(scope: InAlliance) -> HttpResponse {
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
         (status = 412, response = PreconditionFailed),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
 #[patch("")]
 pub async fn update_alliance(
     state: web::Data<AppState>,
-    _caller: Caller,
-    EvenArchived(scope): EvenArchived,
+    Authenticated(EvenArchived(scope)): Authenticated<EvenArchived>,
     if_match: IfMatch,
     body: web::Json<UpdateAllianceRequest>,
 ) -> Result<HttpResponse, ApiError> {

@@ -10,8 +10,7 @@ use utoipa::ToSchema;
 
 use crate::auth::token::{hash_refresh_token, new_refresh_token};
 use crate::problem::{
-    ApiError, Forbidden, HashingBusy, ServiceUnavailable, TooManyRequests, Unauthorized,
-    UnprocessableEntity,
+    ApiError, Forbidden, HashingBusy, TooManyRequests, Unauthorized, UnprocessableEntity,
 };
 use crate::state::AppState;
 
@@ -198,7 +197,6 @@ pub async fn login(
         (status = 200, description = "A new token pair", body = TokenPair),
         (status = 401, response = Unauthorized),
         (status = 422, response = UnprocessableEntity),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(())
 )]
@@ -238,7 +236,6 @@ pub async fn refresh_tokens(
     responses(
         (status = 204, description = "The session is closed"),
         (status = 422, response = UnprocessableEntity),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(())
 )]

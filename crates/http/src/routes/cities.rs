@@ -20,9 +20,9 @@ use crate::auth::{AdminCaller, MaybeCaller};
 use crate::etag::{IfMatch, created, json_with_etag};
 use crate::page_schema;
 use crate::pagination::PageParams;
+use crate::paths::CityPath;
 use crate::problem::{
-    ApiError, Conflict, Forbidden, NotFound, PreconditionFailed, ServiceUnavailable,
-    UnprocessableEntity,
+    ApiError, Conflict, Forbidden, NotFound, PreconditionFailed, UnprocessableEntity,
 };
 use crate::routes::entry;
 use crate::state::AppState;
@@ -113,7 +113,6 @@ pub struct CityFilterParams {
     responses(
         (status = 200, description = "A page of cities", body = CityPage),
         (status = 422, response = UnprocessableEntity),
-        (status = 503, response = ServiceUnavailable),
     ),
     security((), ("bearer_auth" = []))
 )]
@@ -143,7 +142,6 @@ pub async fn list_cities(
             headers(("Location" = String), ("ETag" = String))),
         (status = 403, response = Forbidden),
         (status = 409, response = Conflict),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
@@ -197,11 +195,10 @@ pub async fn create_city(
 /// Read a city.
 #[utoipa::path(
     tag = "cities",
-    params(("id" = Uuid, Path, description = "City id")),
+    params(CityPath),
     responses(
         (status = 200, description = "The city", body = CityResponse, headers(("ETag" = String))),
         (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
     security((), ("bearer_auth" = []))
 )]
@@ -209,10 +206,10 @@ pub async fn create_city(
 pub async fn get_city(
     state: web::Data<AppState>,
     _caller: MaybeCaller,
-    path: web::Path<Uuid>,
+    path: web::Path<CityPath>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = pool::get(&state.pool).await?;
-    let city = cities::find_city(&mut conn, CityId(path.into_inner()))
+    let city = cities::find_city(&mut conn, CityId(path.id))
         .await?
         .ok_or_else(|| ApiError::not_found("city"))?;
     Ok(json_with_etag(StatusCode::OK, &CityResponse::from(city)))
@@ -223,7 +220,7 @@ pub async fn get_city(
     tag = "cities",
     request_body = UpdateCityRequest,
     params(
-        ("id" = Uuid, Path, description = "City id"),
+        CityPath,
         ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if the city changed since"),
     ),
     responses(
@@ -232,7 +229,6 @@ pub async fn get_city(
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
         (status = 412, response = PreconditionFailed),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
@@ -240,7 +236,7 @@ pub async fn get_city(
 pub async fn update_city(
     state: web::Data<AppState>,
     admin: AdminCaller,
-    path: web::Path<Uuid>,
+    path: web::Path<CityPath>,
     if_match: IfMatch,
     body: web::Json<UpdateCityRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -263,7 +259,7 @@ pub async fn update_city(
             .and_then(|r| v.check(place("region", r))),
     };
     v.finish()?;
-    let id = CityId(path.into_inner());
+    let id = CityId(path.id);
     let actor = Actor::user(admin.0.id());
     let mut conn = pool::get(&state.pool).await?;
     let city = conn

@@ -15,8 +15,7 @@ use utoipa::ToSchema;
 use crate::auth::Caller;
 use crate::etag::{IfMatch, json_with_etag};
 use crate::problem::{
-    ApiError, HashingBusy, PreconditionFailed, ServiceUnavailable, TooManyRequests, Unauthorized,
-    UnprocessableEntity,
+    ApiError, HashingBusy, PreconditionFailed, TooManyRequests, Unauthorized, UnprocessableEntity,
 };
 use crate::routes::mandates::MandateResponse;
 use crate::routes::users::UserResponse;
@@ -70,7 +69,6 @@ pub struct ChangePasswordRequest {
     responses(
         (status = 200, description = "The caller", body = MeResponse, headers(("ETag" = String))),
         (status = 401, response = Unauthorized),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
@@ -92,7 +90,6 @@ pub async fn get_me(state: web::Data<AppState>, caller: Caller) -> Result<HttpRe
         (status = 401, response = Unauthorized),
         (status = 412, response = PreconditionFailed),
         (status = 422, response = UnprocessableEntity),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]

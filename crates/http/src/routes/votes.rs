@@ -30,13 +30,13 @@ use crate::choices;
 use crate::etag::{IfMatch, created, json_with_etag};
 use crate::idempotency;
 use crate::pagination::PageParams;
+use crate::paths::{AlliancePath, VotePath};
 use crate::problem::{
-    ApiError, Conflict, Forbidden, NotFound, PreconditionFailed, ServiceUnavailable,
-    UnprocessableEntity,
+    ApiError, Conflict, Forbidden, NotFound, PreconditionFailed, UnprocessableEntity,
 };
 use crate::routes::entry;
 use crate::routes::plans::apply_phase;
-use crate::scope::InAlliance;
+use crate::scope::{Authenticated, InAlliance};
 use crate::state::AppState;
 
 /// Someone (a partner or a person) who cast a ballot. Secret votes list them too,
@@ -876,21 +876,19 @@ fn check_window(opens_at: DateTime<Utc>, closes_at: DateTime<Utc>) -> Result<(),
 /// List votes (members of the alliance).
 #[utoipa::path(
     tag = "votes",
-    params(("id" = Uuid, Path, description = "Alliance id"), PageParams, VoteFilterParams),
+    params(AlliancePath, PageParams, VoteFilterParams),
     responses(
         (status = 200, description = "A page of votes", body = VotePage),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 422, response = UnprocessableEntity),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
 #[get("")]
 pub async fn list_votes(
     state: web::Data<AppState>,
-    _caller: Caller,
-    scope: InAlliance,
+    Authenticated(scope): Authenticated,
     page: web::Query<PageParams>,
     filter: web::Query<VoteFilterParams>,
 ) -> Result<web::Json<VotePage>, ApiError> {
@@ -927,7 +925,7 @@ pub async fn list_votes(
 /// then `after_close`).
 #[utoipa::path(
     tag = "votes",
-    params(("id" = Uuid, Path, description = "Alliance id")),
+    params(AlliancePath),
     request_body = CreateVoteRequest,
     responses(
         (status = 201, description = "Created", body = VoteResponse,
@@ -935,15 +933,13 @@ pub async fn list_votes(
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
 #[post("")]
 pub async fn create_vote(
     state: web::Data<AppState>,
-    _caller: Caller,
-    scope: InAlliance,
+    Authenticated(scope): Authenticated,
     body: web::Json<CreateVoteRequest>,
 ) -> Result<HttpResponse, ApiError> {
     policy::manage_alliance(&scope.caller)?;
@@ -1041,27 +1037,22 @@ pub async fn create_vote(
 /// Read a vote: its rules, status and who took part (members of the alliance).
 #[utoipa::path(
     tag = "votes",
-    params(
-        ("id" = Uuid, Path, description = "Alliance id"),
-        ("vote_id" = Uuid, Path, description = "Vote id"),
-    ),
+    params(VotePath),
     responses(
         (status = 200, description = "The vote", body = VoteResponse, headers(("ETag" = String))),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
 #[get("/{vote_id}")]
 pub async fn get_vote(
     state: web::Data<AppState>,
-    _caller: Caller,
-    scope: InAlliance,
-    path: web::Path<(Uuid, Uuid)>,
+    Authenticated(scope): Authenticated,
+    path: web::Path<VotePath>,
 ) -> Result<HttpResponse, ApiError> {
     policy::read_private(&scope.caller)?;
-    let vote = settled(&state, &scope, path.1).await?;
+    let vote = settled(&state, &scope, path.vote_id).await?;
     let mut conn = pool::get(&state.pool).await?;
     Ok(json_with_etag(
         StatusCode::OK,
@@ -1076,8 +1067,7 @@ pub async fn get_vote(
 #[utoipa::path(
     tag = "votes",
     params(
-        ("id" = Uuid, Path, description = "Alliance id"),
-        ("vote_id" = Uuid, Path, description = "Vote id"),
+        VotePath,
         ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if the vote changed since"),
     ),
     request_body = UpdateVoteRequest,
@@ -1087,23 +1077,21 @@ pub async fn get_vote(
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
         (status = 412, response = PreconditionFailed),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
 #[patch("/{vote_id}")]
 pub async fn update_vote(
     state: web::Data<AppState>,
-    _caller: Caller,
-    scope: InAlliance,
-    path: web::Path<(Uuid, Uuid)>,
+    Authenticated(scope): Authenticated,
+    path: web::Path<VotePath>,
     if_match: IfMatch,
     body: web::Json<UpdateVoteRequest>,
 ) -> Result<HttpResponse, ApiError> {
     policy::manage_alliance(&scope.caller)?;
     let body = body.into_inner();
     let alliance = scope.id();
-    let id = path.1;
+    let id = path.vote_id;
     let actor = scope.actor();
     settle(&state, alliance, id).await?;
     let mut conn = pool::get(&state.pool).await?;
@@ -1178,10 +1166,7 @@ pub async fn update_vote(
 /// with a current mandate (not observer) at opening votes once. Admins never vote.
 #[utoipa::path(
     tag = "votes",
-    params(
-        ("id" = Uuid, Path, description = "Alliance id"),
-        ("vote_id" = Uuid, Path, description = "Vote id"),
-    ),
+    params(VotePath),
     request_body = CastBallotRequest,
     responses(
         (status = 200, description = "An earlier ballot of the same voter was replaced", body = BallotReceipt),
@@ -1189,7 +1174,6 @@ pub async fn update_vote(
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
@@ -1198,7 +1182,7 @@ pub async fn cast_ballot(
     state: web::Data<AppState>,
     caller: Caller,
     scope: InAlliance,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<VotePath>,
     body: web::Json<CastBallotRequest>,
 ) -> Result<HttpResponse, ApiError> {
     if caller.user.is_admin {
@@ -1206,7 +1190,7 @@ pub async fn cast_ballot(
     }
     policy::read_private(&scope.caller)?;
     let alliance = scope.id();
-    let id = path.1;
+    let id = path.vote_id;
     let mut conn = pool::get(&state.pool).await?;
     // A vote whose time to open or close has come is settled first. Most ballots find
     // nothing due, so the check reads the row the ballot locks anyway: only when
@@ -1328,16 +1312,12 @@ enum Attempt {
 /// Close a vote before its time (coordinator): the result is final and its effect applied.
 #[utoipa::path(
     tag = "votes",
-    params(
-        ("id" = Uuid, Path, description = "Alliance id"),
-        ("vote_id" = Uuid, Path, description = "Vote id"),
-    ),
+    params(VotePath),
     responses(
         (status = 200, description = "The closed vote", body = VoteResponse),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
@@ -1346,11 +1326,11 @@ pub async fn close_vote_early(
     state: web::Data<AppState>,
     caller: Caller,
     scope: InAlliance,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<VotePath>,
 ) -> Result<HttpResponse, ApiError> {
     policy::manage_alliance(&scope.caller)?;
     let alliance = scope.id();
-    let id = path.1;
+    let id = path.vote_id;
     settle(&state, alliance, id).await?;
     let mut conn = pool::get(&state.pool).await?;
     let vote = conn
@@ -1385,28 +1365,23 @@ pub async fn close_vote_early(
 /// that does not read fails the count (500), never drops out of it.
 #[utoipa::path(
     tag = "votes",
-    params(
-        ("id" = Uuid, Path, description = "Alliance id"),
-        ("vote_id" = Uuid, Path, description = "Vote id"),
-    ),
+    params(VotePath),
     responses(
         (status = 200, description = "The results", body = ResultsResponse),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
 #[get("/{vote_id}/results")]
 pub async fn get_vote_results(
     state: web::Data<AppState>,
-    _caller: Caller,
-    scope: InAlliance,
-    path: web::Path<(Uuid, Uuid)>,
+    Authenticated(scope): Authenticated,
+    path: web::Path<VotePath>,
 ) -> Result<web::Json<ResultsResponse>, ApiError> {
     policy::read_private(&scope.caller)?;
-    let vote = settled(&state, &scope, path.1).await?;
+    let vote = settled(&state, &scope, path.vote_id).await?;
     match vote.status {
         VoteStatus::Closed => {
             let stored = vote
