@@ -27,9 +27,7 @@ use crate::choices;
 use crate::etag::{IfMatch, created, json_with_etag};
 use crate::pagination::PageParams;
 use crate::paths::{ActionPath, PlanPath};
-use crate::problem::{
-    ApiError, Conflict, Forbidden, NotFound, PreconditionFailed, UnprocessableEntity,
-};
+use crate::problem::{ApiError, Forbidden, PreconditionFailed, UnprocessableEntity};
 use crate::routes::entry;
 use crate::routes::mandates::check_partner_as;
 use crate::routes::plans::{refuse_while_voted, visible_plan};
@@ -397,7 +395,6 @@ pub(crate) fn own_partner(
     responses(
         (status = 200, description = "A page of actions", body = ActionPage),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 422, response = UnprocessableEntity),
     ),
     security((), ("bearer_auth" = []))
@@ -449,8 +446,6 @@ pub async fn list_actions(
         (status = 201, description = "Created", body = ActionResponse,
             headers(("Location" = String), ("ETag" = String))),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
     ),
     security(("bearer_auth" = []))
 )]
@@ -576,7 +571,6 @@ pub async fn create_action(
     responses(
         (status = 200, description = "The action", body = ActionResponse, headers(("ETag" = String))),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
     ),
     security((), ("bearer_auth" = []))
 )]
@@ -611,8 +605,6 @@ pub async fn get_action(
     responses(
         (status = 200, description = "The updated action", body = ActionResponse, headers(("ETag" = String))),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
         (status = 412, response = PreconditionFailed),
     ),
     security(("bearer_auth" = []))

@@ -22,9 +22,7 @@ use crate::etag::{IfMatch, created, json_with_etag};
 use crate::page_schema;
 use crate::pagination::PageParams;
 use crate::paths::AlliancePath;
-use crate::problem::{
-    ApiError, Conflict, Forbidden, NotFound, PreconditionFailed, UnprocessableEntity,
-};
+use crate::problem::{ApiError, Forbidden, PreconditionFailed, UnprocessableEntity};
 use crate::routes::entry;
 use crate::scope::{Authenticated, EvenArchived, InAlliance};
 use crate::state::AppState;
@@ -155,7 +153,6 @@ pub async fn list_alliances(
         (status = 201, description = "Created", body = AllianceResponse,
             headers(("Location" = String), ("ETag" = String))),
         (status = 403, response = Forbidden),
-        (status = 409, response = Conflict),
     ),
     security(("bearer_auth" = []))
 )]
@@ -218,7 +215,6 @@ pub async fn create_alliance(
     params(AlliancePath),
     responses(
         (status = 200, description = "The alliance", body = AllianceResponse, headers(("ETag" = String))),
-        (status = 404, response = NotFound),
     ),
     security((), ("bearer_auth" = []))
 )]
@@ -241,8 +237,6 @@ pub async fn get_alliance(scope: InAlliance) -> HttpResponse {
     responses(
         (status = 200, description = "The updated alliance", body = AllianceResponse, headers(("ETag" = String))),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
         (status = 412, response = PreconditionFailed),
     ),
     security(("bearer_auth" = []))

@@ -17,7 +17,7 @@ use uuid::Uuid;
 use crate::choices;
 use crate::etag::created;
 use crate::paths::{AlliancePath, CharterPath};
-use crate::problem::{ApiError, Conflict, Forbidden, NotFound};
+use crate::problem::{ApiError, Forbidden};
 use crate::routes::entry;
 use crate::scope::{Authenticated, InAlliance};
 use crate::state::AppState;
@@ -116,7 +116,6 @@ pub struct SignCharterRequest {
     params(AlliancePath),
     responses(
         (status = 200, description = "Every version, newest first", body = CharterPage),
-        (status = 404, response = NotFound),
     ),
     security((), ("bearer_auth" = []))
 )]
@@ -153,7 +152,6 @@ pub async fn list_charters(
         (status = 201, description = "Created", body = CharterResponse,
             headers(("Location" = String), ("ETag" = String))),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
     ),
     security(("bearer_auth" = []))
 )]
@@ -206,8 +204,6 @@ pub async fn create_charter(
     responses(
         (status = 201, description = "Signed", body = SignatureResponse),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
     ),
     security(("bearer_auth" = []))
 )]

@@ -21,9 +21,7 @@ use crate::etag::{IfMatch, created, json_with_etag};
 use crate::page_schema;
 use crate::pagination::PageParams;
 use crate::paths::CityPath;
-use crate::problem::{
-    ApiError, Conflict, Forbidden, NotFound, PreconditionFailed, UnprocessableEntity,
-};
+use crate::problem::{ApiError, Conflict, Forbidden, PreconditionFailed, UnprocessableEntity};
 use crate::routes::entry;
 use crate::state::AppState;
 
@@ -141,7 +139,6 @@ pub async fn list_cities(
         (status = 201, description = "Created", body = CityResponse,
             headers(("Location" = String), ("ETag" = String))),
         (status = 403, response = Forbidden),
-        (status = 409, response = Conflict),
     ),
     security(("bearer_auth" = []))
 )]
@@ -198,7 +195,6 @@ pub async fn create_city(
     params(CityPath),
     responses(
         (status = 200, description = "The city", body = CityResponse, headers(("ETag" = String))),
-        (status = 404, response = NotFound),
     ),
     security((), ("bearer_auth" = []))
 )]
@@ -226,7 +222,6 @@ pub async fn get_city(
     responses(
         (status = 200, description = "The updated city", body = CityResponse, headers(("ETag" = String))),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
         (status = 412, response = PreconditionFailed),
     ),

@@ -21,9 +21,7 @@ use crate::etag::{IfMatch, created, json_with_etag};
 use crate::page_schema;
 use crate::pagination::PageParams;
 use crate::paths::{ActionPath, CommentPath};
-use crate::problem::{
-    ApiError, Conflict, Forbidden, NotFound, PreconditionFailed, UnprocessableEntity,
-};
+use crate::problem::{ApiError, Forbidden, PreconditionFailed, UnprocessableEntity};
 use crate::routes::actions::{own_partner, visible_action};
 use crate::routes::entry;
 use crate::scope::{Authenticated, InAlliance};
@@ -102,7 +100,6 @@ pub struct EndorsementParams {
     responses(
         (status = 200, description = "A page of comments, oldest first", body = CommentPage),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 422, response = UnprocessableEntity),
     ),
     security(("bearer_auth" = []))
@@ -134,7 +131,6 @@ pub async fn list_comments(
         (status = 201, description = "Created", body = CommentResponse,
             headers(("Location" = String), ("ETag" = String))),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
     ),
     security(("bearer_auth" = []))
 )]
@@ -193,7 +189,6 @@ pub async fn create_comment(
     responses(
         (status = 200, description = "The updated comment", body = CommentResponse, headers(("ETag" = String))),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 412, response = PreconditionFailed),
     ),
     security(("bearer_auth" = []))
@@ -251,7 +246,6 @@ pub async fn update_comment(
     responses(
         (status = 204, description = "Deleted"),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
     ),
     security(("bearer_auth" = []))
 )]
@@ -309,8 +303,6 @@ fn endorsing_partner(scope: &InAlliance, given: Option<Uuid>) -> Result<PartnerI
     responses(
         (status = 204, description = "Endorsed"),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
     ),
     security(("bearer_auth" = []))
 )]
@@ -365,7 +357,6 @@ pub async fn endorse_action(
     responses(
         (status = 204, description = "Withdrawn"),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 422, response = UnprocessableEntity),
     ),
     security(("bearer_auth" = []))

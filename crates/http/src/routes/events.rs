@@ -22,7 +22,7 @@ use crate::etag::{IfMatch, created, json_with_etag};
 use crate::page_schema;
 use crate::pagination::PageParams;
 use crate::paths::{AlliancePath, EventPath};
-use crate::problem::{ApiError, Forbidden, NotFound, PreconditionFailed, UnprocessableEntity};
+use crate::problem::{ApiError, Forbidden, PreconditionFailed, UnprocessableEntity};
 use crate::routes::entry;
 use crate::routes::mandates::check_partner_as;
 use crate::scope::{Authenticated, InAlliance};
@@ -194,7 +194,6 @@ fn check_times(starts_at: DateTime<Utc>, ends_at: Option<DateTime<Utc>>) -> Resu
     params(AlliancePath, PageParams, EventFilterParams),
     responses(
         (status = 200, description = "A page of events", body = EventPage),
-        (status = 404, response = NotFound),
         (status = 422, response = UnprocessableEntity),
     ),
     security((), ("bearer_auth" = []))
@@ -249,7 +248,6 @@ async fn hide_private_actions(
         (status = 201, description = "Created", body = EventResponse,
             headers(("Location" = String), ("ETag" = String))),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
     ),
     security(("bearer_auth" = []))
 )]
@@ -319,7 +317,6 @@ pub async fn create_event(
     params(EventPath),
     responses(
         (status = 200, description = "The event", body = EventResponse, headers(("ETag" = String))),
-        (status = 404, response = NotFound),
     ),
     security((), ("bearer_auth" = []))
 )]
@@ -348,7 +345,6 @@ pub async fn get_event(
     responses(
         (status = 200, description = "The updated event", body = EventResponse, headers(("ETag" = String))),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 412, response = PreconditionFailed),
     ),
     security(("bearer_auth" = []))
@@ -445,7 +441,6 @@ pub async fn update_event(
     responses(
         (status = 204, description = "Deleted"),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
     ),
     security(("bearer_auth" = []))
 )]

@@ -25,7 +25,7 @@ use crate::etag::created;
 use crate::page_schema;
 use crate::pagination::PageParams;
 use crate::paths::{AlliancePath, InvitationPath};
-use crate::problem::{ApiError, Conflict, Forbidden, HashingBusy, NotFound, UnprocessableEntity};
+use crate::problem::{ApiError, Forbidden, HashingBusy, UnprocessableEntity};
 use crate::routes::auth::{TokenPair, open_session};
 use crate::routes::entry;
 use crate::routes::mandates::{MandateResponse, check_partner, notes};
@@ -252,7 +252,6 @@ pub(crate) fn expires_at(days: Option<i64>) -> Result<DateTime<Utc>, ApiError> {
     responses(
         (status = 200, description = "A page of invitations", body = InvitationPage),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 422, response = UnprocessableEntity),
     ),
     security(("bearer_auth" = []))
@@ -282,7 +281,6 @@ pub async fn list_invitations(
         (status = 201, description = "Created, with its token", body = CreatedInvitation,
             headers(("Location" = String), ("ETag" = String))),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
     ),
     security(("bearer_auth" = []))
 )]
@@ -350,8 +348,6 @@ pub async fn create_invitation(
     responses(
         (status = 204, description = "Revoked"),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
     ),
     security(("bearer_auth" = []))
 )]
@@ -406,8 +402,6 @@ pub async fn revoke_invitation(
     responses(
         (status = 201, description = "The mandate, the account, and a session for a new account", body = AcceptedInvitation),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
         (status = 503, response = HashingBusy),
     ),
     security((), ("bearer_auth" = []))

@@ -14,7 +14,7 @@ use crate::auth::Caller;
 use crate::page_schema;
 use crate::pagination::PageParams;
 use crate::paths::AlliancePath;
-use crate::problem::{ApiError, Forbidden, Unauthorized, UnprocessableEntity};
+use crate::problem::{ApiError, Forbidden, UnprocessableEntity};
 use crate::scope::Authenticated;
 use crate::state::AppState;
 
@@ -109,7 +109,6 @@ impl From<ChainCheck> for ChainVerification {
     responses(
         (status = 200, description = "A page of entries", body = JournalPage),
         (status = 403, response = Forbidden),
-        (status = 404, response = crate::problem::NotFound),
         (status = 422, response = UnprocessableEntity),
     ),
     security(("bearer_auth" = []))
@@ -137,7 +136,6 @@ pub async fn list_alliance_journal(
     responses(
         (status = 200, description = "The verification", body = ChainVerification),
         (status = 403, response = Forbidden),
-        (status = 404, response = crate::problem::NotFound),
     ),
     security(("bearer_auth" = []))
 )]
@@ -159,7 +157,6 @@ pub async fn verify_alliance_journal(
     params(PageParams),
     responses(
         (status = 200, description = "A page of entries", body = JournalPage),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 422, response = UnprocessableEntity),
     ),
@@ -186,7 +183,6 @@ pub async fn list_platform_journal(
     tag = "journal",
     responses(
         (status = 200, description = "The verification", body = ChainVerification),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
     ),
     security(("bearer_auth" = []))

@@ -23,7 +23,7 @@ use crate::auth::AdminCaller;
 use crate::choices;
 use crate::etag::{IfMatch, created, json_with_etag};
 use crate::paths::{AlliancePath, LabelPath};
-use crate::problem::{ApiError, Conflict, Forbidden, NotFound, PreconditionFailed};
+use crate::problem::{ApiError, Forbidden, PreconditionFailed};
 use crate::routes::entry;
 use crate::scope::{Authenticated, InAlliance};
 use crate::state::AppState;
@@ -113,7 +113,6 @@ pub struct DecideLabelRequest {
     params(AlliancePath),
     responses(
         (status = 200, description = "Labels, newest year first", body = LabelPage),
-        (status = 404, response = NotFound),
     ),
     security((), ("bearer_auth" = []))
 )]
@@ -143,8 +142,6 @@ pub async fn list_labels(
     responses(
         (status = 201, description = "Applied", body = LabelResponse, headers(("Location" = String), ("ETag" = String))),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
     ),
     security(("bearer_auth" = []))
 )]
@@ -228,8 +225,6 @@ pub async fn apply_for_label(
     responses(
         (status = 200, description = "Decided", body = LabelResponse, headers(("ETag" = String))),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
         (status = 412, response = PreconditionFailed),
     ),
     security(("bearer_auth" = []))

@@ -24,9 +24,7 @@ use crate::etag::{IfMatch, created, json_with_etag};
 use crate::page_schema;
 use crate::pagination::PageParams;
 use crate::paths::{AlliancePath, MandatePath, SuccessorPath};
-use crate::problem::{
-    ApiError, Conflict, Forbidden, NotFound, PreconditionFailed, UnprocessableEntity,
-};
+use crate::problem::{ApiError, Forbidden, PreconditionFailed, UnprocessableEntity};
 use crate::routes::entry;
 use crate::routes::invitations::{CreatedInvitation, expires_at, new_token, revoked_entry};
 use crate::scope::{Authenticated, InAlliance};
@@ -206,7 +204,6 @@ async fn may_read_notes(
     responses(
         (status = 200, description = "A page of mandates", body = MandatePage),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 422, response = UnprocessableEntity),
     ),
     security(("bearer_auth" = []))
@@ -251,7 +248,6 @@ pub async fn list_mandates(
         (status = 201, description = "Created", body = MandateResponse,
             headers(("Location" = String), ("ETag" = String))),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
     ),
     security(("bearer_auth" = []))
 )]
@@ -375,7 +371,6 @@ fn mandate_entry(
     responses(
         (status = 200, description = "The mandate", body = MandateResponse, headers(("ETag" = String))),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
     ),
     security(("bearer_auth" = []))
 )]
@@ -415,7 +410,6 @@ pub async fn get_mandate(
     responses(
         (status = 200, description = "The updated mandate", body = MandateResponse, headers(("ETag" = String))),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 412, response = PreconditionFailed),
     ),
     security(("bearer_auth" = []))
@@ -491,7 +485,6 @@ pub async fn update_mandate(
     responses(
         (status = 204, description = "Removed"),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
     ),
     security(("bearer_auth" = []))
 )]
@@ -543,9 +536,6 @@ pub async fn delete_mandate(
         (status = 201, description = "The successor's invitation, with its token", body = CreatedInvitation,
             headers(("Location" = String), ("ETag" = String))),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
-        (status = 422, response = UnprocessableEntity),
     ),
     security(("bearer_auth" = []))
 )]

@@ -30,7 +30,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::choices;
-use crate::problem::{ApiError, NotFound, UnprocessableEntity};
+use crate::problem::{ApiError, UnprocessableEntity};
 use crate::state::AppState;
 
 const CACHE_CONTROL: &str = "public, max-age=60";
@@ -813,7 +813,6 @@ pub struct NoParams {}
             (Vec<Object> = "application/json")
         ), headers(("ETag" = String), ("Cache-Control" = String))),
         (status = 304, description = "Not modified since the ETag in If-None-Match"),
-        (status = 404, response = NotFound),
         (status = 422, response = UnprocessableEntity),
     ),
     security(())

@@ -21,9 +21,7 @@ use crate::etag::{IfMatch, created, json_with_etag};
 use crate::page_schema;
 use crate::pagination::PageParams;
 use crate::paths::{AlliancePath, PartnerPath};
-use crate::problem::{
-    ApiError, Conflict, Forbidden, NotFound, PreconditionFailed, UnprocessableEntity,
-};
+use crate::problem::{ApiError, Forbidden, PreconditionFailed, UnprocessableEntity};
 use crate::routes::entry;
 use crate::scope::{Authenticated, InAlliance};
 use crate::state::AppState;
@@ -145,7 +143,6 @@ pub struct PartnerFilterParams {
     params(AlliancePath, PageParams, PartnerFilterParams),
     responses(
         (status = 200, description = "A page of partners", body = PartnerPage),
-        (status = 404, response = NotFound),
         (status = 422, response = UnprocessableEntity),
     ),
     security((), ("bearer_auth" = []))
@@ -187,8 +184,6 @@ pub async fn list_partners(
         (status = 201, description = "Created", body = PartnerResponse,
             headers(("Location" = String), ("ETag" = String))),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
     ),
     security(("bearer_auth" = []))
 )]
@@ -253,7 +248,6 @@ pub async fn create_partner(
     params(PartnerPath),
     responses(
         (status = 200, description = "The partner", body = PartnerResponse, headers(("ETag" = String))),
-        (status = 404, response = NotFound),
     ),
     security((), ("bearer_auth" = []))
 )]
@@ -284,8 +278,6 @@ pub async fn get_partner(
     responses(
         (status = 200, description = "The updated partner", body = PartnerResponse, headers(("ETag" = String))),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
         (status = 412, response = PreconditionFailed),
     ),
     security(("bearer_auth" = []))

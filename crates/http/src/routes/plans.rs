@@ -27,9 +27,7 @@ use crate::choices;
 use crate::etag::{IfMatch, created, json_with_etag};
 use crate::pagination::PageParams;
 use crate::paths::{AlliancePath, CarryOverPath, PlanPath};
-use crate::problem::{
-    ApiError, Conflict, Forbidden, NotFound, PreconditionFailed, UnprocessableEntity,
-};
+use crate::problem::{ApiError, Forbidden, PreconditionFailed, UnprocessableEntity};
 use crate::routes::entry;
 use crate::scope::{Authenticated, InAlliance};
 use crate::state::AppState;
@@ -212,7 +210,6 @@ pub struct CarryOverRequest {
     params(AlliancePath, PageParams),
     responses(
         (status = 200, description = "A page of plans", body = PlanPage),
-        (status = 404, response = NotFound),
         (status = 422, response = UnprocessableEntity),
     ),
     security((), ("bearer_auth" = []))
@@ -242,8 +239,6 @@ pub async fn list_plans(
         (status = 201, description = "Created", body = PlanResponse,
             headers(("Location" = String), ("ETag" = String))),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
     ),
     security(("bearer_auth" = []))
 )]
@@ -316,7 +311,6 @@ fn plan_conflict(err: agir_persistence::PersistenceError) -> ApiError {
     responses(
         (status = 200, description = "The plan", body = PlanResponse, headers(("ETag" = String))),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
     ),
     security((), ("bearer_auth" = []))
 )]
@@ -361,8 +355,6 @@ pub(crate) async fn refuse_while_voted(
     responses(
         (status = 200, description = "The updated plan", body = PlanResponse, headers(("ETag" = String))),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
         (status = 412, response = PreconditionFailed),
     ),
     security(("bearer_auth" = []))
@@ -431,8 +423,6 @@ pub async fn update_plan(
     responses(
         (status = 200, description = "The plan in its new phase", body = PlanResponse, headers(("ETag" = String))),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
     ),
     security(("bearer_auth" = []))
 )]
@@ -508,8 +498,6 @@ pub(crate) async fn apply_phase(
         (status = 201, description = "The new plan", body = PlanResponse,
             headers(("Location" = String), ("ETag" = String))),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
     ),
     security(("bearer_auth" = []))
 )]

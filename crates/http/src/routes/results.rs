@@ -23,7 +23,7 @@ use crate::etag::created;
 use crate::page_schema;
 use crate::pagination::PageParams;
 use crate::paths::{ActionPath, IndicatorPath, MeasurementPath};
-use crate::problem::{ApiError, Conflict, Forbidden, NotFound, UnprocessableEntity};
+use crate::problem::{ApiError, Forbidden, UnprocessableEntity};
 use crate::routes::actions::visible_action;
 use crate::routes::entry;
 use crate::routes::mandates::check_partner;
@@ -262,7 +262,6 @@ async fn visible_indicator(
     responses(
         (status = 200, description = "The indicators", body = IndicatorPage),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
     ),
     security((), ("bearer_auth" = []))
 )]
@@ -293,8 +292,6 @@ pub async fn list_indicators(
         (status = 201, description = "Created", body = IndicatorResponse,
             headers(("Location" = String), ("ETag" = String))),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
     ),
     security(("bearer_auth" = []))
 )]
@@ -386,7 +383,6 @@ pub async fn create_indicator(
     responses(
         (status = 200, description = "A page of measurements", body = MeasurementPage),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 422, response = UnprocessableEntity),
     ),
     security((), ("bearer_auth" = []))
@@ -417,8 +413,6 @@ pub async fn list_measurements(
         (status = 201, description = "Created", body = MeasurementResponse,
             headers(("Location" = String), ("ETag" = String))),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
     ),
     security(("bearer_auth" = []))
 )]
@@ -549,8 +543,6 @@ pub async fn create_measurement(
     responses(
         (status = 200, description = "The reviewed measurement", body = MeasurementResponse),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
     ),
     security(("bearer_auth" = []))
 )]

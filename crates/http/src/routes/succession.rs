@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::choices;
 use crate::paths::AlliancePath;
-use crate::problem::{ApiError, Forbidden, NotFound, UnprocessableEntity};
+use crate::problem::{ApiError, Forbidden, UnprocessableEntity};
 use crate::scope::Authenticated;
 use crate::state::AppState;
 
@@ -104,7 +104,6 @@ pub struct Successor {
     responses(
         (status = 200, description = "The report", body = SuccessionReport),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 422, response = UnprocessableEntity),
     ),
     security(("bearer_auth" = []))

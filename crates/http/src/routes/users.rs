@@ -21,10 +21,7 @@ use crate::etag::{IfMatch, created, json_with_etag};
 use crate::page_schema;
 use crate::pagination::PageParams;
 use crate::paths::UserPath;
-use crate::problem::{
-    ApiError, Conflict, Forbidden, HashingBusy, NotFound, PreconditionFailed, Unauthorized,
-    UnprocessableEntity,
-};
+use crate::problem::{ApiError, Forbidden, HashingBusy, PreconditionFailed, UnprocessableEntity};
 use crate::state::AppState;
 
 /// An account.
@@ -106,7 +103,6 @@ pub struct UpdateUserRequest {
     params(PageParams),
     responses(
         (status = 200, description = "A page of accounts", body = UserPage),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 422, response = UnprocessableEntity),
     ),
@@ -131,10 +127,7 @@ pub async fn list_users(
     responses(
         (status = 201, description = "Created", body = UserResponse,
             headers(("Location" = String, description = "The new account"), ("ETag" = String))),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
-        (status = 409, response = Conflict),
-        (status = 422, response = UnprocessableEntity),
         (status = 503, response = HashingBusy),
     ),
     security(("bearer_auth" = []))
@@ -219,9 +212,7 @@ pub async fn create_account(
     params(UserPath),
     responses(
         (status = 200, description = "The account", body = UserResponse, headers(("ETag" = String))),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
     ),
     security(("bearer_auth" = []))
 )]
@@ -251,11 +242,8 @@ pub async fn get_user(
     ),
     responses(
         (status = 200, description = "The updated account", body = UserResponse, headers(("ETag" = String))),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 412, response = PreconditionFailed),
-        (status = 422, response = UnprocessableEntity),
     ),
     security(("bearer_auth" = []))
 )]

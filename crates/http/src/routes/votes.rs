@@ -31,9 +31,7 @@ use crate::etag::{IfMatch, created, json_with_etag};
 use crate::idempotency;
 use crate::pagination::PageParams;
 use crate::paths::{AlliancePath, VotePath};
-use crate::problem::{
-    ApiError, Conflict, Forbidden, NotFound, PreconditionFailed, UnprocessableEntity,
-};
+use crate::problem::{ApiError, Conflict, Forbidden, PreconditionFailed, UnprocessableEntity};
 use crate::routes::entry;
 use crate::routes::plans::apply_phase;
 use crate::scope::{Authenticated, InAlliance};
@@ -880,7 +878,6 @@ fn check_window(opens_at: DateTime<Utc>, closes_at: DateTime<Utc>) -> Result<(),
     responses(
         (status = 200, description = "A page of votes", body = VotePage),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 422, response = UnprocessableEntity),
     ),
     security(("bearer_auth" = []))
@@ -931,8 +928,6 @@ pub async fn list_votes(
         (status = 201, description = "Created", body = VoteResponse,
             headers(("Location" = String), ("ETag" = String))),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
     ),
     security(("bearer_auth" = []))
 )]
@@ -1041,7 +1036,6 @@ pub async fn create_vote(
     responses(
         (status = 200, description = "The vote", body = VoteResponse, headers(("ETag" = String))),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
     ),
     security(("bearer_auth" = []))
 )]
@@ -1074,8 +1068,6 @@ pub async fn get_vote(
     responses(
         (status = 200, description = "The updated vote", body = VoteResponse, headers(("ETag" = String))),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
         (status = 412, response = PreconditionFailed),
     ),
     security(("bearer_auth" = []))
@@ -1172,8 +1164,6 @@ pub async fn update_vote(
         (status = 200, description = "An earlier ballot of the same voter was replaced", body = BallotReceipt),
         (status = 201, description = "Counted", body = BallotReceipt),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
     ),
     security(("bearer_auth" = []))
 )]
@@ -1316,8 +1306,6 @@ enum Attempt {
     responses(
         (status = 200, description = "The closed vote", body = VoteResponse),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
     ),
     security(("bearer_auth" = []))
 )]
@@ -1369,7 +1357,6 @@ pub async fn close_vote_early(
     responses(
         (status = 200, description = "The results", body = ResultsResponse),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
     ),
     security(("bearer_auth" = []))
