@@ -69,6 +69,47 @@ async fn protected_operations_without_a_token_answer_401_with_a_challenge() {
     basic.assert_problem(401, "invalid_token");
 }
 
+/// `scope::Authenticated`: under an alliance, an anonymous call to a protected operation is
+/// 401 before anything else is judged (an unknown alliance, a malformed id in the path, a bad
+/// body); with a token, those are judged as usual (404, 404, 422).
+#[actix_web::test]
+async fn protected_alliance_operations_answer_401_before_judging_the_request() {
+    let app = TestApp::spawn().await;
+    let (_, alliance) = app
+        .city_and_alliance("Sceaux", "92071", "Alliance de Sceaux")
+        .await;
+    let unknown = uuid::Uuid::now_v7();
+    app.create_user("ada@example.org", false).await;
+    let ada = app.login("ada@example.org").await;
+    let cases = [
+        (format!("/api/v1/alliances/{unknown}/journal"), None, 404),
+        (
+            format!("/api/v1/alliances/{alliance}/votes/not-a-uuid"),
+            None,
+            404,
+        ),
+        (
+            format!("/api/v1/alliances/{alliance}/partners"),
+            Some(json!({"unknown_field": true})),
+            422,
+        ),
+    ];
+    for (path, body, with_token) in cases {
+        let (anonymous, signed_in) = match &body {
+            Some(body) => (
+                app.anonymous().post(&path).json(body).send().await,
+                ada.post(&path).json(body).send().await,
+            ),
+            None => (
+                app.anonymous().get(&path).send().await,
+                ada.get(&path).send().await,
+            ),
+        };
+        anonymous.assert_problem(401, "unauthenticated");
+        assert_eq!(signed_in.status().as_u16(), with_token, "{path}");
+    }
+}
+
 /// Claims of a real session, re-signed with chosen changes.
 async fn session_claims(app: &TestApp) -> (Value, String) {
     app.create_user("ada@example.org", false).await;

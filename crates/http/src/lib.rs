@@ -12,6 +12,7 @@ pub mod metrics;
 pub mod middleware;
 pub mod openapi;
 pub mod pagination;
+pub mod paths;
 pub mod problem;
 pub mod routes;
 pub mod scope;

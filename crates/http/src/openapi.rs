@@ -85,7 +85,9 @@ impl Modify for BearerAuth {
 /// malformed (400), too large (413), of the wrong type (415) or invalid (422); a path
 /// id can name nothing (404); a query string can be unparsable (400); a bearer
 /// token can be missing or invalid (401); an authenticated `POST` takes an
-/// `Idempotency-Key` (reused with another body: 422; still running: 409).
+/// `Idempotency-Key` (reused with another body: 422; still running: 409); the database
+/// can be unavailable (503), except for the probes in [`WITHOUT_DATABASE`]. A response
+/// an operation declares itself (such as 503 `HashingBusy`) is kept.
 pub fn complete(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     for (path, item) in api.paths.paths.iter_mut() {
         let methods = [
@@ -106,6 +108,10 @@ pub fn complete(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     }
     api
 }
+
+/// The operations that never touch the database (liveness and metrics), so never
+/// answer 503; every other operation does while the database does not answer.
+pub const WITHOUT_DATABASE: [&str; 4] = ["healthz", "root_healthz", "metrics", "root_metrics"];
 
 fn complete_operation(path: &str, operation: &mut Operation, is_post: bool) {
     let params = operation.parameters.clone().unwrap_or_default();
@@ -133,6 +139,10 @@ fn complete_operation(path: &str, operation: &mut Operation, is_post: bool) {
     }
     if bearer {
         add_response(operation, "401", "Unauthorized");
+    }
+    let id = operation.operation_id.as_deref().unwrap_or_default();
+    if !WITHOUT_DATABASE.contains(&id) {
+        add_response(operation, "503", "ServiceUnavailable");
     }
     if is_post && bearer && !path.starts_with("/api/v1/auth/") {
         let parameter: Parameter = ParameterBuilder::new()

@@ -57,6 +57,21 @@ impl InAlliance {
 #[derive(Debug, Clone)]
 pub struct EvenArchived(pub InAlliance);
 
+/// The scope `S` ([`InAlliance`] or [`EvenArchived`]) of an authenticated caller: a
+/// request without a bearer token is 401 before anything else is looked at, as with a
+/// [`Caller`] extractor. For operations whose `security` is `bearer_auth` only; which
+/// role the caller needs is still the handler's policy call.
+#[derive(Debug, Clone)]
+pub struct Authenticated<S = InAlliance>(pub S);
+
+/// Who may reach the handler: anyone or only a signed-in caller; while the alliance
+/// is archived, reads only or writes too.
+#[derive(Debug, Clone, Copy)]
+struct Admit {
+    anonymous: bool,
+    archived_writes: bool,
+}
+
 impl FromRequest for InAlliance {
     type Error = actix_web::Error;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
@@ -65,7 +80,11 @@ impl FromRequest for InAlliance {
     /// is not safe (anything but GET, HEAD, OPTIONS) is 409 `alliance_archived` here,
     /// before the handler runs, whatever the caller.
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        load(req, payload, false)
+        let admit = Admit {
+            anonymous: true,
+            archived_writes: false,
+        };
+        load(req, payload, admit)
     }
 }
 
@@ -74,21 +93,56 @@ impl FromRequest for EvenArchived {
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let scope = load(req, payload, true);
+        let admit = Admit {
+            anonymous: true,
+            archived_writes: true,
+        };
+        let scope = load(req, payload, admit);
         Box::pin(async move { scope.await.map(EvenArchived) })
+    }
+}
+
+impl FromRequest for Authenticated<InAlliance> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let admit = Admit {
+            anonymous: false,
+            archived_writes: false,
+        };
+        let scope = load(req, payload, admit);
+        Box::pin(async move { scope.await.map(Authenticated) })
+    }
+}
+
+impl FromRequest for Authenticated<EvenArchived> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let admit = Admit {
+            anonymous: false,
+            archived_writes: true,
+        };
+        let scope = load(req, payload, admit);
+        Box::pin(async move { scope.await.map(|scope| Authenticated(EvenArchived(scope))) })
     }
 }
 
 fn load(
     req: &HttpRequest,
     payload: &mut Payload,
-    allow_archived: bool,
+    admit: Admit,
 ) -> Pin<Box<dyn Future<Output = Result<InAlliance, actix_web::Error>>>> {
     {
         let req = req.clone();
         let caller = MaybeCaller::from_request(&req, payload);
         Box::pin(async move {
             let MaybeCaller(user) = caller.await?;
+            if user.is_none() && !admit.anonymous {
+                return Err(ApiError::Unauthenticated.into());
+            }
             let id = req
                 .match_info()
                 .get("id")
@@ -120,7 +174,7 @@ fn load(
                 ),
             };
             let alliance = alliance.ok_or_else(|| ApiError::not_found("alliance"))?;
-            if !allow_archived && !req.method().is_safe() {
+            if !admit.archived_writes && !req.method().is_safe() {
                 alliance::check_writable(alliance.status, false).map_err(ApiError::from)?;
             }
             Ok(InAlliance {

@@ -24,17 +24,14 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::auth::Caller;
 use crate::choices;
 use crate::etag::{IfMatch, created, json_with_etag};
 use crate::pagination::PageParams;
-use crate::problem::{
-    ApiError, Conflict, Forbidden, NotFound, PreconditionFailed, ServiceUnavailable,
-    UnprocessableEntity,
-};
+use crate::paths::{ActionPath, PlanPath};
+use crate::problem::{ApiError, Forbidden, PreconditionFailed, UnprocessableEntity};
 use crate::routes::mandates::check_partner_as;
 use crate::routes::plans::{refuse_while_voted, visible_plan};
-use crate::scope::InAlliance;
+use crate::scope::{Authenticated, InAlliance};
 use crate::state::AppState;
 
 /// A curriculum link: students of an establishment take the action up in a course.
@@ -394,17 +391,11 @@ pub(crate) fn own_partner(
 /// List a plan's actions.
 #[utoipa::path(
     tag = "actions",
-    params(
-        ("id" = Uuid, Path, description = "Alliance id"),
-        ("plan_id" = Uuid, Path, description = "Plan id"),
-        PageParams, ActionFilterParams,
-    ),
+    params(PlanPath, PageParams, ActionFilterParams),
     responses(
         (status = 200, description = "A page of actions", body = ActionPage),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 422, response = UnprocessableEntity),
-        (status = 503, response = ServiceUnavailable),
     ),
     security((), ("bearer_auth" = []))
 )]
@@ -412,7 +403,7 @@ pub(crate) fn own_partner(
 pub async fn list_actions(
     state: web::Data<AppState>,
     scope: InAlliance,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<PlanPath>,
     page: web::Query<PageParams>,
     filter: web::Query<ActionFilterParams>,
 ) -> Result<web::Json<ActionPage>, ApiError> {
@@ -431,7 +422,7 @@ pub async fn list_actions(
         partner: filter.partner.map(PartnerId),
     };
     let mut conn = pool::get(&state.pool).await?;
-    let plan = visible_plan(&mut conn, &scope, PlanId(path.1)).await?;
+    let plan = visible_plan(&mut conn, &scope, PlanId(path.plan_id)).await?;
     let found = plans::list_actions(&mut conn, plan.id, &filter, &page).await?;
     Ok(web::Json(ActionPage {
         items: responses(&mut conn, found.items)
@@ -449,27 +440,20 @@ pub async fn list_actions(
 /// Not while the plan's adoption vote is open (409 `vote_open`).
 #[utoipa::path(
     tag = "actions",
-    params(
-        ("id" = Uuid, Path, description = "Alliance id"),
-        ("plan_id" = Uuid, Path, description = "Plan id"),
-    ),
+    params(PlanPath),
     request_body = CreateActionRequest,
     responses(
         (status = 201, description = "Created", body = ActionResponse,
             headers(("Location" = String), ("ETag" = String))),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
 #[post("/{plan_id}/actions")]
 pub async fn create_action(
     state: web::Data<AppState>,
-    _caller: Caller,
-    scope: InAlliance,
-    path: web::Path<(Uuid, Uuid)>,
+    Authenticated(scope): Authenticated,
+    path: web::Path<PlanPath>,
     body: web::Json<CreateActionRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
@@ -502,7 +486,7 @@ pub async fn create_action(
         .map(PartnerId)
         .collect();
     let alliance = scope.id();
-    let plan_id = PlanId(path.1);
+    let plan_id = PlanId(path.plan_id);
     let actor = scope.actor_for(proposing);
     let Some(user) = scope.caller.user() else {
         return Err(ApiError::Unauthenticated);
@@ -579,15 +563,10 @@ pub async fn create_action(
 /// Read an action (public when its plan is adopted).
 #[utoipa::path(
     tag = "actions",
-    params(
-        ("id" = Uuid, Path, description = "Alliance id"),
-        ("action_id" = Uuid, Path, description = "Action id"),
-    ),
+    params(ActionPath),
     responses(
         (status = 200, description = "The action", body = ActionResponse, headers(("ETag" = String))),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
     security((), ("bearer_auth" = []))
 )]
@@ -595,10 +574,10 @@ pub async fn create_action(
 pub async fn get_action(
     state: web::Data<AppState>,
     scope: InAlliance,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<ActionPath>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = pool::get(&state.pool).await?;
-    let (action, _) = visible_action(&mut conn, &scope, ActionId(path.1)).await?;
+    let (action, _) = visible_action(&mut conn, &scope, ActionId(path.action_id)).await?;
     Ok(json_with_etag(
         StatusCode::OK,
         &response(&mut conn, action).await?.seen_by(&scope.caller),
@@ -616,26 +595,21 @@ pub async fn get_action(
     tag = "actions",
     request_body = UpdateActionRequest,
     params(
-        ("id" = Uuid, Path, description = "Alliance id"),
-        ("action_id" = Uuid, Path, description = "Action id"),
+        ActionPath,
         ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if the action changed since"),
     ),
     responses(
         (status = 200, description = "The updated action", body = ActionResponse, headers(("ETag" = String))),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
         (status = 412, response = PreconditionFailed),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
 #[patch("/{action_id}")]
 pub async fn update_action(
     state: web::Data<AppState>,
-    _caller: Caller,
-    scope: InAlliance,
-    path: web::Path<(Uuid, Uuid)>,
+    Authenticated(scope): Authenticated,
+    path: web::Path<ActionPath>,
     if_match: IfMatch,
     body: web::Json<UpdateActionRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -700,7 +674,7 @@ pub async fn update_action(
         .contributing_partner_ids
         .map(|ids| ids.into_iter().map(PartnerId).collect());
     let alliance = scope.id();
-    let id = ActionId(path.1);
+    let id = ActionId(path.action_id);
     let mut conn = pool::get(&state.pool).await?;
     let action = conn
         .transaction::<_, ApiError, _>(async |conn| {

@@ -16,16 +16,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::auth::{AdminCaller, Caller, MaybeCaller};
+use crate::auth::{AdminCaller, MaybeCaller};
 use crate::choices;
 use crate::etag::{IfMatch, created, json_with_etag};
 use crate::page_schema;
 use crate::pagination::PageParams;
-use crate::problem::{
-    ApiError, Conflict, Forbidden, NotFound, PreconditionFailed, ServiceUnavailable,
-    UnprocessableEntity,
-};
-use crate::scope::{EvenArchived, InAlliance};
+use crate::paths::AlliancePath;
+use crate::problem::{ApiError, Forbidden, PreconditionFailed, UnprocessableEntity};
+use crate::scope::{Authenticated, EvenArchived, InAlliance};
 use crate::state::AppState;
 
 /// A local alliance: a city with its higher-education establishments, student
@@ -118,7 +116,6 @@ pub struct AllianceFilterParams {
     responses(
         (status = 200, description = "A page of alliances", body = AlliancePage),
         (status = 422, response = UnprocessableEntity),
-        (status = 503, response = ServiceUnavailable),
     ),
     security((), ("bearer_auth" = []))
 )]
@@ -155,8 +152,6 @@ pub async fn list_alliances(
         (status = 201, description = "Created", body = AllianceResponse,
             headers(("Location" = String), ("ETag" = String))),
         (status = 403, response = Forbidden),
-        (status = 409, response = Conflict),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
@@ -213,11 +208,9 @@ pub async fn create_alliance(
 /// Read an alliance's public profile.
 #[utoipa::path(
     tag = "alliances",
-    params(("id" = Uuid, Path, description = "Alliance id")),
+    params(AlliancePath),
     responses(
         (status = 200, description = "The alliance", body = AllianceResponse, headers(("ETag" = String))),
-        (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
     security((), ("bearer_auth" = []))
 )]
@@ -234,24 +227,20 @@ pub async fn get_alliance(scope: InAlliance) -> HttpResponse {
     tag = "alliances",
     request_body = UpdateAllianceRequest,
     params(
-        ("id" = Uuid, Path, description = "Alliance id"),
+        AlliancePath,
         ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if the alliance changed since"),
     ),
     responses(
         (status = 200, description = "The updated alliance", body = AllianceResponse, headers(("ETag" = String))),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
         (status = 412, response = PreconditionFailed),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
 #[patch("")]
 pub async fn update_alliance(
     state: web::Data<AppState>,
-    _caller: Caller,
-    EvenArchived(scope): EvenArchived,
+    Authenticated(EvenArchived(scope)): Authenticated<EvenArchived>,
     if_match: IfMatch,
     body: web::Json<UpdateAllianceRequest>,
 ) -> Result<HttpResponse, ApiError> {

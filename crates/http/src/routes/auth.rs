@@ -9,10 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::token::{hash_refresh_token, new_refresh_token};
-use crate::problem::{
-    ApiError, Forbidden, HashingBusy, ServiceUnavailable, TooManyRequests, Unauthorized,
-    UnprocessableEntity,
-};
+use crate::problem::{ApiError, Forbidden, HashingBusy, TooManyRequests, Unauthorized};
 use crate::state::AppState;
 
 /// Credentials.
@@ -127,7 +124,6 @@ fn pair(
         (status = 200, description = "Logged in", body = TokenPair),
         (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
-        (status = 422, response = UnprocessableEntity),
         (status = 429, response = TooManyRequests),
         (status = 503, response = HashingBusy),
     ),
@@ -197,8 +193,6 @@ pub async fn login(
     responses(
         (status = 200, description = "A new token pair", body = TokenPair),
         (status = 401, response = Unauthorized),
-        (status = 422, response = UnprocessableEntity),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(())
 )]
@@ -237,8 +231,6 @@ pub async fn refresh_tokens(
     request_body = RefreshRequest,
     responses(
         (status = 204, description = "The session is closed"),
-        (status = 422, response = UnprocessableEntity),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(())
 )]

@@ -14,11 +14,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::auth::Caller;
 use crate::choices;
 use crate::etag::created;
-use crate::problem::{ApiError, Conflict, Forbidden, NotFound, ServiceUnavailable};
-use crate::scope::InAlliance;
+use crate::paths::{AlliancePath, CharterPath};
+use crate::problem::{ApiError, Forbidden};
+use crate::scope::{Authenticated, InAlliance};
 use crate::state::AppState;
 
 /// A version of the charter and the partners that signed it.
@@ -112,11 +112,9 @@ pub struct SignCharterRequest {
 /// The charter's versions and their signatures (public).
 #[utoipa::path(
     tag = "charters",
-    params(("id" = Uuid, Path, description = "Alliance id")),
+    params(AlliancePath),
     responses(
         (status = 200, description = "Every version, newest first", body = CharterPage),
-        (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
     security((), ("bearer_auth" = []))
 )]
@@ -147,22 +145,19 @@ pub async fn list_charters(
 /// version do not carry over.
 #[utoipa::path(
     tag = "charters",
-    params(("id" = Uuid, Path, description = "Alliance id")),
+    params(AlliancePath),
     request_body = CreateCharterRequest,
     responses(
         (status = 201, description = "Created", body = CharterResponse,
             headers(("Location" = String), ("ETag" = String))),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
 #[post("")]
 pub async fn create_charter(
     state: web::Data<AppState>,
-    _caller: Caller,
-    scope: InAlliance,
+    Authenticated(scope): Authenticated,
     body: web::Json<CreateCharterRequest>,
 ) -> Result<HttpResponse, ApiError> {
     policy::manage_alliance(&scope.caller)?;
@@ -200,26 +195,19 @@ pub async fn create_charter(
 /// Sign the current version for a partner (a current representative or coordinator of it).
 #[utoipa::path(
     tag = "charters",
-    params(
-        ("id" = Uuid, Path, description = "Alliance id"),
-        ("version" = i32, Path, description = "Charter version"),
-    ),
+    params(CharterPath),
     request_body = SignCharterRequest,
     responses(
         (status = 201, description = "Signed", body = SignatureResponse),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
 #[post("/{version}/signatures")]
 pub async fn sign_charter(
     state: web::Data<AppState>,
-    _caller: Caller,
-    scope: InAlliance,
-    path: web::Path<(Uuid, i32)>,
+    Authenticated(scope): Authenticated,
+    path: web::Path<CharterPath>,
     body: web::Json<SignCharterRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let partner = match body.partner_id {
@@ -240,7 +228,7 @@ pub async fn sign_charter(
     policy::sign_for_partner(&scope.caller, partner)?;
     let alliance = scope.id();
     let actor = scope.actor_for(partner);
-    let version = path.1;
+    let version = path.version;
     let mut conn = pool::get(&state.pool).await?;
     let signature = conn
         .transaction::<_, ApiError, _>(async |conn| {

@@ -20,10 +20,8 @@ use crate::auth::{AdminCaller, MaybeCaller};
 use crate::etag::{IfMatch, created, json_with_etag};
 use crate::page_schema;
 use crate::pagination::PageParams;
-use crate::problem::{
-    ApiError, Conflict, Forbidden, NotFound, PreconditionFailed, ServiceUnavailable,
-    UnprocessableEntity,
-};
+use crate::paths::CityPath;
+use crate::problem::{ApiError, Conflict, Forbidden, PreconditionFailed, UnprocessableEntity};
 use crate::state::AppState;
 
 /// A commune.
@@ -112,7 +110,6 @@ pub struct CityFilterParams {
     responses(
         (status = 200, description = "A page of cities", body = CityPage),
         (status = 422, response = UnprocessableEntity),
-        (status = 503, response = ServiceUnavailable),
     ),
     security((), ("bearer_auth" = []))
 )]
@@ -141,8 +138,6 @@ pub async fn list_cities(
         (status = 201, description = "Created", body = CityResponse,
             headers(("Location" = String), ("ETag" = String))),
         (status = 403, response = Forbidden),
-        (status = 409, response = Conflict),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
@@ -193,11 +188,9 @@ pub async fn create_city(
 /// Read a city.
 #[utoipa::path(
     tag = "cities",
-    params(("id" = Uuid, Path, description = "City id")),
+    params(CityPath),
     responses(
         (status = 200, description = "The city", body = CityResponse, headers(("ETag" = String))),
-        (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
     security((), ("bearer_auth" = []))
 )]
@@ -205,10 +198,10 @@ pub async fn create_city(
 pub async fn get_city(
     state: web::Data<AppState>,
     _caller: MaybeCaller,
-    path: web::Path<Uuid>,
+    path: web::Path<CityPath>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = pool::get(&state.pool).await?;
-    let city = cities::find_city(&mut conn, CityId(path.into_inner()))
+    let city = cities::find_city(&mut conn, CityId(path.id))
         .await?
         .ok_or_else(|| ApiError::not_found("city"))?;
     Ok(json_with_etag(StatusCode::OK, &CityResponse::from(city)))
@@ -219,16 +212,14 @@ pub async fn get_city(
     tag = "cities",
     request_body = UpdateCityRequest,
     params(
-        ("id" = Uuid, Path, description = "City id"),
+        CityPath,
         ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if the city changed since"),
     ),
     responses(
         (status = 200, description = "The updated city", body = CityResponse, headers(("ETag" = String))),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
         (status = 412, response = PreconditionFailed),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
@@ -236,7 +227,7 @@ pub async fn get_city(
 pub async fn update_city(
     state: web::Data<AppState>,
     admin: AdminCaller,
-    path: web::Path<Uuid>,
+    path: web::Path<CityPath>,
     if_match: IfMatch,
     body: web::Json<UpdateCityRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -259,7 +250,7 @@ pub async fn update_city(
             .and_then(|r| v.check(place("region", r))),
     };
     v.finish()?;
-    let id = CityId(path.into_inner());
+    let id = CityId(path.id);
     let actor = Actor::user(admin.0.id());
     let mut conn = pool::get(&state.pool).await?;
     let city = conn

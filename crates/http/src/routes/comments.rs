@@ -20,12 +20,10 @@ use crate::auth::Caller;
 use crate::etag::{IfMatch, created, json_with_etag};
 use crate::page_schema;
 use crate::pagination::PageParams;
-use crate::problem::{
-    ApiError, Conflict, Forbidden, NotFound, PreconditionFailed, ServiceUnavailable,
-    UnprocessableEntity,
-};
+use crate::paths::{ActionPath, CommentPath};
+use crate::problem::{ApiError, Forbidden, PreconditionFailed, UnprocessableEntity};
 use crate::routes::actions::{own_partner, visible_action};
-use crate::scope::InAlliance;
+use crate::scope::{Authenticated, InAlliance};
 use crate::state::AppState;
 
 /// Comments are at most this long.
@@ -97,32 +95,25 @@ pub struct EndorsementParams {
 /// Read an action's comments (members of the alliance).
 #[utoipa::path(
     tag = "actions",
-    params(
-        ("id" = Uuid, Path, description = "Alliance id"),
-        ("action_id" = Uuid, Path, description = "Action id"),
-        PageParams,
-    ),
+    params(ActionPath, PageParams),
     responses(
         (status = 200, description = "A page of comments, oldest first", body = CommentPage),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 422, response = UnprocessableEntity),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
 #[get("/{action_id}/comments")]
 pub async fn list_comments(
     state: web::Data<AppState>,
-    _caller: Caller,
-    scope: InAlliance,
-    path: web::Path<(Uuid, Uuid)>,
+    Authenticated(scope): Authenticated,
+    path: web::Path<ActionPath>,
     page: web::Query<PageParams>,
 ) -> Result<web::Json<CommentPage>, ApiError> {
     policy::read_private(&scope.caller)?;
     let page = page.request::<TimeKey>()?;
     let mut conn = pool::get(&state.pool).await?;
-    let (action, _) = visible_action(&mut conn, &scope, ActionId(path.1)).await?;
+    let (action, _) = visible_action(&mut conn, &scope, ActionId(path.action_id)).await?;
     let found = comments::list_comments(&mut conn, action.id, &page).await?;
     Ok(web::Json(CommentPage::from_page(
         found,
@@ -133,17 +124,12 @@ pub async fn list_comments(
 /// Comment on an action (anyone taking part in the alliance).
 #[utoipa::path(
     tag = "actions",
-    params(
-        ("id" = Uuid, Path, description = "Alliance id"),
-        ("action_id" = Uuid, Path, description = "Action id"),
-    ),
+    params(ActionPath),
     request_body = CommentRequest,
     responses(
         (status = 201, description = "Created", body = CommentResponse,
             headers(("Location" = String), ("ETag" = String))),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
@@ -152,7 +138,7 @@ pub async fn create_comment(
     state: web::Data<AppState>,
     caller: Caller,
     scope: InAlliance,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<ActionPath>,
     body: web::Json<CommentRequest>,
 ) -> Result<HttpResponse, ApiError> {
     policy::comment(&scope.caller)?;
@@ -161,7 +147,7 @@ pub async fn create_comment(
     let mut conn = pool::get(&state.pool).await?;
     let comment = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            let (action, _) = visible_action(conn, &scope, ActionId(path.1)).await?;
+            let (action, _) = visible_action(conn, &scope, ActionId(path.action_id)).await?;
             let comment =
                 comments::insert_comment(conn, alliance, action.id, caller.id(), &text).await?;
             journal::append(
@@ -191,34 +177,29 @@ pub async fn create_comment(
 #[utoipa::path(
     tag = "actions",
     params(
-        ("id" = Uuid, Path, description = "Alliance id"),
-        ("action_id" = Uuid, Path, description = "Action id"),
-        ("comment_id" = Uuid, Path, description = "Comment id"),
+        CommentPath,
         ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if the comment changed since"),
     ),
     request_body = CommentRequest,
     responses(
         (status = 200, description = "The updated comment", body = CommentResponse, headers(("ETag" = String))),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 412, response = PreconditionFailed),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
 #[patch("/{action_id}/comments/{comment_id}")]
 pub async fn update_comment(
     state: web::Data<AppState>,
-    _caller: Caller,
-    scope: InAlliance,
-    path: web::Path<(Uuid, Uuid, Uuid)>,
+    Authenticated(scope): Authenticated,
+    path: web::Path<CommentPath>,
     if_match: IfMatch,
     body: web::Json<CommentRequest>,
 ) -> Result<HttpResponse, ApiError> {
     policy::read_private(&scope.caller)?;
     let text = bounded_text("body", &body.body, COMMENT_MAX)?;
     let alliance = scope.id();
-    let (action, id) = (ActionId(path.1), CommentId(path.2));
+    let (action, id) = (ActionId(path.action_id), CommentId(path.comment_id));
     let mut conn = pool::get(&state.pool).await?;
     let comment = conn
         .transaction::<_, ApiError, _>(async |conn| {
@@ -252,29 +233,22 @@ pub async fn update_comment(
 /// Delete your comment.
 #[utoipa::path(
     tag = "actions",
-    params(
-        ("id" = Uuid, Path, description = "Alliance id"),
-        ("action_id" = Uuid, Path, description = "Action id"),
-        ("comment_id" = Uuid, Path, description = "Comment id"),
-    ),
+    params(CommentPath),
     responses(
         (status = 204, description = "Deleted"),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
 #[delete("/{action_id}/comments/{comment_id}")]
 pub async fn delete_comment(
     state: web::Data<AppState>,
-    _caller: Caller,
-    scope: InAlliance,
-    path: web::Path<(Uuid, Uuid, Uuid)>,
+    Authenticated(scope): Authenticated,
+    path: web::Path<CommentPath>,
 ) -> Result<HttpResponse, ApiError> {
     policy::read_private(&scope.caller)?;
     let alliance = scope.id();
-    let (action, id) = (ActionId(path.1), CommentId(path.2));
+    let (action, id) = (ActionId(path.action_id), CommentId(path.comment_id));
     let mut conn = pool::get(&state.pool).await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         let current = comments::find_comment(conn, alliance, action, id)
@@ -311,17 +285,11 @@ fn endorsing_partner(scope: &InAlliance, given: Option<Uuid>) -> Result<PartnerI
 /// Endorse an action for your partner (a representative or coordinator of it); one per partner.
 #[utoipa::path(
     tag = "actions",
-    params(
-        ("id" = Uuid, Path, description = "Alliance id"),
-        ("action_id" = Uuid, Path, description = "Action id"),
-    ),
+    params(ActionPath),
     request_body = EndorseRequest,
     responses(
         (status = 204, description = "Endorsed"),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
@@ -330,7 +298,7 @@ pub async fn endorse_action(
     state: web::Data<AppState>,
     caller: Caller,
     scope: InAlliance,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<ActionPath>,
     body: web::Json<EndorseRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let partner = endorsing_partner(&scope, body.partner_id)?;
@@ -338,7 +306,7 @@ pub async fn endorse_action(
     let alliance = scope.id();
     let mut conn = pool::get(&state.pool).await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
-        let (action, plan) = visible_action(conn, &scope, ActionId(path.1)).await?;
+        let (action, plan) = visible_action(conn, &scope, ActionId(path.action_id)).await?;
         plan::can_edit_action(plan.phase)?;
         comments::endorse(conn, alliance, action.id, partner, caller.id()).await?;
         journal::append(
@@ -360,26 +328,19 @@ pub async fn endorse_action(
 /// Withdraw your partner's endorsement.
 #[utoipa::path(
     tag = "actions",
-    params(
-        ("id" = Uuid, Path, description = "Alliance id"),
-        ("action_id" = Uuid, Path, description = "Action id"),
-        EndorsementParams,
-    ),
+    params(ActionPath, EndorsementParams),
     responses(
         (status = 204, description = "Withdrawn"),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 422, response = UnprocessableEntity),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
 #[delete("/{action_id}/endorsements")]
 pub async fn withdraw_endorsement(
     state: web::Data<AppState>,
-    _caller: Caller,
-    scope: InAlliance,
-    path: web::Path<(Uuid, Uuid)>,
+    Authenticated(scope): Authenticated,
+    path: web::Path<ActionPath>,
     params: web::Query<EndorsementParams>,
 ) -> Result<HttpResponse, ApiError> {
     let partner = endorsing_partner(&scope, params.partner_id)?;
@@ -387,7 +348,7 @@ pub async fn withdraw_endorsement(
     let alliance = scope.id();
     let mut conn = pool::get(&state.pool).await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
-        let (action, _) = visible_action(conn, &scope, ActionId(path.1)).await?;
+        let (action, _) = visible_action(conn, &scope, ActionId(path.action_id)).await?;
         if !comments::withdraw_endorsement(conn, action.id, partner).await? {
             return Err(ApiError::not_found("endorsement"));
         }

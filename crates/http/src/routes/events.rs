@@ -17,16 +17,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::auth::Caller;
 use crate::choices;
 use crate::etag::{IfMatch, created, json_with_etag};
 use crate::page_schema;
 use crate::pagination::PageParams;
-use crate::problem::{
-    ApiError, Forbidden, NotFound, PreconditionFailed, ServiceUnavailable, UnprocessableEntity,
-};
+use crate::paths::{AlliancePath, EventPath};
+use crate::problem::{ApiError, Forbidden, PreconditionFailed, UnprocessableEntity};
 use crate::routes::mandates::check_partner_as;
-use crate::scope::InAlliance;
+use crate::scope::{Authenticated, InAlliance};
 use crate::state::AppState;
 
 /// An event of the alliance.
@@ -192,12 +190,10 @@ fn check_times(starts_at: DateTime<Utc>, ends_at: Option<DateTime<Utc>>) -> Resu
 /// List events in chronological order (public).
 #[utoipa::path(
     tag = "events",
-    params(("id" = Uuid, Path, description = "Alliance id"), PageParams, EventFilterParams),
+    params(AlliancePath, PageParams, EventFilterParams),
     responses(
         (status = 200, description = "A page of events", body = EventPage),
-        (status = 404, response = NotFound),
         (status = 422, response = UnprocessableEntity),
-        (status = 503, response = ServiceUnavailable),
     ),
     security((), ("bearer_auth" = []))
 )]
@@ -245,22 +241,19 @@ async fn hide_private_actions(
 /// Plan an event (coordinator), such as the June handover meeting.
 #[utoipa::path(
     tag = "events",
-    params(("id" = Uuid, Path, description = "Alliance id")),
+    params(AlliancePath),
     request_body = CreateEventRequest,
     responses(
         (status = 201, description = "Created", body = EventResponse,
             headers(("Location" = String), ("ETag" = String))),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
 #[post("")]
 pub async fn create_event(
     state: web::Data<AppState>,
-    _caller: Caller,
-    scope: InAlliance,
+    Authenticated(scope): Authenticated,
     body: web::Json<CreateEventRequest>,
 ) -> Result<HttpResponse, ApiError> {
     policy::manage_alliance(&scope.caller)?;
@@ -325,14 +318,9 @@ pub async fn create_event(
 /// Read an event (public).
 #[utoipa::path(
     tag = "events",
-    params(
-        ("id" = Uuid, Path, description = "Alliance id"),
-        ("event_id" = Uuid, Path, description = "Event id"),
-    ),
+    params(EventPath),
     responses(
         (status = 200, description = "The event", body = EventResponse, headers(("ETag" = String))),
-        (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
     security((), ("bearer_auth" = []))
 )]
@@ -340,10 +328,10 @@ pub async fn create_event(
 pub async fn get_event(
     state: web::Data<AppState>,
     scope: InAlliance,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<EventPath>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = pool::get(&state.pool).await?;
-    let mut event = events::find(&mut conn, scope.id(), EventId(path.1))
+    let mut event = events::find(&mut conn, scope.id(), EventId(path.event_id))
         .await?
         .ok_or_else(|| ApiError::not_found("event"))?;
     hide_private_actions(&mut conn, &scope, std::slice::from_mut(&mut event)).await?;
@@ -355,25 +343,21 @@ pub async fn get_event(
     tag = "events",
     request_body = UpdateEventRequest,
     params(
-        ("id" = Uuid, Path, description = "Alliance id"),
-        ("event_id" = Uuid, Path, description = "Event id"),
+        EventPath,
         ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if the event changed since"),
     ),
     responses(
         (status = 200, description = "The updated event", body = EventResponse, headers(("ETag" = String))),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 412, response = PreconditionFailed),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
 #[patch("/{event_id}")]
 pub async fn update_event(
     state: web::Data<AppState>,
-    _caller: Caller,
-    scope: InAlliance,
-    path: web::Path<(Uuid, Uuid)>,
+    Authenticated(scope): Authenticated,
+    path: web::Path<EventPath>,
     if_match: IfMatch,
     body: web::Json<UpdateEventRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -416,7 +400,7 @@ pub async fn update_event(
         .action_ids
         .map(|ids| ids.into_iter().map(ActionId).collect());
     let alliance = scope.id();
-    let id = EventId(path.1);
+    let id = EventId(path.event_id);
     let actor = scope.actor();
     let mut conn = pool::get(&state.pool).await?;
     let event = conn
@@ -470,28 +454,22 @@ pub async fn update_event(
 /// Cancel an event (coordinator).
 #[utoipa::path(
     tag = "events",
-    params(
-        ("id" = Uuid, Path, description = "Alliance id"),
-        ("event_id" = Uuid, Path, description = "Event id"),
-    ),
+    params(EventPath),
     responses(
         (status = 204, description = "Deleted"),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
 #[delete("/{event_id}")]
 pub async fn delete_event(
     state: web::Data<AppState>,
-    _caller: Caller,
-    scope: InAlliance,
-    path: web::Path<(Uuid, Uuid)>,
+    Authenticated(scope): Authenticated,
+    path: web::Path<EventPath>,
 ) -> Result<HttpResponse, ApiError> {
     policy::manage_alliance(&scope.caller)?;
     let alliance = scope.id();
-    let id = EventId(path.1);
+    let id = EventId(path.event_id);
     let actor = scope.actor();
     let mut conn = pool::get(&state.pool).await?;
     conn.transaction::<_, ApiError, _>(async |conn| {

@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::problem::{ApiError, ServiceUnavailable};
+use crate::problem::ApiError;
 use crate::state::AppState;
 
 /// The process answers.
@@ -35,7 +35,6 @@ pub async fn healthz() -> web::Json<Health> {
     tag = "operations",
     responses(
         (status = 200, description = "Ready to serve", body = Health),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(())
 )]
@@ -86,7 +85,6 @@ pub mod root {
         tag = "operations",
         responses(
             (status = 200, description = "Ready to serve", body = Health),
-            (status = 503, response = ServiceUnavailable),
         ),
         security(())
     )]

@@ -18,20 +18,18 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::auth::Caller;
 use crate::auth::MaybeCaller;
 use crate::auth::token::{hash_refresh_token, new_refresh_token};
 use crate::choices;
 use crate::etag::created;
 use crate::page_schema;
 use crate::pagination::PageParams;
-use crate::problem::{
-    ApiError, Conflict, Forbidden, HashingBusy, NotFound, ServiceUnavailable, UnprocessableEntity,
-};
+use crate::paths::{AlliancePath, InvitationPath};
+use crate::problem::{ApiError, Forbidden, HashingBusy, UnprocessableEntity};
 use crate::routes::auth::{TokenPair, open_session};
 use crate::routes::mandates::{MandateResponse, check_partner, notes};
 use crate::routes::users::UserResponse;
-use crate::scope::InAlliance;
+use crate::scope::Authenticated;
 use crate::state::AppState;
 
 /// An invitation (its token is shown only once, when it is created).
@@ -230,21 +228,18 @@ pub(crate) fn expires_at(days: Option<i64>) -> Result<DateTime<Utc>, ApiError> {
 /// List invitations (coordinator).
 #[utoipa::path(
     tag = "invitations",
-    params(("id" = Uuid, Path, description = "Alliance id"), PageParams),
+    params(AlliancePath, PageParams),
     responses(
         (status = 200, description = "A page of invitations", body = InvitationPage),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 422, response = UnprocessableEntity),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
 #[get("")]
 pub async fn list_invitations(
     state: web::Data<AppState>,
-    _caller: Caller,
-    scope: InAlliance,
+    Authenticated(scope): Authenticated,
     page: web::Query<PageParams>,
 ) -> Result<web::Json<InvitationPage>, ApiError> {
     policy::manage_alliance(&scope.caller)?;
@@ -260,22 +255,19 @@ pub async fn list_invitations(
 /// Invite someone to take a mandate (coordinator). The token is in the answer, once.
 #[utoipa::path(
     tag = "invitations",
-    params(("id" = Uuid, Path, description = "Alliance id")),
+    params(AlliancePath),
     request_body = CreateInvitationRequest,
     responses(
         (status = 201, description = "Created, with its token", body = CreatedInvitation,
             headers(("Location" = String), ("ETag" = String))),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
 #[post("")]
 pub async fn create_invitation(
     state: web::Data<AppState>,
-    _caller: Caller,
-    scope: InAlliance,
+    Authenticated(scope): Authenticated,
     body: web::Json<CreateInvitationRequest>,
 ) -> Result<HttpResponse, ApiError> {
     policy::manage_alliance(&scope.caller)?;
@@ -337,29 +329,22 @@ pub async fn create_invitation(
 /// Revoke a pending invitation (coordinator).
 #[utoipa::path(
     tag = "invitations",
-    params(
-        ("id" = Uuid, Path, description = "Alliance id"),
-        ("invitation_id" = Uuid, Path, description = "Invitation id"),
-    ),
+    params(InvitationPath),
     responses(
         (status = 204, description = "Revoked"),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
 #[delete("/{invitation_id}")]
 pub async fn revoke_invitation(
     state: web::Data<AppState>,
-    _caller: Caller,
-    scope: InAlliance,
-    path: web::Path<(Uuid, Uuid)>,
+    Authenticated(scope): Authenticated,
+    path: web::Path<InvitationPath>,
 ) -> Result<HttpResponse, ApiError> {
     policy::manage_alliance(&scope.caller)?;
     let alliance = scope.id();
-    let id = InvitationId(path.1);
+    let id = InvitationId(path.invitation_id);
     let actor = scope.actor();
     let mut conn = pool::get(&state.pool).await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
@@ -412,8 +397,6 @@ pub async fn revoke_invitation(
     responses(
         (status = 201, description = "The mandate, the account, and a session for a new account", body = AcceptedInvitation),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
         (status = 503, response = HashingBusy),
     ),
     security((), ("bearer_auth" = []))

@@ -13,8 +13,9 @@ use uuid::Uuid;
 use crate::auth::Caller;
 use crate::page_schema;
 use crate::pagination::PageParams;
-use crate::problem::{ApiError, Forbidden, ServiceUnavailable, Unauthorized, UnprocessableEntity};
-use crate::scope::InAlliance;
+use crate::paths::AlliancePath;
+use crate::problem::{ApiError, Forbidden, UnprocessableEntity};
+use crate::scope::Authenticated;
 use crate::state::AppState;
 
 /// One journal entry. `hash` = SHA-256 over `prev_hash` and the canonical encoding
@@ -104,21 +105,18 @@ impl From<ChainCheck> for ChainVerification {
 /// Read an alliance's journal, in sequence order (members of the alliance).
 #[utoipa::path(
     tag = "journal",
-    params(("id" = Uuid, Path, description = "Alliance id"), PageParams),
+    params(AlliancePath, PageParams),
     responses(
         (status = 200, description = "A page of entries", body = JournalPage),
         (status = 403, response = Forbidden),
-        (status = 404, response = crate::problem::NotFound),
         (status = 422, response = UnprocessableEntity),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
 #[get("")]
 pub async fn list_alliance_journal(
     state: web::Data<AppState>,
-    _caller: Caller,
-    scope: InAlliance,
+    Authenticated(scope): Authenticated,
     params: web::Query<PageParams>,
 ) -> Result<web::Json<JournalPage>, ApiError> {
     policy::read_private(&scope.caller)?;
@@ -134,20 +132,17 @@ pub async fn list_alliance_journal(
 /// Recompute an alliance's chain and say whether it is intact (members of the alliance).
 #[utoipa::path(
     tag = "journal",
-    params(("id" = Uuid, Path, description = "Alliance id")),
+    params(AlliancePath),
     responses(
         (status = 200, description = "The verification", body = ChainVerification),
         (status = 403, response = Forbidden),
-        (status = 404, response = crate::problem::NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
 #[get("/verify")]
 pub async fn verify_alliance_journal(
     state: web::Data<AppState>,
-    _caller: Caller,
-    scope: InAlliance,
+    Authenticated(scope): Authenticated,
 ) -> Result<web::Json<ChainVerification>, ApiError> {
     policy::read_private(&scope.caller)?;
     let mut conn = pool::get(&state.pool).await?;
@@ -162,10 +157,8 @@ pub async fn verify_alliance_journal(
     params(PageParams),
     responses(
         (status = 200, description = "A page of entries", body = JournalPage),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 422, response = UnprocessableEntity),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
@@ -190,9 +183,7 @@ pub async fn list_platform_journal(
     tag = "journal",
     responses(
         (status = 200, description = "The verification", body = ChainVerification),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]

@@ -20,13 +20,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::auth::{AdminCaller, Caller};
+use crate::auth::AdminCaller;
 use crate::choices;
 use crate::etag::{IfMatch, created, json_with_etag};
-use crate::problem::{
-    ApiError, Conflict, Forbidden, NotFound, PreconditionFailed, ServiceUnavailable,
-};
-use crate::scope::InAlliance;
+use crate::paths::{AlliancePath, LabelPath};
+use crate::problem::{ApiError, Forbidden, PreconditionFailed};
+use crate::scope::{Authenticated, InAlliance};
 use crate::state::AppState;
 
 /// A label application and its decision.
@@ -111,11 +110,9 @@ pub struct DecideLabelRequest {
 /// An alliance's labels: granted ones for everyone, every application for its members.
 #[utoipa::path(
     tag = "labels",
-    params(("id" = Uuid, Path, description = "Alliance id")),
+    params(AlliancePath),
     responses(
         (status = 200, description = "Labels, newest year first", body = LabelPage),
-        (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
     security((), ("bearer_auth" = []))
 )]
@@ -140,22 +137,18 @@ pub async fn list_labels(
 /// expected kinds of partners the alliance lacks.
 #[utoipa::path(
     tag = "labels",
-    params(("id" = Uuid, Path, description = "Alliance id")),
+    params(AlliancePath),
     request_body = ApplyLabelRequest,
     responses(
         (status = 201, description = "Applied", body = LabelResponse, headers(("Location" = String), ("ETag" = String))),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
 #[post("")]
 pub async fn apply_for_label(
     state: web::Data<AppState>,
-    _caller: Caller,
-    scope: InAlliance,
+    Authenticated(scope): Authenticated,
     body: web::Json<ApplyLabelRequest>,
 ) -> Result<HttpResponse, ApiError> {
     policy::manage_alliance(&scope.caller)?;
@@ -215,18 +208,14 @@ pub async fn apply_for_label(
 #[utoipa::path(
     tag = "labels",
     params(
-        ("id" = Uuid, Path, description = "Alliance id"),
-        ("label_id" = Uuid, Path, description = "Label id"),
+        LabelPath,
         ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if the label changed since"),
     ),
     request_body = DecideLabelRequest,
     responses(
         (status = 200, description = "Decided", body = LabelResponse, headers(("ETag" = String))),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
         (status = 412, response = PreconditionFailed),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
@@ -235,7 +224,7 @@ pub async fn decide_label(
     state: web::Data<AppState>,
     admin: AdminCaller,
     scope: InAlliance,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<LabelPath>,
     if_match: IfMatch,
     body: web::Json<DecideLabelRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -250,7 +239,7 @@ pub async fn decide_label(
     let mut conn = pool::get(&state.pool).await?;
     let label = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            let current = labels::lock(conn, alliance, LabelId(path.1))
+            let current = labels::lock(conn, alliance, LabelId(path.label_id))
                 .await?
                 .ok_or_else(|| ApiError::not_found("label"))?;
             if_match.check(&response(current.clone(), today))?;

@@ -19,17 +19,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::auth::Caller;
 use crate::choices;
 use crate::etag::{IfMatch, created, json_with_etag};
 use crate::page_schema;
 use crate::pagination::PageParams;
-use crate::problem::{
-    ApiError, Conflict, Forbidden, NotFound, PreconditionFailed, ServiceUnavailable,
-    UnprocessableEntity,
-};
+use crate::paths::{AlliancePath, MandatePath, SuccessorPath};
+use crate::problem::{ApiError, Forbidden, PreconditionFailed, UnprocessableEntity};
 use crate::routes::invitations::{CreatedInvitation, expires_at, new_token};
-use crate::scope::InAlliance;
+use crate::scope::{Authenticated, InAlliance};
 use crate::state::AppState;
 
 /// A person's role in the alliance, on behalf of a partner, for a period.
@@ -202,21 +199,18 @@ async fn may_read_notes(
 /// The members list: every mandate of the alliance (members and observers).
 #[utoipa::path(
     tag = "mandates",
-    params(("id" = Uuid, Path, description = "Alliance id"), PageParams, MandateFilterParams),
+    params(AlliancePath, PageParams, MandateFilterParams),
     responses(
         (status = 200, description = "A page of mandates", body = MandatePage),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 422, response = UnprocessableEntity),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
 #[get("")]
 pub async fn list_mandates(
     state: web::Data<AppState>,
-    _caller: Caller,
-    scope: InAlliance,
+    Authenticated(scope): Authenticated,
     page: web::Query<PageParams>,
     filter: web::Query<MandateFilterParams>,
 ) -> Result<web::Json<MandatePage>, ApiError> {
@@ -247,22 +241,19 @@ pub async fn list_mandates(
 /// Give an existing account a mandate (coordinator).
 #[utoipa::path(
     tag = "mandates",
-    params(("id" = Uuid, Path, description = "Alliance id")),
+    params(AlliancePath),
     request_body = CreateMandateRequest,
     responses(
         (status = 201, description = "Created", body = MandateResponse,
             headers(("Location" = String), ("ETag" = String))),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
 #[post("")]
 pub async fn create_mandate(
     state: web::Data<AppState>,
-    _caller: Caller,
-    scope: InAlliance,
+    Authenticated(scope): Authenticated,
     body: web::Json<CreateMandateRequest>,
 ) -> Result<HttpResponse, ApiError> {
     policy::manage_alliance(&scope.caller)?;
@@ -355,27 +346,21 @@ fn partner_usable(field: &str, status: Option<PartnerStatus>) -> Result<(), ApiE
 /// Read a mandate.
 #[utoipa::path(
     tag = "mandates",
-    params(
-        ("id" = Uuid, Path, description = "Alliance id"),
-        ("mandate_id" = Uuid, Path, description = "Mandate id"),
-    ),
+    params(MandatePath),
     responses(
         (status = 200, description = "The mandate", body = MandateResponse, headers(("ETag" = String))),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
 #[get("/{mandate_id}")]
 pub async fn get_mandate(
     state: web::Data<AppState>,
-    _caller: Caller,
-    scope: InAlliance,
-    path: web::Path<(Uuid, Uuid)>,
+    Authenticated(scope): Authenticated,
+    path: web::Path<MandatePath>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = pool::get(&state.pool).await?;
-    let found = mandates::find(&mut conn, scope.id(), MandateId(path.1)).await?;
+    let found = mandates::find(&mut conn, scope.id(), MandateId(path.mandate_id)).await?;
     // A successor reads their predecessor's mandate and notes, even before their own
     // mandate starts; anyone else must be a member (checked before saying whether the
     // id exists, so that ids leak nothing).
@@ -398,25 +383,21 @@ pub async fn get_mandate(
     tag = "mandates",
     request_body = UpdateMandateRequest,
     params(
-        ("id" = Uuid, Path, description = "Alliance id"),
-        ("mandate_id" = Uuid, Path, description = "Mandate id"),
+        MandatePath,
         ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if the mandate changed since"),
     ),
     responses(
         (status = 200, description = "The updated mandate", body = MandateResponse, headers(("ETag" = String))),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 412, response = PreconditionFailed),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
 #[patch("/{mandate_id}")]
 pub async fn update_mandate(
     state: web::Data<AppState>,
-    _caller: Caller,
-    scope: InAlliance,
-    path: web::Path<(Uuid, Uuid)>,
+    Authenticated(scope): Authenticated,
+    path: web::Path<MandatePath>,
     if_match: IfMatch,
     body: web::Json<UpdateMandateRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -433,7 +414,7 @@ pub async fn update_mandate(
     };
     let only_notes = role.is_none() && body.starts_on.is_none() && body.ends_on.is_none();
     let alliance = scope.id();
-    let id = MandateId(path.1);
+    let id = MandateId(path.mandate_id);
     let actor = scope.actor();
     let today = scope.today;
     let mut conn = pool::get(&state.pool).await?;
@@ -483,28 +464,22 @@ pub async fn update_mandate(
 /// Remove a mandate (coordinator). Mandates that succeeded it keep their own dates.
 #[utoipa::path(
     tag = "mandates",
-    params(
-        ("id" = Uuid, Path, description = "Alliance id"),
-        ("mandate_id" = Uuid, Path, description = "Mandate id"),
-    ),
+    params(MandatePath),
     responses(
         (status = 204, description = "Removed"),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
 #[delete("/{mandate_id}")]
 pub async fn delete_mandate(
     state: web::Data<AppState>,
-    _caller: Caller,
-    scope: InAlliance,
-    path: web::Path<(Uuid, Uuid)>,
+    Authenticated(scope): Authenticated,
+    path: web::Path<MandatePath>,
 ) -> Result<HttpResponse, ApiError> {
     policy::manage_alliance(&scope.caller)?;
     let alliance = scope.id();
-    let id = MandateId(path.1);
+    let id = MandateId(path.mandate_id);
     let actor = scope.actor();
     let mut conn = pool::get(&state.pool).await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
@@ -543,27 +518,19 @@ pub async fn delete_mandate(
 #[utoipa::path(
     tag = "mandates",
     request_body = DesignateSuccessorRequest,
-    params(
-        ("id" = Uuid, Path, description = "Alliance id"),
-        ("mandate_id" = Uuid, Path, description = "The mandate to take over"),
-    ),
+    params(SuccessorPath),
     responses(
         (status = 201, description = "The successor's invitation, with its token", body = CreatedInvitation,
             headers(("Location" = String), ("ETag" = String))),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
-        (status = 422, response = UnprocessableEntity),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
 #[post("/{mandate_id}/successor")]
 pub async fn designate_successor(
     state: web::Data<AppState>,
-    _caller: Caller,
-    scope: InAlliance,
-    path: web::Path<(Uuid, Uuid)>,
+    Authenticated(scope): Authenticated,
+    path: web::Path<SuccessorPath>,
     body: web::Json<DesignateSuccessorRequest>,
 ) -> Result<HttpResponse, ApiError> {
     policy::read_private(&scope.caller)?;
@@ -571,7 +538,7 @@ pub async fn designate_successor(
     let handover_notes = notes("handover_notes", body.handover_notes.as_deref())?;
     let expires_at = expires_at(body.expires_in_days)?;
     let alliance = scope.id();
-    let id = MandateId(path.1);
+    let id = MandateId(path.mandate_id);
     let (token, token_hash) = new_token();
     let actor = scope.actor();
     let today = scope.today;

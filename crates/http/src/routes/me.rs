@@ -14,10 +14,7 @@ use utoipa::ToSchema;
 
 use crate::auth::Caller;
 use crate::etag::{IfMatch, json_with_etag};
-use crate::problem::{
-    ApiError, HashingBusy, PreconditionFailed, ServiceUnavailable, TooManyRequests, Unauthorized,
-    UnprocessableEntity,
-};
+use crate::problem::{ApiError, HashingBusy, PreconditionFailed, TooManyRequests};
 use crate::routes::mandates::MandateResponse;
 use crate::routes::users::UserResponse;
 use crate::state::AppState;
@@ -69,8 +66,6 @@ pub struct ChangePasswordRequest {
     tag = "me",
     responses(
         (status = 200, description = "The caller", body = MeResponse, headers(("ETag" = String))),
-        (status = 401, response = Unauthorized),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
@@ -89,10 +84,7 @@ pub async fn get_me(state: web::Data<AppState>, caller: Caller) -> Result<HttpRe
     params(("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if the account changed since")),
     responses(
         (status = 200, description = "The updated caller", body = MeResponse, headers(("ETag" = String))),
-        (status = 401, response = Unauthorized),
         (status = 412, response = PreconditionFailed),
-        (status = 422, response = UnprocessableEntity),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
@@ -157,8 +149,6 @@ pub async fn update_me(
     request_body = ChangePasswordRequest,
     responses(
         (status = 204, description = "Password changed, other sessions closed"),
-        (status = 401, response = Unauthorized),
-        (status = 422, response = UnprocessableEntity),
         (status = 429, response = TooManyRequests),
         (status = 503, response = HashingBusy),
     ),

@@ -30,7 +30,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::choices;
-use crate::problem::{ApiError, NotFound, ServiceUnavailable, UnprocessableEntity};
+use crate::problem::{ApiError, UnprocessableEntity};
 use crate::state::AppState;
 
 const CACHE_CONTROL: &str = "public, max-age=60";
@@ -324,7 +324,6 @@ fn page_request<K: serde::de::DeserializeOwned>(
             headers(("ETag" = String), ("Cache-Control" = String))),
         (status = 304, description = "Not modified since the ETag in If-None-Match"),
         (status = 422, response = UnprocessableEntity),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(())
 )]
@@ -473,7 +472,6 @@ pub struct ActionStats {
             headers(("ETag" = String), ("Cache-Control" = String))),
         (status = 304, description = "Not modified since the ETag in If-None-Match"),
         (status = 422, response = UnprocessableEntity),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(())
 )]
@@ -653,7 +651,6 @@ pub struct NetworkActionParams {
             headers(("ETag" = String), ("Cache-Control" = String))),
         (status = 304, description = "Not modified since the ETag in If-None-Match"),
         (status = 422, response = UnprocessableEntity),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(())
 )]
@@ -816,9 +813,7 @@ pub struct NoParams {}
             (Vec<Object> = "application/json")
         ), headers(("ETag" = String), ("Cache-Control" = String))),
         (status = 304, description = "Not modified since the ETag in If-None-Match"),
-        (status = 404, response = NotFound),
         (status = 422, response = UnprocessableEntity),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(())
 )]

@@ -16,16 +16,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::auth::Caller;
 use crate::choices;
 use crate::etag::{IfMatch, created, json_with_etag};
 use crate::page_schema;
 use crate::pagination::PageParams;
-use crate::problem::{
-    ApiError, Conflict, Forbidden, NotFound, PreconditionFailed, ServiceUnavailable,
-    UnprocessableEntity,
-};
-use crate::scope::InAlliance;
+use crate::paths::{AlliancePath, PartnerPath};
+use crate::problem::{ApiError, Forbidden, PreconditionFailed, UnprocessableEntity};
+use crate::scope::{Authenticated, InAlliance};
 use crate::state::AppState;
 
 /// An organisation taking part in an alliance.
@@ -142,12 +139,10 @@ pub struct PartnerFilterParams {
 /// List an alliance's partners (public).
 #[utoipa::path(
     tag = "partners",
-    params(("id" = Uuid, Path, description = "Alliance id"), PageParams, PartnerFilterParams),
+    params(AlliancePath, PageParams, PartnerFilterParams),
     responses(
         (status = 200, description = "A page of partners", body = PartnerPage),
-        (status = 404, response = NotFound),
         (status = 422, response = UnprocessableEntity),
-        (status = 503, response = ServiceUnavailable),
     ),
     security((), ("bearer_auth" = []))
 )]
@@ -182,23 +177,19 @@ pub async fn list_partners(
 /// Add a partner (coordinator).
 #[utoipa::path(
     tag = "partners",
-    params(("id" = Uuid, Path, description = "Alliance id")),
+    params(AlliancePath),
     request_body = CreatePartnerRequest,
     responses(
         (status = 201, description = "Created", body = PartnerResponse,
             headers(("Location" = String), ("ETag" = String))),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
 #[post("")]
 pub async fn create_partner(
     state: web::Data<AppState>,
-    _caller: Caller,
-    scope: InAlliance,
+    Authenticated(scope): Authenticated,
     body: web::Json<CreatePartnerRequest>,
 ) -> Result<HttpResponse, ApiError> {
     policy::manage_alliance(&scope.caller)?;
@@ -250,14 +241,9 @@ pub async fn create_partner(
 /// Read a partner (public).
 #[utoipa::path(
     tag = "partners",
-    params(
-        ("id" = Uuid, Path, description = "Alliance id"),
-        ("partner_id" = Uuid, Path, description = "Partner id"),
-    ),
+    params(PartnerPath),
     responses(
         (status = 200, description = "The partner", body = PartnerResponse, headers(("ETag" = String))),
-        (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
     security((), ("bearer_auth" = []))
 )]
@@ -265,10 +251,10 @@ pub async fn create_partner(
 pub async fn get_partner(
     state: web::Data<AppState>,
     scope: InAlliance,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<PartnerPath>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = pool::get(&state.pool).await?;
-    let partner = partners::find(&mut conn, scope.id(), PartnerId(path.1))
+    let partner = partners::find(&mut conn, scope.id(), PartnerId(path.partner_id))
         .await?
         .ok_or_else(|| ApiError::not_found("partner"))?;
     Ok(json_with_etag(
@@ -282,26 +268,21 @@ pub async fn get_partner(
     tag = "partners",
     request_body = UpdatePartnerRequest,
     params(
-        ("id" = Uuid, Path, description = "Alliance id"),
-        ("partner_id" = Uuid, Path, description = "Partner id"),
+        PartnerPath,
         ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if the partner changed since"),
     ),
     responses(
         (status = 200, description = "The updated partner", body = PartnerResponse, headers(("ETag" = String))),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
         (status = 412, response = PreconditionFailed),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
 #[patch("/{partner_id}")]
 pub async fn update_partner(
     state: web::Data<AppState>,
-    _caller: Caller,
-    scope: InAlliance,
-    path: web::Path<(Uuid, Uuid)>,
+    Authenticated(scope): Authenticated,
+    path: web::Path<PartnerPath>,
     if_match: IfMatch,
     body: web::Json<UpdatePartnerRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -338,7 +319,7 @@ pub async fn update_partner(
         changes.left_on = Some(None);
     }
     let alliance = scope.id();
-    let id = PartnerId(path.1);
+    let id = PartnerId(path.partner_id);
     let actor = scope.actor();
     let mut conn = pool::get(&state.pool).await?;
     let partner = conn

@@ -23,15 +23,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::auth::Caller;
 use crate::choices;
 use crate::etag::{IfMatch, created, json_with_etag};
 use crate::pagination::PageParams;
-use crate::problem::{
-    ApiError, Conflict, Forbidden, NotFound, PreconditionFailed, ServiceUnavailable,
-    UnprocessableEntity,
-};
-use crate::scope::InAlliance;
+use crate::paths::{AlliancePath, CarryOverPath, PlanPath};
+use crate::problem::{ApiError, Forbidden, PreconditionFailed, UnprocessableEntity};
+use crate::scope::{Authenticated, InAlliance};
 use crate::state::AppState;
 
 /// What a plan holds, by status and verification.
@@ -209,12 +206,10 @@ pub struct CarryOverRequest {
 /// List an alliance's plans: adopted and closed ones for everyone, all of them for members.
 #[utoipa::path(
     tag = "plans",
-    params(("id" = Uuid, Path, description = "Alliance id"), PageParams),
+    params(AlliancePath, PageParams),
     responses(
         (status = 200, description = "A page of plans", body = PlanPage),
-        (status = 404, response = NotFound),
         (status = 422, response = UnprocessableEntity),
-        (status = 503, response = ServiceUnavailable),
     ),
     security((), ("bearer_auth" = []))
 )]
@@ -237,23 +232,19 @@ pub async fn list_plans(
 /// Start a plan for an academic year, in `draft` (coordinator).
 #[utoipa::path(
     tag = "plans",
-    params(("id" = Uuid, Path, description = "Alliance id")),
+    params(AlliancePath),
     request_body = CreatePlanRequest,
     responses(
         (status = 201, description = "Created", body = PlanResponse,
             headers(("Location" = String), ("ETag" = String))),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
 #[post("")]
 pub async fn create_plan(
     state: web::Data<AppState>,
-    _caller: Caller,
-    scope: InAlliance,
+    Authenticated(scope): Authenticated,
     body: web::Json<CreatePlanRequest>,
 ) -> Result<HttpResponse, ApiError> {
     policy::manage_alliance(&scope.caller)?;
@@ -301,15 +292,10 @@ pub async fn create_plan(
 /// Read a plan with its summary (public once adopted).
 #[utoipa::path(
     tag = "plans",
-    params(
-        ("id" = Uuid, Path, description = "Alliance id"),
-        ("plan_id" = Uuid, Path, description = "Plan id"),
-    ),
+    params(PlanPath),
     responses(
         (status = 200, description = "The plan", body = PlanResponse, headers(("ETag" = String))),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
     security((), ("bearer_auth" = []))
 )]
@@ -317,12 +303,12 @@ pub async fn create_plan(
 pub async fn get_plan(
     state: web::Data<AppState>,
     scope: InAlliance,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<PlanPath>,
 ) -> Result<HttpResponse, ApiError> {
     let conn = pool::get(&state.pool).await?;
     // The plan and its summary in one round trip; the summary is dropped unread when
     // the caller may not see the plan.
-    let (plan, counts) = plans::find_plan_with_summary(&conn, scope.id(), PlanId(path.1))
+    let (plan, counts) = plans::find_plan_with_summary(&conn, scope.id(), PlanId(path.plan_id))
         .await?
         .ok_or_else(|| ApiError::not_found("plan"))?;
     check_visible(&scope, &plan)?;
@@ -348,26 +334,21 @@ pub(crate) async fn refuse_while_voted(
     tag = "plans",
     request_body = UpdatePlanRequest,
     params(
-        ("id" = Uuid, Path, description = "Alliance id"),
-        ("plan_id" = Uuid, Path, description = "Plan id"),
+        PlanPath,
         ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if the plan changed since"),
     ),
     responses(
         (status = 200, description = "The updated plan", body = PlanResponse, headers(("ETag" = String))),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
         (status = 412, response = PreconditionFailed),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
 #[patch("/{plan_id}")]
 pub async fn update_plan(
     state: web::Data<AppState>,
-    _caller: Caller,
-    scope: InAlliance,
-    path: web::Path<(Uuid, Uuid)>,
+    Authenticated(scope): Authenticated,
+    path: web::Path<PlanPath>,
     if_match: IfMatch,
     body: web::Json<UpdatePlanRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -386,7 +367,7 @@ pub async fn update_plan(
     };
     v.finish()?;
     let alliance = scope.id();
-    let id = PlanId(path.1);
+    let id = PlanId(path.plan_id);
     let actor = scope.actor();
     let mut conn = pool::get(&state.pool).await?;
     let plan = conn
@@ -421,31 +402,24 @@ pub async fn update_plan(
 #[utoipa::path(
     tag = "plans",
     request_body = TransitionRequest,
-    params(
-        ("id" = Uuid, Path, description = "Alliance id"),
-        ("plan_id" = Uuid, Path, description = "Plan id"),
-    ),
+    params(PlanPath),
     responses(
         (status = 200, description = "The plan in its new phase", body = PlanResponse, headers(("ETag" = String))),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
 #[post("/{plan_id}/transition")]
 pub async fn transition_plan(
     state: web::Data<AppState>,
-    _caller: Caller,
-    scope: InAlliance,
-    path: web::Path<(Uuid, Uuid)>,
+    Authenticated(scope): Authenticated,
+    path: web::Path<PlanPath>,
     body: web::Json<TransitionRequest>,
 ) -> Result<HttpResponse, ApiError> {
     policy::manage_alliance(&scope.caller)?;
     let to = Phase::parse("to", &body.to)?;
     let alliance = scope.id();
-    let id = PlanId(path.1);
+    let id = PlanId(path.plan_id);
     let actor = scope.actor();
     let mut conn = pool::get(&state.pool).await?;
     let plan = conn
@@ -507,32 +481,25 @@ pub(crate) async fn apply_phase(
 #[utoipa::path(
     tag = "plans",
     request_body = CarryOverRequest,
-    params(
-        ("id" = Uuid, Path, description = "Alliance id"),
-        ("plan_id" = Uuid, Path, description = "The plan to carry over from"),
-    ),
+    params(CarryOverPath),
     responses(
         (status = 201, description = "The new plan", body = PlanResponse,
             headers(("Location" = String), ("ETag" = String))),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
 #[post("/{plan_id}/carry-over")]
 pub async fn carry_over_plan(
     state: web::Data<AppState>,
-    _caller: Caller,
-    scope: InAlliance,
-    path: web::Path<(Uuid, Uuid)>,
+    Authenticated(scope): Authenticated,
+    path: web::Path<CarryOverPath>,
     body: web::Json<CarryOverRequest>,
 ) -> Result<HttpResponse, ApiError> {
     policy::manage_alliance(&scope.caller)?;
     let year = AcademicYear::parse("to_academic_year", &body.to_academic_year)?;
     let alliance = scope.id();
-    let id = PlanId(path.1);
+    let id = PlanId(path.plan_id);
     let actor = scope.actor();
     let mut conn = pool::get(&state.pool).await?;
     let plan = conn

@@ -22,12 +22,11 @@ use crate::choices;
 use crate::etag::created;
 use crate::page_schema;
 use crate::pagination::PageParams;
-use crate::problem::{
-    ApiError, Conflict, Forbidden, NotFound, ServiceUnavailable, UnprocessableEntity,
-};
+use crate::paths::{ActionPath, IndicatorPath, MeasurementPath};
+use crate::problem::{ApiError, Forbidden, UnprocessableEntity};
 use crate::routes::actions::visible_action;
 use crate::routes::mandates::check_partner;
-use crate::scope::InAlliance;
+use crate::scope::{Authenticated, InAlliance};
 use crate::state::AppState;
 
 /// A measured quantity of an action, with its progress.
@@ -258,15 +257,10 @@ async fn visible_indicator(
 /// An action's indicators with their progress (public when its plan is adopted).
 #[utoipa::path(
     tag = "results",
-    params(
-        ("id" = Uuid, Path, description = "Alliance id"),
-        ("action_id" = Uuid, Path, description = "Action id"),
-    ),
+    params(ActionPath),
     responses(
         (status = 200, description = "The indicators", body = IndicatorPage),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
     security((), ("bearer_auth" = []))
 )]
@@ -274,10 +268,10 @@ async fn visible_indicator(
 pub async fn list_indicators(
     state: web::Data<AppState>,
     scope: InAlliance,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<ActionPath>,
 ) -> Result<web::Json<IndicatorPage>, ApiError> {
     let mut conn = pool::get(&state.pool).await?;
-    let (action, _) = visible_action(&mut conn, &scope, ActionId(path.1)).await?;
+    let (action, _) = visible_action(&mut conn, &scope, ActionId(path.action_id)).await?;
     let indicators = results::indicators_of(&mut conn, &[action.id]).await?;
     Ok(web::Json(IndicatorPage {
         items: indicators
@@ -291,27 +285,20 @@ pub async fn list_indicators(
 /// Add an indicator to an action (the partner that leads or proposed it, or the coordinator).
 #[utoipa::path(
     tag = "results",
-    params(
-        ("id" = Uuid, Path, description = "Alliance id"),
-        ("action_id" = Uuid, Path, description = "Action id"),
-    ),
+    params(ActionPath),
     request_body = CreateIndicatorRequest,
     responses(
         (status = 201, description = "Created", body = IndicatorResponse,
             headers(("Location" = String), ("ETag" = String))),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
 #[post("/{action_id}/indicators")]
 pub async fn create_indicator(
     state: web::Data<AppState>,
-    _caller: Caller,
-    scope: InAlliance,
-    path: web::Path<(Uuid, Uuid)>,
+    Authenticated(scope): Authenticated,
+    path: web::Path<ActionPath>,
     body: web::Json<CreateIndicatorRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let mut v = Validator::new();
@@ -348,7 +335,7 @@ pub async fn create_indicator(
     let mut conn = pool::get(&state.pool).await?;
     let indicator = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            let (action, plan) = visible_action(conn, &scope, ActionId(path.1)).await?;
+            let (action, plan) = visible_action(conn, &scope, ActionId(path.action_id)).await?;
             policy::edit_action(
                 &scope.caller,
                 ActionOwners {
@@ -400,17 +387,11 @@ pub async fn create_indicator(
 /// An indicator's measurements (public when its plan is adopted).
 #[utoipa::path(
     tag = "results",
-    params(
-        ("id" = Uuid, Path, description = "Alliance id"),
-        ("indicator_id" = Uuid, Path, description = "Indicator id"),
-        PageParams,
-    ),
+    params(IndicatorPath, PageParams),
     responses(
         (status = 200, description = "A page of measurements", body = MeasurementPage),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 422, response = UnprocessableEntity),
-        (status = 503, response = ServiceUnavailable),
     ),
     security((), ("bearer_auth" = []))
 )]
@@ -418,12 +399,13 @@ pub async fn create_indicator(
 pub async fn list_measurements(
     state: web::Data<AppState>,
     scope: InAlliance,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<IndicatorPath>,
     page: web::Query<PageParams>,
 ) -> Result<web::Json<MeasurementPage>, ApiError> {
     let page = page.request::<TimeKey>()?;
     let mut conn = pool::get(&state.pool).await?;
-    let (indicator, _, _) = visible_indicator(&mut conn, &scope, IndicatorId(path.1)).await?;
+    let (indicator, _, _) =
+        visible_indicator(&mut conn, &scope, IndicatorId(path.indicator_id)).await?;
     let found = results::list_measurements(&mut conn, IndicatorId(indicator.id), &page).await?;
     Ok(web::Json(MeasurementPage::from_page(found, |m| {
         MeasurementResponse::from(m).seen_by(&scope.caller)
@@ -433,18 +415,12 @@ pub async fn list_measurements(
 /// Record a measurement (a member of a partner taking part in the action, or the coordinator).
 #[utoipa::path(
     tag = "results",
-    params(
-        ("id" = Uuid, Path, description = "Alliance id"),
-        ("indicator_id" = Uuid, Path, description = "Indicator id"),
-    ),
+    params(IndicatorPath),
     request_body = CreateMeasurementRequest,
     responses(
         (status = 201, description = "Created", body = MeasurementResponse,
             headers(("Location" = String), ("ETag" = String))),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
@@ -453,7 +429,7 @@ pub async fn create_measurement(
     state: web::Data<AppState>,
     caller: Caller,
     scope: InAlliance,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<IndicatorPath>,
     body: web::Json<CreateMeasurementRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
@@ -479,7 +455,7 @@ pub async fn create_measurement(
     let mut conn = pool::get(&state.pool).await?;
     let measurement = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            let (indicator, action, plan) = visible_indicator(conn, &scope, IndicatorId(path.1)).await?;
+            let (indicator, action, plan) = visible_indicator(conn, &scope, IndicatorId(path.indicator_id)).await?;
             let participants = action.participants();
             // Without a partner named: the caller's own partner taking part in the action.
             let partner = match body.partner_id {
@@ -570,17 +546,11 @@ pub async fn create_measurement(
 /// like a review by the recording partner itself.
 #[utoipa::path(
     tag = "results",
-    params(
-        ("id" = Uuid, Path, description = "Alliance id"),
-        ("measurement_id" = Uuid, Path, description = "Measurement id"),
-    ),
+    params(MeasurementPath),
     request_body = ReviewRequest,
     responses(
         (status = 200, description = "The reviewed measurement", body = MeasurementResponse),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
@@ -589,7 +559,7 @@ pub async fn review_measurement(
     state: web::Data<AppState>,
     caller: Caller,
     scope: InAlliance,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<MeasurementPath>,
     body: web::Json<ReviewRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let verdict = Verdict::parse("verdict", &body.verdict)?;
@@ -608,7 +578,7 @@ pub async fn review_measurement(
     let mut conn = pool::get(&state.pool).await?;
     let measurement = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            let current = results::lock_measurement(conn, alliance, MeasurementId(path.1))
+            let current = results::lock_measurement(conn, alliance, MeasurementId(path.measurement_id))
                 .await?
                 .ok_or_else(|| ApiError::not_found("measurement"))?;
             let recorder = current.partner;

@@ -12,10 +12,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::auth::Caller;
 use crate::choices;
-use crate::problem::{ApiError, Forbidden, NotFound, ServiceUnavailable, UnprocessableEntity};
-use crate::scope::InAlliance;
+use crate::paths::AlliancePath;
+use crate::problem::{ApiError, Forbidden, UnprocessableEntity};
+use crate::scope::Authenticated;
 use crate::state::AppState;
 
 /// Report parameters.
@@ -100,21 +100,18 @@ pub struct Successor {
 /// The succession report (members of the alliance).
 #[utoipa::path(
     tag = "mandates",
-    params(("id" = Uuid, Path, description = "Alliance id"), SuccessionParams),
+    params(AlliancePath, SuccessionParams),
     responses(
         (status = 200, description = "The report", body = SuccessionReport),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 422, response = UnprocessableEntity),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
 #[get("/succession")]
 pub async fn get_succession(
     state: web::Data<AppState>,
-    _caller: Caller,
-    scope: InAlliance,
+    Authenticated(scope): Authenticated,
     params: web::Query<SuccessionParams>,
 ) -> Result<web::Json<SuccessionReport>, ApiError> {
     policy::read_private(&scope.caller)?;

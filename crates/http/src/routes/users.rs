@@ -20,10 +20,8 @@ use crate::auth::AdminCaller;
 use crate::etag::{IfMatch, created, json_with_etag};
 use crate::page_schema;
 use crate::pagination::PageParams;
-use crate::problem::{
-    ApiError, Conflict, Forbidden, HashingBusy, NotFound, PreconditionFailed, ServiceUnavailable,
-    Unauthorized, UnprocessableEntity,
-};
+use crate::paths::UserPath;
+use crate::problem::{ApiError, Forbidden, HashingBusy, PreconditionFailed, UnprocessableEntity};
 use crate::state::AppState;
 
 /// An account.
@@ -105,10 +103,8 @@ pub struct UpdateUserRequest {
     params(PageParams),
     responses(
         (status = 200, description = "A page of accounts", body = UserPage),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 422, response = UnprocessableEntity),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
@@ -131,10 +127,7 @@ pub async fn list_users(
     responses(
         (status = 201, description = "Created", body = UserResponse,
             headers(("Location" = String, description = "The new account"), ("ETag" = String))),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
-        (status = 409, response = Conflict),
-        (status = 422, response = UnprocessableEntity),
         (status = 503, response = HashingBusy),
     ),
     security(("bearer_auth" = []))
@@ -214,13 +207,10 @@ pub async fn create_account(
 /// Read an account.
 #[utoipa::path(
     tag = "users",
-    params(("id" = Uuid, Path, description = "Account id")),
+    params(UserPath),
     responses(
         (status = 200, description = "The account", body = UserResponse, headers(("ETag" = String))),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
@@ -228,10 +218,10 @@ pub async fn create_account(
 pub async fn get_user(
     state: web::Data<AppState>,
     _admin: AdminCaller,
-    path: web::Path<Uuid>,
+    path: web::Path<UserPath>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = pool::get(&state.pool).await?;
-    let user = users::find(&mut conn, UserId(path.into_inner()))
+    let user = users::find(&mut conn, UserId(path.id))
         .await?
         .ok_or_else(|| ApiError::not_found("user"))?;
     Ok(json_with_etag(StatusCode::OK, &UserResponse::from(user)))
@@ -245,17 +235,13 @@ pub async fn get_user(
     tag = "users",
     request_body = UpdateUserRequest,
     params(
-        ("id" = Uuid, Path, description = "Account id"),
+        UserPath,
         ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if the account changed since"),
     ),
     responses(
         (status = 200, description = "The updated account", body = UserResponse, headers(("ETag" = String))),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 412, response = PreconditionFailed),
-        (status = 422, response = UnprocessableEntity),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
@@ -263,12 +249,12 @@ pub async fn get_user(
 pub async fn update_user(
     state: web::Data<AppState>,
     admin: AdminCaller,
-    path: web::Path<Uuid>,
+    path: web::Path<UserPath>,
     if_match: IfMatch,
     body: web::Json<UpdateUserRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let target = UserId(path.into_inner());
+    let target = UserId(path.id);
     let display_name = body
         .display_name
         .as_deref()

@@ -31,12 +31,10 @@ use crate::choices;
 use crate::etag::{IfMatch, created, json_with_etag};
 use crate::idempotency;
 use crate::pagination::PageParams;
-use crate::problem::{
-    ApiError, Conflict, Forbidden, NotFound, PreconditionFailed, ServiceUnavailable,
-    UnprocessableEntity,
-};
+use crate::paths::{AlliancePath, VotePath};
+use crate::problem::{ApiError, Conflict, Forbidden, PreconditionFailed, UnprocessableEntity};
 use crate::routes::plans::apply_phase;
-use crate::scope::InAlliance;
+use crate::scope::{Authenticated, InAlliance};
 use crate::state::AppState;
 
 /// Someone (a partner or a person) who cast a ballot. Secret votes list them too,
@@ -865,21 +863,18 @@ fn check_window(opens_at: DateTime<Utc>, closes_at: DateTime<Utc>) -> Result<(),
 /// List votes (members of the alliance).
 #[utoipa::path(
     tag = "votes",
-    params(("id" = Uuid, Path, description = "Alliance id"), PageParams, VoteFilterParams),
+    params(AlliancePath, PageParams, VoteFilterParams),
     responses(
         (status = 200, description = "A page of votes", body = VotePage),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 422, response = UnprocessableEntity),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
 #[get("")]
 pub async fn list_votes(
     state: web::Data<AppState>,
-    _caller: Caller,
-    scope: InAlliance,
+    Authenticated(scope): Authenticated,
     page: web::Query<PageParams>,
     filter: web::Query<VoteFilterParams>,
 ) -> Result<web::Json<VotePage>, ApiError> {
@@ -916,23 +911,19 @@ pub async fn list_votes(
 /// then `after_close`).
 #[utoipa::path(
     tag = "votes",
-    params(("id" = Uuid, Path, description = "Alliance id")),
+    params(AlliancePath),
     request_body = CreateVoteRequest,
     responses(
         (status = 201, description = "Created", body = VoteResponse,
             headers(("Location" = String), ("ETag" = String))),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
 #[post("")]
 pub async fn create_vote(
     state: web::Data<AppState>,
-    _caller: Caller,
-    scope: InAlliance,
+    Authenticated(scope): Authenticated,
     body: web::Json<CreateVoteRequest>,
 ) -> Result<HttpResponse, ApiError> {
     policy::manage_alliance(&scope.caller)?;
@@ -1014,27 +1005,21 @@ pub async fn create_vote(
 /// Read a vote: its rules, status and who took part (members of the alliance).
 #[utoipa::path(
     tag = "votes",
-    params(
-        ("id" = Uuid, Path, description = "Alliance id"),
-        ("vote_id" = Uuid, Path, description = "Vote id"),
-    ),
+    params(VotePath),
     responses(
         (status = 200, description = "The vote", body = VoteResponse, headers(("ETag" = String))),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
 #[get("/{vote_id}")]
 pub async fn get_vote(
     state: web::Data<AppState>,
-    _caller: Caller,
-    scope: InAlliance,
-    path: web::Path<(Uuid, Uuid)>,
+    Authenticated(scope): Authenticated,
+    path: web::Path<VotePath>,
 ) -> Result<HttpResponse, ApiError> {
     policy::read_private(&scope.caller)?;
-    let vote = settled(&state, &scope, path.1).await?;
+    let vote = settled(&state, &scope, path.vote_id).await?;
     let mut conn = pool::get(&state.pool).await?;
     Ok(json_with_etag(
         StatusCode::OK,
@@ -1049,34 +1034,29 @@ pub async fn get_vote(
 #[utoipa::path(
     tag = "votes",
     params(
-        ("id" = Uuid, Path, description = "Alliance id"),
-        ("vote_id" = Uuid, Path, description = "Vote id"),
+        VotePath,
         ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if the vote changed since"),
     ),
     request_body = UpdateVoteRequest,
     responses(
         (status = 200, description = "The updated vote", body = VoteResponse, headers(("ETag" = String))),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
         (status = 412, response = PreconditionFailed),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
 #[patch("/{vote_id}")]
 pub async fn update_vote(
     state: web::Data<AppState>,
-    _caller: Caller,
-    scope: InAlliance,
-    path: web::Path<(Uuid, Uuid)>,
+    Authenticated(scope): Authenticated,
+    path: web::Path<VotePath>,
     if_match: IfMatch,
     body: web::Json<UpdateVoteRequest>,
 ) -> Result<HttpResponse, ApiError> {
     policy::manage_alliance(&scope.caller)?;
     let body = body.into_inner();
     let alliance = scope.id();
-    let id = VoteId(path.1);
+    let id = VoteId(path.vote_id);
     let actor = scope.actor();
     settle(&state, alliance, id).await?;
     let mut conn = pool::get(&state.pool).await?;
@@ -1177,18 +1157,12 @@ pub async fn update_vote(
 /// with a current mandate (not observer) at opening votes once. Admins never vote.
 #[utoipa::path(
     tag = "votes",
-    params(
-        ("id" = Uuid, Path, description = "Alliance id"),
-        ("vote_id" = Uuid, Path, description = "Vote id"),
-    ),
+    params(VotePath),
     request_body = CastBallotRequest,
     responses(
         (status = 200, description = "An earlier ballot of the same voter was replaced", body = BallotReceipt),
         (status = 201, description = "Counted", body = BallotReceipt),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
@@ -1197,7 +1171,7 @@ pub async fn cast_ballot(
     state: web::Data<AppState>,
     caller: Caller,
     scope: InAlliance,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<VotePath>,
     body: web::Json<CastBallotRequest>,
 ) -> Result<HttpResponse, ApiError> {
     if caller.user.is_admin {
@@ -1205,7 +1179,7 @@ pub async fn cast_ballot(
     }
     policy::read_private(&scope.caller)?;
     let alliance = scope.id();
-    let id = VoteId(path.1);
+    let id = VoteId(path.vote_id);
     let mut conn = pool::get(&state.pool).await?;
     // A vote whose time to open or close has come is settled first. Most ballots find
     // nothing due, so the check reads the row the ballot locks anyway: only when
@@ -1326,16 +1300,10 @@ enum Attempt {
 /// Close a vote before its time (coordinator): the result is final and its effect applied.
 #[utoipa::path(
     tag = "votes",
-    params(
-        ("id" = Uuid, Path, description = "Alliance id"),
-        ("vote_id" = Uuid, Path, description = "Vote id"),
-    ),
+    params(VotePath),
     responses(
         (status = 200, description = "The closed vote", body = VoteResponse),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
@@ -1344,11 +1312,11 @@ pub async fn close_vote_early(
     state: web::Data<AppState>,
     caller: Caller,
     scope: InAlliance,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<VotePath>,
 ) -> Result<HttpResponse, ApiError> {
     policy::manage_alliance(&scope.caller)?;
     let alliance = scope.id();
-    let id = VoteId(path.1);
+    let id = VoteId(path.vote_id);
     settle(&state, alliance, id).await?;
     let mut conn = pool::get(&state.pool).await?;
     let vote = conn
@@ -1383,28 +1351,22 @@ pub async fn close_vote_early(
 /// that does not read fails the count (500), never drops out of it.
 #[utoipa::path(
     tag = "votes",
-    params(
-        ("id" = Uuid, Path, description = "Alliance id"),
-        ("vote_id" = Uuid, Path, description = "Vote id"),
-    ),
+    params(VotePath),
     responses(
         (status = 200, description = "The results", body = ResultsResponse),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer_auth" = []))
 )]
 #[get("/{vote_id}/results")]
 pub async fn get_vote_results(
     state: web::Data<AppState>,
-    _caller: Caller,
-    scope: InAlliance,
-    path: web::Path<(Uuid, Uuid)>,
+    Authenticated(scope): Authenticated,
+    path: web::Path<VotePath>,
 ) -> Result<web::Json<ResultsResponse>, ApiError> {
     policy::read_private(&scope.caller)?;
-    let vote = settled(&state, &scope, path.1).await?;
+    let vote = settled(&state, &scope, path.vote_id).await?;
     match vote.status {
         VoteStatus::Closed => {
             let stored = vote
