@@ -3,6 +3,7 @@
 //! Every handler asks one of these before it reads private data or writes; the
 //! whole matrix is readable here. Permissions come only from current mandates.
 
+use crate::error::DomainError;
 use crate::ids::{AllianceId, MandateId, PartnerId, UserId};
 use crate::mandate::Role;
 
@@ -166,6 +167,54 @@ pub fn edit_alliance(caller: &AllianceCaller, changes_status: bool) -> Decision 
         return forbidden("only platform admins may archive or reopen an alliance");
     }
     manage_alliance(caller)
+}
+
+/// Why [`acting_partner`] could not settle the partner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unsettled {
+    /// No caller (401), or one who takes part for no partner here (403).
+    Denied(Denied),
+    /// The input must name the partner (422 on the field): an admin, or a person
+    /// taking part for several partners.
+    Invalid(DomainError),
+}
+
+/// Which partner the caller acts for: the one the input names (`named`, from `field`),
+/// else the only partner they take part for here. Whether they may act for it is the
+/// operation's own rule (`sign_for_partner`, `propose_action`, ...), asked next.
+pub fn acting_partner(
+    caller: &AllianceCaller,
+    named: Option<PartnerId>,
+    field: &str,
+) -> Result<PartnerId, Unsettled> {
+    if let Some(partner) = named {
+        return Ok(partner);
+    }
+    let mut partners: Vec<PartnerId> = caller
+        .mandates
+        .iter()
+        .filter(|m| m.role.takes_part())
+        .map(|m| m.partner)
+        .collect();
+    partners.sort();
+    partners.dedup();
+    match partners.as_slice() {
+        [only] => Ok(*only),
+        [] if caller.principal.is_none() => Err(Unsettled::Denied(Denied::Anonymous)),
+        [] if caller.is_admin() => Err(Unsettled::Invalid(DomainError::invalid(
+            field,
+            "required",
+            "say which partner you act for",
+        ))),
+        [] => Err(Unsettled::Denied(Denied::Forbidden(
+            "you take part for no partner of this alliance",
+        ))),
+        _ => Err(Unsettled::Invalid(DomainError::invalid(
+            field,
+            "required",
+            "you take part for several partners: say which one",
+        ))),
+    }
 }
 
 /// Signing the charter for a partner: a current representative or coordinator of
@@ -362,6 +411,37 @@ mod tests {
                 })
                 .collect(),
         }
+    }
+
+    #[test]
+    fn the_acting_partner_is_the_named_one_else_the_only_one() {
+        let (a, b) = (PartnerId::new(), PartnerId::new());
+        let one = caller(false, &[(a, Role::Representative)]);
+        assert_eq!(acting_partner(&one, None, "partner_id"), Ok(a));
+        assert_eq!(acting_partner(&one, Some(b), "partner_id"), Ok(b));
+        let two = caller(false, &[(a, Role::Representative), (b, Role::Coordinator)]);
+        assert!(matches!(
+            acting_partner(&two, None, "partner_id"),
+            Err(Unsettled::Invalid(DomainError::Invalid(ref e))) if e[0].field == "partner_id"
+        ));
+        let admin = caller(true, &[]);
+        assert!(matches!(
+            acting_partner(&admin, None, "x"),
+            Err(Unsettled::Invalid(_))
+        ));
+        let observer = caller(false, &[(a, Role::Observer)]);
+        assert!(matches!(
+            acting_partner(&observer, None, "x"),
+            Err(Unsettled::Denied(Denied::Forbidden(_)))
+        ));
+        let anonymous = AllianceCaller {
+            principal: None,
+            ..caller(false, &[])
+        };
+        assert_eq!(
+            acting_partner(&anonymous, None, "x"),
+            Err(Unsettled::Denied(Denied::Anonymous))
+        );
     }
 
     #[test]

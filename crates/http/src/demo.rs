@@ -57,9 +57,9 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
 use crate::problem::ApiError;
 use crate::routes::mandates::notes;
-use crate::routes::plans::apply_phase;
 use crate::routes::users::create_account;
 use crate::state::AppState;
+use agir_app::plans::apply_phase;
 
 /// The password of every demo account (demo data only).
 pub const DEMO_PASSWORD: &str = "agir-ensemble-demo";

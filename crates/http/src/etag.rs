@@ -7,6 +7,7 @@
 use actix_web::dev::Payload;
 use actix_web::http::{StatusCode, header};
 use actix_web::{FromRequest, HttpRequest, HttpResponse};
+use agir_app::Expected;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -50,6 +51,33 @@ impl IfMatch {
         } else {
             Err(ApiError::PreconditionFailed)
         }
+    }
+}
+
+impl IfMatch {
+    /// This header as the application's expectation about a resource: it matches when
+    /// the tag of `represent(current)`, the resource as the API shows it, does.
+    pub fn against<F>(&self, represent: F) -> Against<'_, F> {
+        Against {
+            if_match: self,
+            represent,
+        }
+    }
+}
+
+/// An `If-Match` judged on a representation of the current state ([`IfMatch::against`]).
+pub struct Against<'a, F> {
+    if_match: &'a IfMatch,
+    represent: F,
+}
+
+impl<T, R, F> Expected<T> for Against<'_, F>
+where
+    F: Fn(&T) -> R,
+    R: Serialize,
+{
+    fn matches(&self, current: &T) -> bool {
+        self.if_match.check(&(self.represent)(current)).is_ok()
     }
 }
 

@@ -7,6 +7,7 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use agir_app::AppError;
 use agir_domain::DomainError;
 use agir_persistence::PersistenceError;
 use agir_persistence::error::Conflict as Duplicate;
@@ -313,6 +314,26 @@ fn chain(err: &dyn std::error::Error) -> String {
         cause = next.source();
     }
     line
+}
+
+/// Each refusal of the application layer, as the client hears it.
+impl From<AppError> for ApiError {
+    fn from(err: AppError) -> Self {
+        match err {
+            AppError::Denied(denied) => denied.into(),
+            AppError::Domain(err) => err.into(),
+            AppError::NotFound(what) => Self::not_found(what),
+            AppError::Stale => Self::PreconditionFailed,
+            AppError::Persistence(err) => err.into(),
+            AppError::Internal(cause) => Self::Internal(cause),
+        }
+    }
+}
+
+impl From<agir_domain::policy::Unsettled> for ApiError {
+    fn from(unsettled: agir_domain::policy::Unsettled) -> Self {
+        AppError::from(unsettled).into()
+    }
 }
 
 impl From<agir_domain::policy::Denied> for ApiError {

@@ -6,48 +6,27 @@ use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
-use agir_domain::alliance::{self, Alliance};
-use agir_domain::ids::{AllianceId, PartnerId};
-use agir_domain::policy::AllianceCaller;
-use agir_persistence::journal::Actor;
-use agir_persistence::{cities, mandates, pool};
-use chrono::{NaiveDate, Utc};
+use agir_app::Scope;
+use agir_domain::alliance;
+use agir_domain::ids::AllianceId;
+use agir_persistence::pool;
+use chrono::Utc;
 use uuid::Uuid;
 
 use crate::auth::{Caller, MaybeCaller};
 use crate::problem::ApiError;
 use crate::state::AppState;
 
-/// The alliance of `/alliances/{id}/...` and the caller as seen from it.
+/// The alliance of `/alliances/{id}/...` and the caller as seen from it: the
+/// application's [`Scope`], which handlers pass to commands and queries.
 #[derive(Debug, Clone)]
-pub struct InAlliance {
-    pub alliance: Alliance,
-    pub caller: AllianceCaller,
-    /// The authenticated caller, if any.
-    pub user: Option<Caller>,
-    /// The day permissions are judged on (today, UTC).
-    pub today: NaiveDate,
-}
+pub struct InAlliance(pub Scope);
 
-impl InAlliance {
-    pub fn id(&self) -> AllianceId {
-        self.alliance.id
-    }
+impl std::ops::Deref for InAlliance {
+    type Target = Scope;
 
-    /// The caller, for the journal.
-    pub fn actor(&self) -> Actor {
-        Actor {
-            user: self.caller.user(),
-            partner: None,
-        }
-    }
-
-    /// The caller, for the journal, acting for a partner.
-    pub fn actor_for(&self, partner: PartnerId) -> Actor {
-        Actor {
-            user: self.caller.user(),
-            partner: Some(partner),
-        }
+    fn deref(&self) -> &Scope {
+        &self.0
     }
 }
 
@@ -154,39 +133,13 @@ fn load(
                 .ok_or_else(|| ApiError::Internal("application state missing".into()))?;
             let today = Utc::now().date_naive();
             let conn = pool::get(&state.pool).await.map_err(ApiError::from)?;
-            // The alliance and the caller's mandates in it, in one round trip.
-            let (alliance, current) = match &user {
-                Some(caller) => {
-                    let (alliance, current) = tokio::join!(
-                        cities::find_alliance(&conn, id),
-                        mandates::current_for_user(&conn, id, caller.id(), today)
-                    );
-                    (
-                        alliance.map_err(ApiError::from)?,
-                        current.map_err(ApiError::from)?,
-                    )
-                }
-                None => (
-                    cities::find_alliance(&conn, id)
-                        .await
-                        .map_err(ApiError::from)?,
-                    Vec::new(),
-                ),
-            };
-            let alliance = alliance.ok_or_else(|| ApiError::not_found("alliance"))?;
+            let scope = Scope::load(&conn, id, user.as_ref().map(Caller::principal), today)
+                .await
+                .map_err(ApiError::from)?;
             if !admit.archived_writes && !req.method().is_safe() {
-                alliance::check_writable(alliance.status, false).map_err(ApiError::from)?;
+                alliance::check_writable(scope.alliance.status, false).map_err(ApiError::from)?;
             }
-            Ok(InAlliance {
-                caller: AllianceCaller {
-                    alliance: id,
-                    principal: user.as_ref().map(Caller::principal),
-                    mandates: current,
-                },
-                alliance,
-                user,
-                today,
-            })
+            Ok(InAlliance(scope))
         })
     }
 }

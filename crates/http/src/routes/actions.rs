@@ -5,6 +5,9 @@ use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, patch, post, web};
+use agir_app::actions::visible_action;
+use agir_app::partners::check_usable;
+use agir_app::plans::{refuse_while_voted, visible_plan};
 use agir_domain::alliance::{description, name};
 use agir_domain::error::{Validator, bounded_text};
 use agir_domain::ids::{ActionId, AllianceId, PartnerId, PlanId};
@@ -29,8 +32,6 @@ use crate::etag::{IfMatch, created, json_with_etag};
 use crate::pagination::PageParams;
 use crate::paths::{ActionPath, PlanPath};
 use crate::problem::{ApiError, Forbidden, PreconditionFailed, UnprocessableEntity};
-use crate::routes::mandates::check_partner_as;
-use crate::routes::plans::{refuse_while_voted, visible_plan};
 use crate::scope::{Authenticated, InAlliance};
 use crate::state::AppState;
 
@@ -206,19 +207,6 @@ pub(crate) async fn response(
         .ok_or_else(|| ApiError::Internal("action response missing".into()))
 }
 
-/// An action the caller may see (its plan is public, or the caller a member), with its plan.
-pub(crate) async fn visible_action(
-    conn: &mut AsyncPgConnection,
-    scope: &InAlliance,
-    id: ActionId,
-) -> Result<(Action, plans::Plan), ApiError> {
-    let action = plans::find_action(conn, scope.id(), id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("action"))?;
-    let plan = visible_plan(conn, scope, action.plan).await?;
-    Ok((action, plan))
-}
-
 /// A proposal.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -311,7 +299,7 @@ async fn check_partners(
     field: &str,
 ) -> Result<(), ApiError> {
     for partner in partners {
-        check_partner_as(conn, alliance, *partner, field).await?;
+        check_usable(conn, alliance, *partner, field).await?;
     }
     Ok(())
 }
@@ -349,42 +337,6 @@ fn dates(start: Option<NaiveDate>, end: Option<NaiveDate>) -> Result<(), ApiErro
             "must not be before planned_start",
         )),
         _ => Ok(()),
-    }
-}
-
-/// The partner a caller acts for when the body does not say: their only one.
-pub(crate) fn own_partner(
-    caller: &AllianceCaller,
-    field: &str,
-    given: Option<Uuid>,
-) -> Result<PartnerId, ApiError> {
-    if let Some(id) = given {
-        return Ok(PartnerId(id));
-    }
-    let mut partners: Vec<PartnerId> = caller
-        .mandates
-        .iter()
-        .filter(|m| m.role.takes_part())
-        .map(|m| m.partner)
-        .collect();
-    partners.sort();
-    partners.dedup();
-    match partners.as_slice() {
-        [only] => Ok(*only),
-        [] if caller.principal.is_none() => Err(ApiError::Unauthenticated),
-        [] if caller.is_admin() => Err(ApiError::field(
-            field,
-            "required",
-            "say which partner you act for",
-        )),
-        [] => Err(ApiError::forbidden(
-            "you take part for no partner of this alliance",
-        )),
-        _ => Err(ApiError::field(
-            field,
-            "required",
-            "you take part for several partners: say which one",
-        )),
     }
 }
 
@@ -457,10 +409,10 @@ pub async fn create_action(
     body: web::Json<CreateActionRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let proposing = own_partner(
+    let proposing = policy::acting_partner(
         &scope.caller,
+        body.proposing_partner_id.map(PartnerId),
         "proposing_partner_id",
-        body.proposing_partner_id,
     )?;
     policy::propose_action(&scope.caller, proposing)?;
     let mut v = Validator::new();
@@ -504,7 +456,7 @@ pub async fn create_action(
                 .ok_or_else(|| ApiError::not_found("plan"))?;
             plan::can_add_action(plan.phase, proposer)?;
             refuse_while_voted(conn, alliance, &[(Subject::PlanAdoption, plan_id.0)]).await?;
-            check_partner_as(conn, alliance, proposing, "proposing_partner_id").await?;
+            check_usable(conn, alliance, proposing, "proposing_partner_id").await?;
             check_partners(conn, alliance, &[lead], "lead_partner_id").await?;
             check_partners(conn, alliance, &contributing, "contributing_partner_ids").await?;
             if let Some(c) = &curriculum {
@@ -727,7 +679,7 @@ pub async fn update_action(
                 }
             }
             if let Some(lead) = changes.lead_partner_id {
-                check_partner_as(conn, alliance, PartnerId(lead), "lead_partner_id").await?;
+                check_usable(conn, alliance, PartnerId(lead), "lead_partner_id").await?;
             }
             if let Some(partners) = &contributing {
                 check_partners(conn, alliance, partners, "contributing_partner_ids").await?;

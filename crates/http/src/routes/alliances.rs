@@ -216,7 +216,7 @@ pub async fn create_alliance(
 )]
 #[get("")]
 pub async fn get_alliance(scope: InAlliance) -> HttpResponse {
-    json_with_etag(StatusCode::OK, &AllianceResponse::from(scope.alliance))
+    json_with_etag(StatusCode::OK, &AllianceResponse::from(scope.0.alliance))
 }
 
 /// Change an alliance (its coordinator; archiving: platform admins).

@@ -232,7 +232,7 @@ pub async fn sign_charter(
     let mut conn = pool::get(&state.pool).await?;
     let signature = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            crate::routes::mandates::check_partner(conn, alliance, partner).await?;
+            agir_app::partners::check_usable(conn, alliance, partner, "partner_id").await?;
             let charter = charters::find_version(conn, alliance, version)
                 .await?
                 .ok_or_else(|| ApiError::not_found("charter version"))?;

@@ -2,6 +2,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
+use agir_app::actions::visible_action;
 use agir_domain::error::bounded_text;
 use agir_domain::ids::{ActionId, CommentId, PartnerId};
 use agir_domain::journal::Event;
@@ -22,7 +23,6 @@ use crate::page_schema;
 use crate::pagination::PageParams;
 use crate::paths::{ActionPath, CommentPath};
 use crate::problem::{ApiError, Forbidden, PreconditionFailed, UnprocessableEntity};
-use crate::routes::actions::{own_partner, visible_action};
 use crate::scope::{Authenticated, InAlliance};
 use crate::state::AppState;
 
@@ -277,7 +277,7 @@ fn endorsing_partner(scope: &InAlliance, given: Option<Uuid>) -> Result<PartnerI
         Some(id) => Ok(PartnerId(id)),
         None => match scope.caller.partners_spoken_for().as_slice() {
             [only] => Ok(*only),
-            _ => own_partner(&scope.caller, "partner_id", None),
+            _ => Ok(policy::acting_partner(&scope.caller, None, "partner_id")?),
         },
     }
 }

@@ -2,6 +2,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
+use agir_app::partners::check_usable;
 use agir_domain::alliance::{description, name, place};
 use agir_domain::error::Validator;
 use agir_domain::ids::{ActionId, AllianceId, EventId, PartnerId};
@@ -23,7 +24,6 @@ use crate::page_schema;
 use crate::pagination::PageParams;
 use crate::paths::{AlliancePath, EventPath};
 use crate::problem::{ApiError, Forbidden, PreconditionFailed, UnprocessableEntity};
-use crate::routes::mandates::check_partner_as;
 use crate::scope::{Authenticated, InAlliance};
 use crate::state::AppState;
 
@@ -162,7 +162,7 @@ async fn check_links(
     actions: &[ActionId],
 ) -> Result<(), ApiError> {
     for partner in partners {
-        check_partner_as(conn, alliance, *partner, "partner_ids").await?;
+        check_usable(conn, alliance, *partner, "partner_ids").await?;
     }
     for action in actions {
         if plans::find_action(conn, alliance, *action).await?.is_none() {

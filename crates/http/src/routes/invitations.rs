@@ -2,6 +2,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, post, web};
+use agir_app::partners::check_usable;
 use agir_domain::ids::{InvitationId, MandateId, PartnerId, UserId};
 use agir_domain::journal::Event;
 use agir_domain::mandate::{Period, Role};
@@ -27,7 +28,7 @@ use crate::pagination::PageParams;
 use crate::paths::{AlliancePath, InvitationPath};
 use crate::problem::{ApiError, Forbidden, HashingBusy, UnprocessableEntity};
 use crate::routes::auth::{TokenPair, open_session};
-use crate::routes::mandates::{MandateResponse, check_partner, notes};
+use crate::routes::mandates::{MandateResponse, notes};
 use crate::routes::users::UserResponse;
 use crate::scope::Authenticated;
 use crate::state::AppState;
@@ -283,7 +284,7 @@ pub async fn create_invitation(
     let mut conn = pool::get(&state.pool).await?;
     let invitation = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            check_partner(conn, alliance, partner).await?;
+            check_usable(conn, alliance, partner, "partner_id").await?;
             let invitation = invitations::insert(
                 conn,
                 NewInvitation {
@@ -493,7 +494,7 @@ pub async fn accept_invitation(
             if let Some(predecessor) = &predecessor {
                 check_successor(conn, predecessor, user.id).await?;
             }
-            check_partner(conn, invitation.alliance, invitation.partner).await?;
+            check_usable(conn, invitation.alliance, invitation.partner, "partner_id").await?;
             let record = mandates::insert(
                 conn,
                 NewMandate {

@@ -2,9 +2,10 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
-use agir_domain::alliance::{PartnerStatus, limits};
+use agir_app::partners::check_usable;
+use agir_domain::alliance::limits;
 use agir_domain::error::{DomainError, bounded_text};
-use agir_domain::ids::{AllianceId, InvitationId, MandateId, PartnerId, UserId};
+use agir_domain::ids::{InvitationId, MandateId, PartnerId, UserId};
 use agir_domain::journal::Event;
 use agir_domain::mandate::{Period, Role, successor_period};
 use agir_domain::user::Email;
@@ -13,7 +14,7 @@ use agir_persistence::invitations::{self, NewInvitation};
 use agir_persistence::journal;
 use agir_persistence::mandates::{self, MandateChanges, MandateFilter, MandateRecord, NewMandate};
 use agir_persistence::page::TimeKey;
-use agir_persistence::{AsyncConnection, AsyncPgConnection, partners, pool, users};
+use agir_persistence::{AsyncConnection, AsyncPgConnection, pool, users};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -267,7 +268,7 @@ pub async fn create_mandate(
     let mut conn = pool::get(&state.pool).await?;
     let record = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            check_partner(conn, alliance, partner).await?;
+            check_usable(conn, alliance, partner, "partner_id").await?;
             if users::find(conn, user).await?.is_none() {
                 return Err(ApiError::field("user_id", "not_found", "no such account"));
             }
@@ -302,45 +303,6 @@ pub async fn create_mandate(
         format!("/api/v1/alliances/{alliance}/mandates/{}", response.id),
         &response,
     ))
-}
-
-/// A partner named in a body must be an active partner of this alliance (422 otherwise).
-pub(crate) async fn check_partner(
-    conn: &mut AsyncPgConnection,
-    alliance: AllianceId,
-    partner: PartnerId,
-) -> Result<(), ApiError> {
-    check_partner_as(conn, alliance, partner, "partner_id").await
-}
-
-/// [`check_partner`] for a body that names the partner in another field. Only "no
-/// such partner here" (`not_found`) and "withdrawn" are 422; any other error (the
-/// database failing) goes up as it is: 500, or 503 when the pool is down.
-pub(crate) async fn check_partner_as(
-    conn: &mut AsyncPgConnection,
-    alliance: AllianceId,
-    partner: PartnerId,
-    field: &str,
-) -> Result<(), ApiError> {
-    let found = partners::find(conn, alliance, partner).await?;
-    partner_usable(field, found.map(|p| p.status))
-}
-
-/// The 422s of [`check_partner_as`], apart from the lookup.
-fn partner_usable(field: &str, status: Option<PartnerStatus>) -> Result<(), ApiError> {
-    match status {
-        None => Err(ApiError::field(
-            field,
-            "not_found",
-            "no such partner in this alliance",
-        )),
-        Some(PartnerStatus::Withdrawn) => Err(ApiError::field(
-            field,
-            "withdrawn",
-            "this partner has withdrawn from the alliance",
-        )),
-        Some(PartnerStatus::Active) => Ok(()),
-    }
 }
 
 /// Read a mandate.
@@ -561,7 +523,7 @@ pub async fn designate_successor(
             succession::not_the_holder(holder.email.as_str(), email.as_str())?;
             let accepted = mandates::successors_of(conn, &[id]).await?;
             succession::no_accepted_successor(!accepted.is_empty())?;
-            check_partner(conn, alliance, predecessor.mandate.partner).await?;
+            check_usable(conn, alliance, predecessor.mandate.partner, "partner_id").await?;
             // One successor per mandate: a pending designation is replaced, and its
             // revocation journaled like any other.
             for revoked in invitations::revoke_pending_successors(conn, id).await? {

@@ -5,18 +5,18 @@ use std::collections::BTreeMap;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, patch, post, web};
+use agir_app::plans::{apply_phase, check_visible, refuse_while_voted};
 use agir_domain::alliance::{description, name};
 use agir_domain::error::Validator;
-use agir_domain::ids::{ActionId, AllianceId, IndicatorId, PlanId};
+use agir_domain::ids::{ActionId, IndicatorId, PlanId};
 use agir_domain::journal::Event;
-use agir_domain::plan::{self, AcademicYear, ActionStatus, Phase};
+use agir_domain::plan::{AcademicYear, ActionStatus, Phase};
 use agir_domain::policy;
 use agir_domain::vote::Subject;
 use agir_persistence::journal;
 use agir_persistence::page::TimeKey;
 use agir_persistence::plans::{self, NewAction, Plan, PlanChanges};
 use agir_persistence::results::{self, NewIndicator};
-use agir_persistence::votes;
 use agir_persistence::{AsyncConnection, AsyncPgConnection, pool};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -136,24 +136,6 @@ pub(crate) async fn response(
         .await?
         .pop()
         .ok_or_else(|| ApiError::Internal("plan summary missing".into()))
-}
-
-/// A plan visible to the caller: public once adopted, before that to members.
-pub(crate) async fn visible_plan(
-    conn: &mut AsyncPgConnection,
-    scope: &InAlliance,
-    id: PlanId,
-) -> Result<Plan, ApiError> {
-    let plan = plans::find_plan(conn, scope.id(), id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("plan"))?;
-    check_visible(scope, &plan)?;
-    Ok(plan)
-}
-
-/// Public once adopted, before that to members.
-fn check_visible(scope: &InAlliance, plan: &Plan) -> Result<(), ApiError> {
-    Ok(policy::read_plan(&scope.caller, plan.phase.is_public())?)
 }
 
 /// A new plan.
@@ -315,18 +297,6 @@ pub async fn get_plan(
     Ok(json_with_etag(StatusCode::OK, &assemble(plan, &counts)))
 }
 
-/// 409 `vote_open` while a vote on one of these subjects is open: members vote on the
-/// text they read (SPEC §4). Call it in the writing transaction, with the subject
-/// row locked.
-pub(crate) async fn refuse_while_voted(
-    conn: &mut AsyncPgConnection,
-    alliance: AllianceId,
-    subjects: &[(Subject, Uuid)],
-) -> Result<(), ApiError> {
-    let open = votes::open_on_subject(conn, alliance, subjects, Utc::now()).await?;
-    Ok(plan::can_change_voted_text(open)?)
-}
-
 /// Change a plan's title or description (coordinator).
 ///
 /// While the plan's adoption vote is open, its text cannot change (409 `vote_open`).
@@ -428,51 +398,13 @@ pub async fn transition_plan(
                 .await?
                 .ok_or_else(|| ApiError::not_found("plan"))?;
             let phase = current.phase.transition(to)?;
-            apply_phase(conn, alliance, actor, current, phase).await
+            Ok(apply_phase(conn, alliance, actor, current, phase).await?)
         })
         .await?;
     Ok(json_with_etag(
         StatusCode::OK,
         &response(&mut conn, plan).await?,
     ))
-}
-
-/// Sets a plan's phase, adopting its proposed actions when the plan is adopted, and
-/// journals it. Shared with the effect of a plan adoption vote.
-pub(crate) async fn apply_phase(
-    conn: &mut AsyncPgConnection,
-    alliance: agir_domain::ids::AllianceId,
-    actor: journal::Actor,
-    current: Plan,
-    phase: Phase,
-) -> Result<Plan, ApiError> {
-    let plan = plans::update_plan(
-        conn,
-        current.id,
-        PlanChanges {
-            phase: Some(phase),
-            ..PlanChanges::default()
-        },
-    )
-    .await?;
-    let adopted_actions = if phase == Phase::Adopted {
-        plans::adopt_proposed(conn, current.id).await?
-    } else {
-        0
-    };
-    journal::append(
-        conn,
-        Some(alliance),
-        actor,
-        &Event::PlanPhaseChanged {
-            plan: current.id,
-            from: current.phase,
-            to: phase,
-            actions_adopted: adopted_actions,
-        },
-    )
-    .await?;
-    Ok(plan)
 }
 
 /// Start next year's plan in `draft` with this plan's unfinished actions (proposed,

@@ -2,6 +2,8 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
+use agir_app::actions::visible_action;
+use agir_app::partners::check_usable;
 use agir_domain::alliance::{name, website};
 use agir_domain::error::{Validator, bounded_text};
 use agir_domain::ids::{ActionId, IndicatorId, MeasurementId, PartnerId};
@@ -24,8 +26,6 @@ use crate::page_schema;
 use crate::pagination::PageParams;
 use crate::paths::{ActionPath, IndicatorPath, MeasurementPath};
 use crate::problem::{ApiError, Forbidden, UnprocessableEntity};
-use crate::routes::actions::visible_action;
-use crate::routes::mandates::check_partner;
 use crate::scope::{Authenticated, InAlliance};
 use crate::state::AppState;
 
@@ -463,7 +463,7 @@ pub async fn create_measurement(
                     let p = PartnerId(p);
                     // The right first (403), then the request (422).
                     policy::record_measurement(&scope.caller, p)?;
-                    check_partner(conn, alliance, p).await?;
+                    check_usable(conn, alliance, p, "partner_id").await?;
                     if !participants.contains(&p) {
                         return Err(ApiError::field(
                             "partner_id",
@@ -604,7 +604,7 @@ pub async fn review_measurement(
             };
             let (_, _, plan) = visible_indicator(conn, &scope, current.indicator).await?;
             policy::review_measurement(&scope.caller, reviewer, recorder, current.recorded_by)?;
-            check_partner(conn, alliance, reviewer).await?;
+            check_usable(conn, alliance, reviewer, "partner_id").await?;
             plan::can_edit_action(plan.phase)?;
             let status = ReviewStatus::from(verdict);
             let measurement =

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, patch, post, web};
+use agir_app::plans::apply_phase;
 use agir_domain::alliance::{CharterStatus, College, description, name};
 use agir_domain::ids::{ActionId, AllianceId, CharterId, PartnerId, PlanId, UserId, VoteId};
 use agir_domain::journal::Event;
@@ -33,7 +34,6 @@ use crate::idempotency;
 use crate::pagination::PageParams;
 use crate::paths::{AlliancePath, VotePath};
 use crate::problem::{ApiError, Conflict, Forbidden, PreconditionFailed, UnprocessableEntity};
-use crate::routes::plans::apply_phase;
 use crate::scope::{Authenticated, InAlliance};
 use crate::state::AppState;
 
