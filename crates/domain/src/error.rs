@@ -105,15 +105,70 @@ impl Validator {
         self.errors.push(error);
     }
 
-    /// `Ok(())` when nothing was recorded.
-    pub fn finish(self) -> Result<(), DomainError> {
-        if self.errors.is_empty() {
-            Ok(())
-        } else {
-            Err(DomainError::Invalid(self.errors))
+    /// Every invalid field, or the values `check` kept: `parsed` is one of its `Option`s,
+    /// a tuple of them, or `()` when the caller kept the options themselves.
+    ///
+    /// ```
+    /// # use agir_domain::error::{Validator, bounded_text};
+    /// let mut v = Validator::new();
+    /// let title = v.check(bounded_text("title", "Compost", 200));
+    /// let place = v.check(bounded_text("place", "Sceaux", 200));
+    /// let (title, place) = v.finish((title, place)).unwrap();
+    /// assert_eq!((title.as_str(), place.as_str()), ("Compost", "Sceaux"));
+    /// ```
+    pub fn finish<P: Parsed>(self, parsed: P) -> Result<P::Values, DomainError> {
+        if !self.errors.is_empty() {
+            return Err(DomainError::Invalid(self.errors));
         }
+        // `check` answers `None` only after recording an error, so this holds unless
+        // a value was passed that `check` did not produce.
+        parsed.all().ok_or_else(|| {
+            DomainError::invalid("", "invalid", "a value of the request could not be read")
+        })
     }
 }
+
+/// What [`Validator::finish`] unwraps: the options `check` gave, all present.
+pub trait Parsed {
+    type Values;
+    fn all(self) -> Option<Self::Values>;
+}
+
+impl Parsed for () {
+    type Values = ();
+    fn all(self) -> Option<()> {
+        Some(())
+    }
+}
+
+impl<A> Parsed for Option<A> {
+    type Values = A;
+    fn all(self) -> Option<A> {
+        self
+    }
+}
+
+macro_rules! parsed_tuple {
+    ($($name:ident),+) => {
+        impl<$($name),+> Parsed for ($(Option<$name>,)+) {
+            type Values = ($($name,)+);
+            #[allow(non_snake_case)]
+            fn all(self) -> Option<Self::Values> {
+                let ($($name,)+) = self;
+                Some(($($name?,)+))
+            }
+        }
+    };
+}
+
+parsed_tuple!(A);
+parsed_tuple!(A, B);
+parsed_tuple!(A, B, C);
+parsed_tuple!(A, B, C, D);
+parsed_tuple!(A, B, C, D, E);
+parsed_tuple!(A, B, C, D, E, F);
+parsed_tuple!(A, B, C, D, E, F, G);
+parsed_tuple!(A, B, C, D, E, F, G, H);
 
 /// Checks a trimmed, non-empty text of at most `max` characters.
 pub fn bounded_text(field: &str, value: &str, max: usize) -> Result<String, DomainError> {
@@ -185,7 +240,7 @@ mod tests {
         let mut v = Validator::new();
         v.check(bounded_text("a", "", 3));
         v.check(bounded_text("b", "toolong", 3));
-        let Err(DomainError::Invalid(errors)) = v.finish() else {
+        let Err(DomainError::Invalid(errors)) = v.finish(()) else {
             panic!("expected errors");
         };
         let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();

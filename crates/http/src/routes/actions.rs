@@ -421,7 +421,7 @@ pub async fn create_action(
     let theme = v.check(Theme::parse("theme", &body.theme));
     let sdgs = v.check(plan::sdgs("sdgs", &body.sdgs));
     let curriculum = body.curriculum.as_ref().and_then(|c| curriculum(&mut v, c));
-    v.finish()?;
+    v.finish(())?;
     let (Some(title), Some(description), Some(theme), Some(sdgs)) =
         (title, description, theme, sdgs)
     else {
@@ -614,7 +614,7 @@ pub async fn update_action(
         Some(None) => Some(None),
         Some(Some(link)) => Some(curriculum(&mut v, link)),
     };
-    v.finish()?;
+    v.finish(())?;
     if let Some(link) = &new_curriculum {
         changes.curriculum_partner_id = Some(link.as_ref().map(|c| c.partner.0));
         changes.curriculum_course = Some(link.as_ref().map(|c| c.course.clone()));

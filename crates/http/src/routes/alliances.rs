@@ -164,7 +164,7 @@ pub async fn create_alliance(
     let mut v = Validator::new();
     let name = v.check(name("name", &body.name));
     let description = v.check(description("description", &body.description));
-    v.finish()?;
+    v.finish(())?;
     let city = CityId(body.city_id);
     let actor = Actor::user(admin.0.id());
     let mut conn = pool::get(&state.pool).await?;
@@ -259,7 +259,7 @@ pub async fn update_alliance(
             .and_then(|s| v.check(AllianceStatus::parse("status", s)))
             .map(|s| s.as_str().to_owned()),
     };
-    v.finish()?;
+    v.finish(())?;
     let id = scope.id();
     let actor = scope.actor();
     let mut conn = pool::get(&state.pool).await?;

@@ -152,7 +152,7 @@ pub async fn create_city(
     let code = v.check(InseeCode::parse("insee_code", &body.insee_code));
     let department = v.check(place("department", &body.department));
     let region = v.check(place("region", &body.region));
-    v.finish()?;
+    v.finish(())?;
     let changes = CityChanges {
         name,
         insee_code: code.map(|c| c.as_str().to_owned()),
@@ -249,7 +249,7 @@ pub async fn update_city(
             .as_deref()
             .and_then(|r| v.check(place("region", r))),
     };
-    v.finish()?;
+    v.finish(())?;
     let id = CityId(path.id);
     let actor = Actor::user(admin.0.id());
     let mut conn = pool::get(&state.pool).await?;

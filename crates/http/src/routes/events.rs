@@ -281,7 +281,7 @@ pub async fn create_event(
             "must not be negative",
         ));
     }
-    v.finish()?;
+    v.finish(())?;
     check_times(body.starts_at, body.ends_at)?;
     let partners: Vec<PartnerId> = body.partner_ids.into_iter().map(PartnerId).collect();
     let actions: Vec<ActionId> = body.action_ids.into_iter().map(ActionId).collect();
@@ -392,7 +392,7 @@ pub async fn update_event(
             "must not be negative",
         ));
     }
-    v.finish()?;
+    v.finish(())?;
     let partners: Option<Vec<PartnerId>> = body
         .partner_ids
         .map(|ids| ids.into_iter().map(PartnerId).collect());

@@ -201,7 +201,7 @@ pub async fn create_partner(
         .website
         .as_deref()
         .map(|w| v.check(website("website", w)));
-    v.finish()?;
+    v.finish(())?;
     let alliance = scope.id();
     let actor = scope.actor();
     let changes = PartnerChanges {
@@ -311,7 +311,7 @@ pub async fn update_partner(
         joined_on: body.joined_on,
         left_on: body.left_on,
     };
-    v.finish()?;
+    v.finish(())?;
     if status == Some(PartnerStatus::Withdrawn) && changes.left_on.is_none() {
         changes.left_on = Some(Some(scope.today));
     }

@@ -234,7 +234,7 @@ pub async fn create_plan(
     let year = v.check(AcademicYear::parse("academic_year", &body.academic_year));
     let title = body.title.as_deref().map(|t| v.check(name("title", t)));
     let description = v.check(description("description", &body.description));
-    v.finish()?;
+    v.finish(())?;
     let (Some(year), Some(description)) = (year, description) else {
         return Err(ApiError::Internal(
             "validator let an invalid value through".into(),
@@ -335,7 +335,7 @@ pub async fn update_plan(
             .and_then(|d| v.check(description("description", d))),
         phase: None,
     };
-    v.finish()?;
+    v.finish(())?;
     let alliance = scope.id();
     let id = PlanId(path.plan_id);
     let actor = scope.actor();

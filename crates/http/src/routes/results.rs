@@ -330,7 +330,7 @@ pub async fn create_indicator(
             "must be a number ≥ 0",
         ));
     }
-    v.finish()?;
+    v.finish(())?;
     let alliance = scope.id();
     let mut conn = pool::get(&state.pool).await?;
     let indicator = conn
@@ -449,7 +449,7 @@ pub async fn create_measurement(
         Some(n) if !n.trim().is_empty() => v.check(bounded_text("note", n, 5_000)),
         _ => None,
     };
-    v.finish()?;
+    v.finish(())?;
     let alliance = scope.id();
     let today = scope.today;
     let mut conn = pool::get(&state.pool).await?;

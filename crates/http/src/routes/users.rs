@@ -143,7 +143,7 @@ pub async fn create_user(
     let email = v.check(Email::parse("email", &body.email));
     let name = v.check(DisplayName::parse("display_name", &body.display_name));
     let password = v.check(NewPassword::parse("password", &body.password));
-    v.finish()?;
+    v.finish(())?;
     let (Some(email), Some(name), Some(password)) = (email, name, password) else {
         return Err(ApiError::Internal(
             "validator let an invalid value through".into(),

@@ -757,7 +757,7 @@ fn parse_rules(
     let method = v.check(Method::parse("method", method));
     let electorate = v.check(Electorate::parse("electorate", electorate));
     let threshold = threshold.map(|t| v.check(Threshold::parse("threshold", t)));
-    v.finish()?;
+    v.finish(())?;
     let (Some(method), Some(electorate)) = (method, electorate) else {
         return Err(ApiError::Internal(
             "validator let an invalid value through".into(),
