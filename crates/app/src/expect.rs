@@ -27,3 +27,11 @@ impl<T: ?Sized> Expected<T> for Any {
         true
     }
 }
+
+/// The first steps of every change to an existing row, once it is locked: 404 naming it
+/// when there is none, then 412 when the caller's copy is stale.
+pub fn locked<T>(row: Option<T>, what: &'static str, expected: &impl Expected<T>) -> Result<T> {
+    let current = row.ok_or(AppError::NotFound(what))?;
+    expected.check(&current)?;
+    Ok(current)
+}

@@ -9,12 +9,27 @@
 //! actix-web and utoipa are not in this crate's graph.
 
 pub mod actions;
+pub mod alliances;
+pub mod charters;
+pub mod cities;
+pub mod comments;
 pub mod error;
+pub mod events;
 pub mod expect;
+pub mod invitations;
+pub mod journal;
+pub mod labels;
+pub mod mandates;
+pub mod network;
 pub mod partners;
 pub mod plans;
+pub mod results;
 pub mod scope;
+pub mod sessions;
+pub mod succession;
+pub mod users;
+pub mod votes;
 
 pub use error::{AppError, Result};
-pub use expect::{Any, Expected};
+pub use expect::{Any, Expected, locked};
 pub use scope::Scope;

@@ -1,0 +1,1 @@
+//! alliances (being moved here from `agir_http::routes::alliances`).

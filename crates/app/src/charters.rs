@@ -1,0 +1,1 @@
+//! charters (being moved here from `agir_http::routes::charters`).

@@ -1,0 +1,1 @@
+//! cities (being moved here from `agir_http::routes::cities`).

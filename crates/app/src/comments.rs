@@ -1,0 +1,1 @@
+//! comments (being moved here from `agir_http::routes::comments`).

@@ -1,0 +1,1 @@
+//! events (being moved here from `agir_http::routes::events`).

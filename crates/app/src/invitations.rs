@@ -1,0 +1,1 @@
+//! invitations (being moved here from `agir_http::routes::invitations`).

@@ -1,0 +1,1 @@
+//! journal (being moved here from `agir_http::routes::journal`).

@@ -1,0 +1,1 @@
+//! labels (being moved here from `agir_http::routes::labels`).

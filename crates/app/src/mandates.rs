@@ -1,0 +1,1 @@
+//! mandates (being moved here from `agir_http::routes::mandates`).

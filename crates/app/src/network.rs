@@ -1,0 +1,1 @@
+//! network (being moved here from `agir_http::routes::network`).

@@ -1,0 +1,1 @@
+//! results (being moved here from `agir_http::routes::results`).

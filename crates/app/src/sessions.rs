@@ -1,0 +1,1 @@
+//! sessions (being moved here from `agir_http::routes::sessions`).

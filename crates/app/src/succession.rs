@@ -1,0 +1,1 @@
+//! succession (being moved here from `agir_http::routes::succession`).

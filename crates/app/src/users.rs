@@ -1,0 +1,1 @@
+//! users (being moved here from `agir_http::routes::users`).

@@ -1,0 +1,1 @@
+//! votes (being moved here from `agir_http::routes::votes`).
