@@ -31,5 +31,5 @@ pub mod users;
 pub mod votes;
 
 pub use error::{AppError, Result};
-pub use expect::{Any, Expected, locked};
+pub use expect::{Any, Expected, Patch, locked};
 pub use scope::Scope;

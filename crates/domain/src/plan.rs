@@ -132,6 +132,18 @@ pub fn can_add_action(phase: Phase, who: Proposer) -> Result<(), DomainError> {
     }
 }
 
+/// An action's planned dates: the end not before the start (422 on `planned_end`).
+pub fn planned_dates(start: Option<NaiveDate>, end: Option<NaiveDate>) -> Result<(), DomainError> {
+    match (start, end) {
+        (Some(s), Some(e)) if e < s => Err(DomainError::invalid(
+            "planned_end",
+            "before_start",
+            "must not be before planned_start",
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Editing an action: in any phase but closed.
 pub fn can_edit_action(phase: Phase) -> Result<(), DomainError> {
     if phase == Phase::Closed {

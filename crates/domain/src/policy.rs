@@ -217,6 +217,24 @@ pub fn acting_partner(
     }
 }
 
+/// Which partner an endorsement is given or withdrawn for: the one named, else the
+/// only partner the caller speaks for (as a representative or coordinator), else as
+/// [`acting_partner`] settles it. Whether the caller may sign for it is
+/// [`sign_for_partner`]'s.
+pub fn endorsing_partner(
+    caller: &AllianceCaller,
+    named: Option<PartnerId>,
+    field: &str,
+) -> Result<PartnerId, Unsettled> {
+    if let Some(partner) = named {
+        return Ok(partner);
+    }
+    match caller.partners_spoken_for().as_slice() {
+        [only] => Ok(*only),
+        _ => acting_partner(caller, None, field),
+    }
+}
+
 /// Signing the charter for a partner: a current representative or coordinator of
 /// that partner. An admin does not sign for partners.
 pub fn sign_for_partner(caller: &AllianceCaller, partner: PartnerId) -> Decision {
@@ -330,6 +348,16 @@ pub fn edit_action(caller: &AllianceCaller, owners: ActionOwners) -> Decision {
         forbidden(
             "only the partner that leads or proposed this action, or the coordinator, may change it",
         )
+    }
+}
+
+/// Adopting or rejecting a proposed action: the coordinator and admins.
+pub fn decide_proposal(caller: &AllianceCaller) -> Decision {
+    caller.authenticated()?;
+    if caller.is_coordinator() || caller.is_admin() {
+        Ok(())
+    } else {
+        forbidden("only the coordinator adopts or rejects a proposal")
     }
 }
 
@@ -554,5 +582,39 @@ mod tests {
         assert!(review_measurement(&two_hats, q, p, someone).is_err());
         let also_member_of_p = caller(false, &[(q, Role::Representative), (p, Role::Observer)]);
         assert!(review_measurement(&also_member_of_p, q, p, someone).is_err());
+    }
+
+    #[test]
+    fn an_endorsement_is_for_the_partner_named_or_the_only_one_spoken_for() {
+        let (a, b) = (PartnerId::new(), PartnerId::new());
+        let named = caller(false, &[(a, Role::Member)]);
+        assert_eq!(endorsing_partner(&named, Some(b), "partner_id"), Ok(b));
+        let one = caller(false, &[(a, Role::Representative), (b, Role::Member)]);
+        assert_eq!(endorsing_partner(&one, None, "partner_id"), Ok(a));
+        // No partner spoken for: the one taken part for, which `sign_for_partner` refuses.
+        let member = caller(false, &[(a, Role::Member)]);
+        assert_eq!(endorsing_partner(&member, None, "partner_id"), Ok(a));
+        assert!(sign_for_partner(&member, a).is_err());
+        let two = caller(
+            false,
+            &[(a, Role::Representative), (b, Role::Representative)],
+        );
+        assert!(matches!(
+            endorsing_partner(&two, None, "partner_id"),
+            Err(Unsettled::Invalid(_))
+        ));
+    }
+
+    #[test]
+    fn only_the_coordinator_and_admins_decide_a_proposal() {
+        let partner = PartnerId::new();
+        assert!(decide_proposal(&caller(false, &[(partner, Role::Coordinator)])).is_ok());
+        assert!(decide_proposal(&caller(true, &[])).is_ok());
+        assert_eq!(
+            decide_proposal(&caller(false, &[(partner, Role::Representative)])),
+            Err(Denied::Forbidden(
+                "only the coordinator adopts or rejects a proposal"
+            ))
+        );
     }
 }

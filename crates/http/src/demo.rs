@@ -1646,7 +1646,7 @@ async fn set_status(
         alliance,
         id,
         ActionChanges {
-            status: Some(to.as_str().to_owned()),
+            status: Some(to),
             ..ActionChanges::default()
         },
         None,

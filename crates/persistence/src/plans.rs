@@ -301,22 +301,60 @@ async fn with_partners(conn: &mut AsyncPgConnection, rows: Vec<ActionRow>) -> Re
         .collect()
 }
 
-/// An action's writable columns.
-#[derive(Debug, Default, Clone, PartialEq, AsChangeset)]
-#[diesel(table_name = actions)]
+/// An action's writable fields; `None` leaves one as it is, `Some(None)` clears a
+/// nullable one. Attribution (who proposed it, for which partner) is not among them.
+#[derive(Debug, Default, Clone, PartialEq)]
 pub struct ActionChanges {
     pub title: Option<String>,
     pub description: Option<String>,
-    pub theme: Option<String>,
+    pub theme: Option<Theme>,
     pub sdgs: Option<Vec<i16>>,
-    pub lead_partner_id: Option<Uuid>,
+    pub lead_partner: Option<PartnerId>,
     pub planned_start: Option<Option<NaiveDate>>,
     pub planned_end: Option<Option<NaiveDate>>,
-    pub status: Option<String>,
-    pub curriculum_partner_id: Option<Option<Uuid>>,
-    pub curriculum_course: Option<Option<String>>,
-    pub curriculum_academic_year: Option<Option<String>>,
-    pub curriculum_students: Option<Option<i32>>,
+    pub status: Option<ActionStatus>,
+    pub curriculum: Option<Option<Curriculum>>,
+}
+
+#[derive(AsChangeset)]
+#[diesel(table_name = actions)]
+struct ActionChangeset {
+    title: Option<String>,
+    description: Option<String>,
+    theme: Option<&'static str>,
+    sdgs: Option<Vec<i16>>,
+    lead_partner_id: Option<Uuid>,
+    planned_start: Option<Option<NaiveDate>>,
+    planned_end: Option<Option<NaiveDate>>,
+    status: Option<&'static str>,
+    curriculum_partner_id: Option<Option<Uuid>>,
+    curriculum_course: Option<Option<String>>,
+    curriculum_academic_year: Option<Option<String>>,
+    curriculum_students: Option<Option<i32>>,
+}
+
+impl From<ActionChanges> for ActionChangeset {
+    fn from(changes: ActionChanges) -> Self {
+        let curriculum = changes.curriculum;
+        Self {
+            title: changes.title,
+            description: changes.description,
+            theme: changes.theme.map(Theme::as_str),
+            sdgs: changes.sdgs,
+            lead_partner_id: changes.lead_partner.map(|p| p.0),
+            planned_start: changes.planned_start,
+            planned_end: changes.planned_end,
+            status: changes.status.map(ActionStatus::as_str),
+            curriculum_partner_id: curriculum.as_ref().map(|c| c.as_ref().map(|c| c.partner.0)),
+            curriculum_course: curriculum
+                .as_ref()
+                .map(|c| c.as_ref().map(|c| c.course.clone())),
+            curriculum_academic_year: curriculum
+                .as_ref()
+                .map(|c| c.as_ref().and_then(|c| c.academic_year.clone())),
+            curriculum_students: curriculum.map(|c| c.and_then(|c| c.students)),
+        }
+    }
 }
 
 /// A new action (attribution fixed here, never changed).
@@ -408,6 +446,7 @@ pub async fn update_action(
     changes: ActionChanges,
     contributing: Option<Vec<PartnerId>>,
 ) -> Result<Action> {
+    let changes = ActionChangeset::from(changes);
     diesel::update(actions::table.find(id.0))
         .set((&changes, actions::updated_at.eq(Utc::now())))
         .execute(conn)
@@ -567,15 +606,11 @@ pub fn verified_action_sql(column: &str) -> String {
 }
 
 /// Per plan and status: how many actions, how many of them verified.
-#[derive(Debug, Clone, PartialEq, Eq, diesel::QueryableByName)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatusCount {
-    #[diesel(sql_type = diesel::sql_types::Uuid)]
-    pub plan_id: Uuid,
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    pub status: String,
-    #[diesel(sql_type = diesel::sql_types::Int8)]
+    pub plan: PlanId,
+    pub status: ActionStatus,
     pub actions: i64,
-    #[diesel(sql_type = diesel::sql_types::Int8)]
     pub verified: i64,
 }
 
@@ -592,7 +627,7 @@ pub async fn summaries(conn: &AsyncPgConnection, plans: &[PlanId]) -> Result<Vec
         .select((t::plan_id, t::status, t::count, t::verified))
         .load(&mut &*conn)
         .await?;
-    Ok(sum_counts(rows))
+    sum_counts(rows)
 }
 
 /// One plan of the alliance and its [`summaries`], asked together: the two statements
@@ -611,22 +646,25 @@ pub async fn find_plan_with_summary(
 }
 
 /// Sums the per-theme rows of `plan_action_counts` by plan and status.
-fn sum_counts(rows: Vec<(Uuid, String, i64, i64)>) -> Vec<StatusCount> {
-    let mut counts: std::collections::BTreeMap<(Uuid, String), StatusCount> =
+fn sum_counts(rows: Vec<(Uuid, String, i64, i64)>) -> Result<Vec<StatusCount>> {
+    let mut counts: std::collections::BTreeMap<(Uuid, String), (i64, i64)> =
         std::collections::BTreeMap::new();
-    for (plan_id, status, actions, verified) in rows {
-        let count = counts
-            .entry((plan_id, status.clone()))
-            .or_insert(StatusCount {
-                plan_id,
-                status,
-                actions: 0,
-                verified: 0,
-            });
-        count.actions += actions;
-        count.verified += verified;
+    for (plan, status, actions, verified) in rows {
+        let count = counts.entry((plan, status)).or_default();
+        count.0 += actions;
+        count.1 += verified;
     }
-    counts.into_values().collect()
+    counts
+        .into_iter()
+        .map(|((plan, status), (actions, verified))| {
+            Ok(StatusCount {
+                plan: PlanId(plan),
+                status: ActionStatus::parse("status", &status)?,
+                actions,
+                verified,
+            })
+        })
+        .collect()
 }
 
 /// Of these actions of the alliance, those whose plan the public sees (adopted or

@@ -1,26 +1,18 @@
 //! Actions of a plan: proposed by members as their partner, with an attribution that
 //! never changes; edited and progressed by the partners that lead or proposed them.
 
-use std::collections::HashMap;
-
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, patch, post, web};
-use agir_app::actions::visible_action;
-use agir_app::partners::check_usable;
-use agir_app::plans::{refuse_while_voted, visible_plan};
+use agir_app::actions::{self, ActionEdit, ActionView, Proposal};
 use agir_domain::alliance::{description, name};
 use agir_domain::error::{Validator, bounded_text};
-use agir_domain::ids::{ActionId, AllianceId, PartnerId, PlanId};
-use agir_domain::journal::Event;
-use agir_domain::plan::{self, AcademicYear, ActionStatus, Proposer, Theme};
-use agir_domain::policy::{self, ActionOwners, AllianceCaller};
-use agir_domain::vote::Subject;
-use agir_persistence::comments;
-use agir_persistence::journal;
+use agir_domain::ids::{ActionId, PartnerId, PlanId};
+use agir_domain::plan::{self, AcademicYear, ActionStatus, Theme};
+use agir_domain::{DomainError, FieldError};
+use agir_persistence::comments::Endorsement;
 use agir_persistence::page::TimeKey;
-use agir_persistence::plans::{self, Action, ActionChanges, ActionFilter, Curriculum, NewAction};
-use agir_persistence::results;
-use agir_persistence::{AsyncConnection, AsyncPgConnection, pool};
+use agir_persistence::plans::{ActionChanges, ActionFilter, Curriculum};
+use agir_persistence::pool;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -124,17 +116,6 @@ pub struct ActionResponse {
     pub updated_at: DateTime<Utc>,
 }
 
-impl ActionResponse {
-    /// The action as `caller` may see it: user ids only for members and admins
-    /// (`policy::read_private`).
-    pub(crate) fn seen_by(mut self, caller: &AllianceCaller) -> Self {
-        if policy::read_private(caller).is_err() {
-            self.proposed_by = None;
-        }
-        self
-    }
-}
-
 /// One page of actions.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ActionPage {
@@ -143,68 +124,62 @@ pub struct ActionPage {
     pub next_cursor: Option<String>,
 }
 
-/// Actions as the API shows them: verification and endorsements in two queries for the lot.
-pub(crate) async fn responses(
-    conn: &mut AsyncPgConnection,
-    actions: Vec<Action>,
-) -> Result<Vec<ActionResponse>, ApiError> {
-    let ids: Vec<ActionId> = actions.iter().map(|a| a.id).collect();
-    let verified = results::verification(conn, &ids).await?;
-    let mut endorsements: HashMap<ActionId, Vec<EndorsementResponse>> = HashMap::new();
-    for (action, e) in comments::endorsements_of(conn, &ids).await? {
-        endorsements
-            .entry(action)
-            .or_default()
-            .push(EndorsementResponse {
-                partner_id: e.partner.0,
-                partner_name: e.partner_name,
-                created_at: e.created_at,
-            });
+impl From<&Curriculum> for CurriculumLink {
+    fn from(c: &Curriculum) -> Self {
+        Self {
+            partner_id: c.partner.0,
+            course: c.course.clone(),
+            academic_year: c.academic_year.clone(),
+            students: c.students,
+        }
     }
-    Ok(actions
-        .into_iter()
-        .map(|a| ActionResponse {
-            verification: if verified.get(&a.id).copied().unwrap_or(false) {
-                "verified".into()
-            } else {
-                "unverified".into()
-            },
-            endorsements: endorsements.remove(&a.id).unwrap_or_default(),
+}
+
+impl From<&Endorsement> for EndorsementResponse {
+    fn from(e: &Endorsement) -> Self {
+        Self {
+            partner_id: e.partner.0,
+            partner_name: e.partner_name.clone(),
+            created_at: e.created_at,
+        }
+    }
+}
+
+impl From<&ActionView> for ActionResponse {
+    fn from(view: &ActionView) -> Self {
+        let a = &view.action;
+        Self {
             id: a.id.0,
             alliance_id: a.alliance.0,
             plan_id: a.plan.0,
-            title: a.title,
-            description: a.description,
+            title: a.title.clone(),
+            description: a.description.clone(),
             theme: a.theme.as_str().to_owned(),
-            sdgs: a.sdgs,
-            proposed_by: Some(a.proposed_by.0),
+            sdgs: a.sdgs.clone(),
+            proposed_by: view.proposed_by.map(|u| u.0),
             proposing_partner_id: a.proposing_partner.0,
             lead_partner_id: a.lead_partner.0,
             contributing_partner_ids: a.contributing_partners.iter().map(|p| p.0).collect(),
             planned_start: a.planned_start,
             planned_end: a.planned_end,
             status: a.status.as_str().to_owned(),
-            curriculum: a.curriculum.map(|c| CurriculumLink {
-                partner_id: c.partner.0,
-                course: c.course,
-                academic_year: c.academic_year,
-                students: c.students,
-            }),
+            verification: if view.verified {
+                "verified"
+            } else {
+                "unverified"
+            }
+            .into(),
+            curriculum: a.curriculum.as_ref().map(CurriculumLink::from),
             carried_over_from: a.carried_over_from.map(|c| c.0),
+            endorsements: view
+                .endorsements
+                .iter()
+                .map(EndorsementResponse::from)
+                .collect(),
             created_at: a.created_at,
             updated_at: a.updated_at,
-        })
-        .collect())
-}
-
-pub(crate) async fn response(
-    conn: &mut AsyncPgConnection,
-    action: Action,
-) -> Result<ActionResponse, ApiError> {
-    responses(conn, vec![action])
-        .await?
-        .pop()
-        .ok_or_else(|| ApiError::Internal("action response missing".into()))
+        }
+    }
 }
 
 /// A proposal.
@@ -290,20 +265,6 @@ pub struct ActionFilterParams {
     pub partner: Option<Uuid>,
 }
 
-/// Checks that every partner named in `field` of a body is an active partner of this
-/// alliance (422 naming `field` otherwise; other errors go up as they are).
-async fn check_partners(
-    conn: &mut AsyncPgConnection,
-    alliance: AllianceId,
-    partners: &[PartnerId],
-    field: &str,
-) -> Result<(), ApiError> {
-    for partner in partners {
-        check_usable(conn, alliance, *partner, field).await?;
-    }
-    Ok(())
-}
-
 fn curriculum(v: &mut Validator, link: &CurriculumLink) -> Option<Curriculum> {
     let course = v.check(bounded_text("curriculum.course", &link.course, 200))?;
     let year = match &link.academic_year {
@@ -314,7 +275,7 @@ fn curriculum(v: &mut Validator, link: &CurriculumLink) -> Option<Curriculum> {
         None => None,
     };
     if link.students.is_some_and(|s| s < 0) {
-        v.push(agir_domain::FieldError::new(
+        v.push(FieldError::new(
             "curriculum.students",
             "out_of_range",
             "must not be negative",
@@ -329,14 +290,112 @@ fn curriculum(v: &mut Validator, link: &CurriculumLink) -> Option<Curriculum> {
     })
 }
 
-fn dates(start: Option<NaiveDate>, end: Option<NaiveDate>) -> Result<(), ApiError> {
-    match (start, end) {
-        (Some(s), Some(e)) if e < s => Err(ApiError::field(
-            "planned_end",
-            "before_start",
-            "must not be before planned_start",
-        )),
-        _ => Ok(()),
+impl CreateActionRequest {
+    /// The proposal (its partner apart, settled by the policy first).
+    fn parse(self) -> Result<Proposal, DomainError> {
+        let mut v = Validator::new();
+        let title = v.check(name("title", &self.title));
+        let description = v.check(description("description", &self.description));
+        let theme = v.check(Theme::parse("theme", &self.theme));
+        let sdgs = v.check(plan::sdgs("sdgs", &self.sdgs));
+        let curriculum = self.curriculum.as_ref().and_then(|c| curriculum(&mut v, c));
+        let (title, description, theme, sdgs) = v.finish((title, description, theme, sdgs))?;
+        plan::planned_dates(self.planned_start, self.planned_end)?;
+        Ok(Proposal {
+            title,
+            description,
+            theme,
+            sdgs,
+            lead_partner: self.lead_partner_id.map(PartnerId),
+            contributing_partners: self
+                .contributing_partner_ids
+                .into_iter()
+                .map(PartnerId)
+                .collect(),
+            planned_start: self.planned_start,
+            planned_end: self.planned_end,
+            curriculum,
+        })
+    }
+}
+
+impl UpdateActionRequest {
+    fn parse(self) -> Result<ActionEdit, DomainError> {
+        let mut v = Validator::new();
+        if self.proposed_by.is_some() {
+            v.push(FieldError::new(
+                "proposed_by",
+                "immutable",
+                "who proposed an action never changes",
+            ));
+        }
+        if self.proposing_partner_id.is_some() {
+            v.push(FieldError::new(
+                "proposing_partner_id",
+                "immutable",
+                "the partner that proposed an action never changes",
+            ));
+        }
+        let status = self
+            .status
+            .as_deref()
+            .and_then(|s| v.check(ActionStatus::parse("status", s)));
+        let title = self
+            .title
+            .as_deref()
+            .and_then(|t| v.check(name("title", t)));
+        let description = self
+            .description
+            .as_deref()
+            .and_then(|d| v.check(description("description", d)));
+        let theme = self
+            .theme
+            .as_deref()
+            .and_then(|t| v.check(Theme::parse("theme", t)));
+        let sdgs = self
+            .sdgs
+            .as_deref()
+            .and_then(|s| v.check(plan::sdgs("sdgs", s)));
+        let curriculum = match &self.curriculum {
+            None => None,
+            Some(None) => Some(None),
+            Some(Some(link)) => Some(curriculum(&mut v, link)),
+        };
+        v.finish(())?;
+        Ok(ActionEdit {
+            changes: ActionChanges {
+                title,
+                description,
+                theme,
+                sdgs,
+                lead_partner: self.lead_partner_id.map(PartnerId),
+                planned_start: self.planned_start,
+                planned_end: self.planned_end,
+                status,
+                curriculum,
+            },
+            contributing_partners: self
+                .contributing_partner_ids
+                .map(|ids| ids.into_iter().map(PartnerId).collect()),
+        })
+    }
+}
+
+impl ActionFilterParams {
+    fn parse(&self) -> Result<ActionFilter, DomainError> {
+        Ok(ActionFilter {
+            status: self
+                .status
+                .as_deref()
+                .map(|s| ActionStatus::parse("status", s))
+                .transpose()?,
+            theme: self
+                .theme
+                .as_deref()
+                .map(|t| Theme::parse("theme", t))
+                .transpose()?,
+            partner: self.partner.map(PartnerId),
+        })
     }
 }
 
@@ -360,28 +419,11 @@ pub async fn list_actions(
     filter: web::Query<ActionFilterParams>,
 ) -> Result<web::Json<ActionPage>, ApiError> {
     let page = page.request::<TimeKey>()?;
-    let filter = ActionFilter {
-        status: filter
-            .status
-            .as_deref()
-            .map(|s| ActionStatus::parse("status", s))
-            .transpose()?,
-        theme: filter
-            .theme
-            .as_deref()
-            .map(|t| Theme::parse("theme", t))
-            .transpose()?,
-        partner: filter.partner.map(PartnerId),
-    };
+    let filter = filter.parse()?;
     let mut conn = pool::get(&state.pool).await?;
-    let plan = visible_plan(&mut conn, &scope, PlanId(path.plan_id)).await?;
-    let found = plans::list_actions(&mut conn, plan.id, &filter, &page).await?;
+    let found = actions::list(&mut conn, &scope, PlanId(path.plan_id), &filter, &page).await?;
     Ok(web::Json(ActionPage {
-        items: responses(&mut conn, found.items)
-            .await?
-            .into_iter()
-            .map(|a| a.seen_by(&scope.caller))
-            .collect(),
+        items: found.items.iter().map(ActionResponse::from).collect(),
         next_cursor: found.next_cursor,
     }))
 }
@@ -409,106 +451,14 @@ pub async fn create_action(
     body: web::Json<CreateActionRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let proposing = policy::acting_partner(
-        &scope.caller,
-        body.proposing_partner_id.map(PartnerId),
-        "proposing_partner_id",
-    )?;
-    policy::propose_action(&scope.caller, proposing)?;
-    let mut v = Validator::new();
-    let title = v.check(name("title", &body.title));
-    let description = v.check(description("description", &body.description));
-    let theme = v.check(Theme::parse("theme", &body.theme));
-    let sdgs = v.check(plan::sdgs("sdgs", &body.sdgs));
-    let curriculum = body.curriculum.as_ref().and_then(|c| curriculum(&mut v, c));
-    v.finish(())?;
-    let (Some(title), Some(description), Some(theme), Some(sdgs)) =
-        (title, description, theme, sdgs)
-    else {
-        return Err(ApiError::Internal(
-            "validator let an invalid value through".into(),
-        ));
-    };
-    dates(body.planned_start, body.planned_end)?;
-    let lead = body.lead_partner_id.map_or(proposing, PartnerId);
-    let contributing: Vec<PartnerId> = body
-        .contributing_partner_ids
-        .iter()
-        .copied()
-        .map(PartnerId)
-        .collect();
-    let alliance = scope.id();
-    let plan_id = PlanId(path.plan_id);
-    let actor = scope.actor_for(proposing);
-    let Some(user) = scope.caller.user() else {
-        return Err(ApiError::Unauthenticated);
-    };
-    let proposer = if scope.caller.is_coordinator() || scope.caller.is_admin() {
-        Proposer::Coordinator
-    } else {
-        Proposer::Member
-    };
+    let proposing = body.proposing_partner_id.map(PartnerId);
     let mut conn = pool::get(&state.pool).await?;
-    let action = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let plan = plans::lock_plan(conn, alliance, plan_id)
-                .await?
-                .ok_or_else(|| ApiError::not_found("plan"))?;
-            plan::can_add_action(plan.phase, proposer)?;
-            refuse_while_voted(conn, alliance, &[(Subject::PlanAdoption, plan_id.0)]).await?;
-            check_usable(conn, alliance, proposing, "proposing_partner_id").await?;
-            check_partners(conn, alliance, &[lead], "lead_partner_id").await?;
-            check_partners(conn, alliance, &contributing, "contributing_partner_ids").await?;
-            if let Some(c) = &curriculum {
-                check_partners(conn, alliance, &[c.partner], "curriculum.partner_id").await?;
-            }
-            let status = if plan.phase == agir_domain::plan::Phase::Adopted {
-                ActionStatus::Adopted
-            } else {
-                ActionStatus::Proposed
-            };
-            let action = plans::insert_action(
-                conn,
-                NewAction {
-                    id: ActionId::new(),
-                    alliance,
-                    plan: plan.id,
-                    title,
-                    description,
-                    theme,
-                    sdgs,
-                    proposed_by: user,
-                    proposing_partner: proposing,
-                    lead_partner: lead,
-                    contributing_partners: contributing,
-                    planned_start: body.planned_start,
-                    planned_end: body.planned_end,
-                    status,
-                    curriculum,
-                    carried_over_from: None,
-                },
-            )
-            .await?;
-            journal::append(
-                conn,
-                Some(alliance),
-                actor,
-                &Event::ActionProposed {
-                    action: action.id,
-                    plan: plan.id,
-                    title: action.title.clone(),
-                    theme: action.theme,
-                    proposing_partner: proposing,
-                    status: action.status,
-                },
-            )
-            .await?;
-            response(conn, action).await
-        })
-        .await?;
+    let plan = PlanId(path.plan_id);
+    let action = actions::propose(&mut conn, &scope, plan, proposing, body.parse()).await?;
+    let a = &action.action;
     Ok(created(
-        format!("/api/v1/alliances/{alliance}/actions/{}", action.id),
-        &action,
+        format!("/api/v1/alliances/{}/actions/{}", a.alliance, a.id),
+        &ActionResponse::from(&action),
     ))
 }
 
@@ -529,10 +479,10 @@ pub async fn get_action(
     path: web::Path<ActionPath>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = pool::get(&state.pool).await?;
-    let (action, _) = visible_action(&mut conn, &scope, ActionId(path.action_id)).await?;
+    let action = actions::get(&mut conn, &scope, ActionId(path.action_id)).await?;
     Ok(json_with_etag(
         StatusCode::OK,
-        &response(&mut conn, action).await?.seen_by(&scope.caller),
+        &ActionResponse::from(&action),
     ))
 }
 
@@ -565,154 +515,13 @@ pub async fn update_action(
     if_match: IfMatch,
     body: web::Json<UpdateActionRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
-    let mut v = Validator::new();
-    if body.proposed_by.is_some() {
-        v.push(agir_domain::FieldError::new(
-            "proposed_by",
-            "immutable",
-            "who proposed an action never changes",
-        ));
-    }
-    if body.proposing_partner_id.is_some() {
-        v.push(agir_domain::FieldError::new(
-            "proposing_partner_id",
-            "immutable",
-            "the partner that proposed an action never changes",
-        ));
-    }
-    let status = body
-        .status
-        .as_deref()
-        .and_then(|s| v.check(ActionStatus::parse("status", s)));
-    let mut changes = ActionChanges {
-        title: body
-            .title
-            .as_deref()
-            .and_then(|t| v.check(name("title", t))),
-        description: body
-            .description
-            .as_deref()
-            .and_then(|d| v.check(description("description", d))),
-        theme: body
-            .theme
-            .as_deref()
-            .and_then(|t| v.check(Theme::parse("theme", t)))
-            .map(|t| t.as_str().to_owned()),
-        sdgs: body
-            .sdgs
-            .as_deref()
-            .and_then(|s| v.check(plan::sdgs("sdgs", s))),
-        lead_partner_id: body.lead_partner_id,
-        planned_start: body.planned_start,
-        planned_end: body.planned_end,
-        status: status.map(|s| s.as_str().to_owned()),
-        ..ActionChanges::default()
-    };
-    let new_curriculum = match &body.curriculum {
-        None => None,
-        Some(None) => Some(None),
-        Some(Some(link)) => Some(curriculum(&mut v, link)),
-    };
-    v.finish(())?;
-    if let Some(link) = &new_curriculum {
-        changes.curriculum_partner_id = Some(link.as_ref().map(|c| c.partner.0));
-        changes.curriculum_course = Some(link.as_ref().map(|c| c.course.clone()));
-        changes.curriculum_academic_year =
-            Some(link.as_ref().and_then(|c| c.academic_year.clone()));
-        changes.curriculum_students = Some(link.as_ref().and_then(|c| c.students));
-    }
-    let contributing: Option<Vec<PartnerId>> = body
-        .contributing_partner_ids
-        .map(|ids| ids.into_iter().map(PartnerId).collect());
-    let alliance = scope.id();
-    let id = ActionId(path.action_id);
+    let edit = body.into_inner().parse()?;
     let mut conn = pool::get(&state.pool).await?;
-    let action = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            // The plan first (shared), then the action: a vote on either cannot open
-            // while this edit checks for one (the vote's creation locks its subject).
-            plans::share_plan_of_action(conn, alliance, id).await?;
-            let current = plans::lock_action(conn, alliance, id)
-                .await?
-                .ok_or_else(|| ApiError::not_found("action"))?;
-            let plan = visible_plan(conn, &scope, current.plan).await?;
-            policy::edit_action(
-                &scope.caller,
-                ActionOwners {
-                    proposing: current.proposing_partner,
-                    lead: current.lead_partner,
-                },
-            )?;
-            let unchanged = response(conn, current.clone()).await?;
-            if_match.check(&unchanged)?;
-            // Nothing to change: nothing written, nothing journaled.
-            if changes == ActionChanges::default() && contributing.is_none() {
-                return Ok(unchanged);
-            }
-            plan::can_edit_action(plan.phase)?;
-            // Members vote on the action, and on a plan with its actions, as they
-            // read: no change to the text while such a vote is open; no status
-            // change either while the action's own vote is open (it decides that).
-            let text_changes = ActionChanges {
-                status: None,
-                ..changes.clone()
-            } != ActionChanges::default()
-                || contributing.is_some();
-            let voted: &[(Subject, Uuid)] = if text_changes {
-                &[
-                    (Subject::ActionAdoption, id.0),
-                    (Subject::PlanAdoption, current.plan.0),
-                ]
-            } else {
-                &[(Subject::ActionAdoption, id.0)]
-            };
-            refuse_while_voted(conn, alliance, voted).await?;
-            if let Some(to) = status {
-                current.status.transition(to)?;
-                if current.status.is_decision(to)
-                    && !(scope.caller.is_coordinator() || scope.caller.is_admin())
-                {
-                    return Err(ApiError::forbidden(
-                        "only the coordinator adopts or rejects a proposal",
-                    ));
-                }
-            }
-            if let Some(lead) = changes.lead_partner_id {
-                check_usable(conn, alliance, PartnerId(lead), "lead_partner_id").await?;
-            }
-            if let Some(partners) = &contributing {
-                check_partners(conn, alliance, partners, "contributing_partner_ids").await?;
-            }
-            if let Some(Some(link)) = &new_curriculum {
-                check_partners(conn, alliance, &[link.partner], "curriculum.partner_id").await?;
-            }
-            dates(
-                changes.planned_start.unwrap_or(current.planned_start),
-                changes.planned_end.unwrap_or(current.planned_end),
-            )?;
-            let action = plans::update_action(conn, alliance, id, changes, contributing).await?;
-            let (action_id, title, from, status) =
-                (id, action.title.clone(), current.status, action.status);
-            let event = if status == from {
-                Event::ActionUpdated {
-                    action: action_id,
-                    title,
-                    from,
-                    status,
-                }
-            } else {
-                Event::ActionStatusChanged {
-                    action: action_id,
-                    title,
-                    from,
-                    status,
-                    vote: None,
-                }
-            };
-            journal::append(conn, Some(alliance), scope.actor(), &event).await?;
-            response(conn, action).await
-        })
-        .await?;
-    Ok(json_with_etag(StatusCode::OK, &action))
+    let expected = if_match.against(|view: &ActionView| ActionResponse::from(view));
+    let id = ActionId(path.action_id);
+    let action = actions::update(&mut conn, &scope, id, edit, &expected).await?;
+    Ok(json_with_etag(
+        StatusCode::OK,
+        &ActionResponse::from(&action),
+    ))
 }

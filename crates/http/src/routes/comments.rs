@@ -2,28 +2,24 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
-use agir_app::actions::visible_action;
+use agir_app::comments;
+use agir_domain::DomainError;
 use agir_domain::error::bounded_text;
 use agir_domain::ids::{ActionId, CommentId, PartnerId};
-use agir_domain::journal::Event;
-use agir_domain::plan;
-use agir_domain::policy;
-use agir_persistence::comments::{self, Comment};
-use agir_persistence::journal;
+use agir_persistence::comments::Comment;
 use agir_persistence::page::TimeKey;
-use agir_persistence::{AsyncConnection, pool};
+use agir_persistence::pool;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::auth::Caller;
 use crate::etag::{IfMatch, created, json_with_etag};
 use crate::page_schema;
 use crate::pagination::PageParams;
 use crate::paths::{ActionPath, CommentPath};
 use crate::problem::{ApiError, Forbidden, PreconditionFailed, UnprocessableEntity};
-use crate::scope::{Authenticated, InAlliance};
+use crate::scope::Authenticated;
 use crate::state::AppState;
 
 /// Comments are at most this long.
@@ -50,17 +46,29 @@ pub struct CommentResponse {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<Comment> for CommentResponse {
-    fn from(c: Comment) -> Self {
+impl From<&Comment> for CommentResponse {
+    fn from(c: &Comment) -> Self {
         Self {
             id: c.id.0,
             action_id: c.action.0,
             author_id: c.author.0,
-            author_name: c.author_name,
-            body: c.body,
+            author_name: c.author_name.clone(),
+            body: c.body.clone(),
             created_at: c.created_at,
             updated_at: c.updated_at,
         }
+    }
+}
+
+impl CommentRequest {
+    fn parse(&self) -> Result<String, DomainError> {
+        bounded_text("body", &self.body, COMMENT_MAX)
+    }
+}
+
+impl CommentPath {
+    fn ids(&self) -> (ActionId, CommentId) {
+        (ActionId(self.action_id), CommentId(self.comment_id))
     }
 }
 
@@ -110,15 +118,12 @@ pub async fn list_comments(
     path: web::Path<ActionPath>,
     page: web::Query<PageParams>,
 ) -> Result<web::Json<CommentPage>, ApiError> {
-    policy::read_private(&scope.caller)?;
     let page = page.request::<TimeKey>()?;
     let mut conn = pool::get(&state.pool).await?;
-    let (action, _) = visible_action(&mut conn, &scope, ActionId(path.action_id)).await?;
-    let found = comments::list_comments(&mut conn, action.id, &page).await?;
-    Ok(web::Json(CommentPage::from_page(
-        found,
-        CommentResponse::from,
-    )))
+    let found = comments::list(&mut conn, &scope, ActionId(path.action_id), &page).await?;
+    Ok(web::Json(CommentPage::from_page(found, |c| {
+        CommentResponse::from(&c)
+    })))
 }
 
 /// Comment on an action (anyone taking part in the alliance).
@@ -136,40 +141,21 @@ pub async fn list_comments(
 #[post("/{action_id}/comments")]
 pub async fn create_comment(
     state: web::Data<AppState>,
-    caller: Caller,
-    scope: InAlliance,
+    Authenticated(scope): Authenticated,
     path: web::Path<ActionPath>,
     body: web::Json<CommentRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    policy::comment(&scope.caller)?;
-    let text = bounded_text("body", &body.body, COMMENT_MAX)?;
-    let alliance = scope.id();
     let mut conn = pool::get(&state.pool).await?;
-    let comment = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let (action, _) = visible_action(conn, &scope, ActionId(path.action_id)).await?;
-            let comment =
-                comments::insert_comment(conn, alliance, action.id, caller.id(), &text).await?;
-            journal::append(
-                conn,
-                Some(alliance),
-                scope.actor(),
-                &Event::CommentCreated {
-                    comment: comment.id,
-                    action: action.id,
-                },
-            )
-            .await?;
-            Ok(comment)
-        })
-        .await?;
-    let response = CommentResponse::from(comment);
+    let action = ActionId(path.action_id);
+    let comment = comments::create(&mut conn, &scope, action, body.parse()).await?;
     Ok(created(
         format!(
-            "/api/v1/alliances/{alliance}/actions/{}/comments/{}",
-            response.action_id, response.id
+            "/api/v1/alliances/{}/actions/{}/comments/{}",
+            scope.id(),
+            comment.action,
+            comment.id
         ),
-        &response,
+        &CommentResponse::from(&comment),
     ))
 }
 
@@ -196,37 +182,12 @@ pub async fn update_comment(
     if_match: IfMatch,
     body: web::Json<CommentRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    policy::read_private(&scope.caller)?;
-    let text = bounded_text("body", &body.body, COMMENT_MAX)?;
-    let alliance = scope.id();
-    let (action, id) = (ActionId(path.action_id), CommentId(path.comment_id));
     let mut conn = pool::get(&state.pool).await?;
-    let comment = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let current = comments::find_comment(conn, alliance, action, id)
-                .await?
-                .ok_or_else(|| ApiError::not_found("comment"))?;
-            policy::edit_comment(&scope.caller, current.author, false)?;
-            if_match.check(&CommentResponse::from(current.clone()))?;
-            comments::update_comment(conn, id, &text).await?;
-            journal::append(
-                conn,
-                Some(alliance),
-                scope.actor(),
-                &Event::CommentUpdated {
-                    comment: id,
-                    action,
-                },
-            )
-            .await?;
-            comments::find_comment(conn, alliance, action, id)
-                .await?
-                .ok_or_else(|| ApiError::not_found("comment"))
-        })
-        .await?;
+    let expected = if_match.against(|comment: &Comment| CommentResponse::from(comment));
+    let comment = comments::update(&mut conn, &scope, path.ids(), body.parse(), &expected).await?;
     Ok(json_with_etag(
         StatusCode::OK,
-        &CommentResponse::from(comment),
+        &CommentResponse::from(&comment),
     ))
 }
 
@@ -246,40 +207,9 @@ pub async fn delete_comment(
     Authenticated(scope): Authenticated,
     path: web::Path<CommentPath>,
 ) -> Result<HttpResponse, ApiError> {
-    policy::read_private(&scope.caller)?;
-    let alliance = scope.id();
-    let (action, id) = (ActionId(path.action_id), CommentId(path.comment_id));
     let mut conn = pool::get(&state.pool).await?;
-    conn.transaction::<_, ApiError, _>(async |conn| {
-        let current = comments::find_comment(conn, alliance, action, id)
-            .await?
-            .ok_or_else(|| ApiError::not_found("comment"))?;
-        policy::edit_comment(&scope.caller, current.author, true)?;
-        comments::delete_comment(conn, id).await?;
-        journal::append(
-            conn,
-            Some(alliance),
-            scope.actor(),
-            &Event::CommentDeleted {
-                comment: id,
-                action,
-            },
-        )
-        .await?;
-        Ok(())
-    })
-    .await?;
+    comments::delete(&mut conn, &scope, path.ids()).await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-fn endorsing_partner(scope: &InAlliance, given: Option<Uuid>) -> Result<PartnerId, ApiError> {
-    match given {
-        Some(id) => Ok(PartnerId(id)),
-        None => match scope.caller.partners_spoken_for().as_slice() {
-            [only] => Ok(*only),
-            _ => Ok(policy::acting_partner(&scope.caller, None, "partner_id")?),
-        },
-    }
 }
 
 /// Endorse an action for your partner (a representative or coordinator of it); one per partner.
@@ -296,32 +226,13 @@ fn endorsing_partner(scope: &InAlliance, given: Option<Uuid>) -> Result<PartnerI
 #[post("/{action_id}/endorsements")]
 pub async fn endorse_action(
     state: web::Data<AppState>,
-    caller: Caller,
-    scope: InAlliance,
+    Authenticated(scope): Authenticated,
     path: web::Path<ActionPath>,
     body: web::Json<EndorseRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let partner = endorsing_partner(&scope, body.partner_id)?;
-    policy::sign_for_partner(&scope.caller, partner)?;
-    let alliance = scope.id();
     let mut conn = pool::get(&state.pool).await?;
-    conn.transaction::<_, ApiError, _>(async |conn| {
-        let (action, plan) = visible_action(conn, &scope, ActionId(path.action_id)).await?;
-        plan::can_edit_action(plan.phase)?;
-        comments::endorse(conn, alliance, action.id, partner, caller.id()).await?;
-        journal::append(
-            conn,
-            Some(alliance),
-            scope.actor_for(partner),
-            &Event::ActionEndorsed {
-                action: action.id,
-                partner,
-            },
-        )
-        .await?;
-        Ok(())
-    })
-    .await?;
+    let (action, partner) = (ActionId(path.action_id), body.partner_id.map(PartnerId));
+    comments::endorse(&mut conn, &scope, action, partner).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -343,27 +254,8 @@ pub async fn withdraw_endorsement(
     path: web::Path<ActionPath>,
     params: web::Query<EndorsementParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let partner = endorsing_partner(&scope, params.partner_id)?;
-    policy::sign_for_partner(&scope.caller, partner)?;
-    let alliance = scope.id();
     let mut conn = pool::get(&state.pool).await?;
-    conn.transaction::<_, ApiError, _>(async |conn| {
-        let (action, _) = visible_action(conn, &scope, ActionId(path.action_id)).await?;
-        if !comments::withdraw_endorsement(conn, action.id, partner).await? {
-            return Err(ApiError::not_found("endorsement"));
-        }
-        journal::append(
-            conn,
-            Some(alliance),
-            scope.actor_for(partner),
-            &Event::ActionEndorsementWithdrawn {
-                action: action.id,
-                partner,
-            },
-        )
-        .await?;
-        Ok(())
-    })
-    .await?;
+    let (action, partner) = (ActionId(path.action_id), params.partner_id.map(PartnerId));
+    comments::withdraw_endorsement(&mut conn, &scope, action, partner).await?;
     Ok(HttpResponse::NoContent().finish())
 }

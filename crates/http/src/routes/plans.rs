@@ -5,19 +5,14 @@ use std::collections::BTreeMap;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, patch, post, web};
-use agir_app::plans::{apply_phase, check_visible, refuse_while_voted};
+use agir_app::plans::{self, NewPlan, PlanEdit, PlanView};
+use agir_domain::DomainError;
 use agir_domain::alliance::{description, name};
 use agir_domain::error::Validator;
-use agir_domain::ids::{ActionId, IndicatorId, PlanId};
-use agir_domain::journal::Event;
-use agir_domain::plan::{AcademicYear, ActionStatus, Phase};
-use agir_domain::policy;
-use agir_domain::vote::Subject;
-use agir_persistence::journal;
+use agir_domain::ids::PlanId;
+use agir_domain::plan::{AcademicYear, Phase};
 use agir_persistence::page::TimeKey;
-use agir_persistence::plans::{self, NewAction, Plan, PlanChanges};
-use agir_persistence::results::{self, NewIndicator};
-use agir_persistence::{AsyncConnection, AsyncPgConnection, pool};
+use agir_persistence::pool;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -88,54 +83,79 @@ pub struct PlanPage {
     pub next_cursor: Option<String>,
 }
 
-/// Plans as the API shows them, with their summaries in one query.
-async fn responses(
-    conn: &mut AsyncPgConnection,
-    plans: Vec<Plan>,
-) -> Result<Vec<PlanResponse>, ApiError> {
-    let ids: Vec<PlanId> = plans.iter().map(|p| p.id).collect();
-    let counts = plans::summaries(conn, &ids).await?;
-    Ok(plans
-        .into_iter()
-        .map(|plan| assemble(plan, &counts))
-        .collect())
-}
-
-/// A plan as the API shows it, its summary taken from `counts` (of any plans).
-fn assemble(plan: Plan, counts: &[plans::StatusCount]) -> PlanResponse {
-    let mut summary = PlanSummary::default();
-    for count in counts.iter().filter(|c| c.plan_id == plan.id.0) {
-        summary.actions += count.actions;
-        summary.verified += count.verified;
-        if count.status == ActionStatus::Completed.as_str() {
-            summary.completed_unverified += count.actions - count.verified;
+impl From<&plans::PlanSummary> for PlanSummary {
+    fn from(summary: &plans::PlanSummary) -> Self {
+        Self {
+            actions: summary.actions,
+            by_status: summary
+                .by_status
+                .iter()
+                .map(|(status, count)| (status.as_str().to_owned(), *count))
+                .collect::<BTreeMap<_, _>>(),
+            verified: summary.verified,
+            completed_unverified: summary.completed_unverified,
         }
-        summary
-            .by_status
-            .insert(count.status.clone(), count.actions);
-    }
-    PlanResponse {
-        id: plan.id.0,
-        alliance_id: plan.alliance.0,
-        academic_year: plan.academic_year.to_string(),
-        title: plan.title,
-        description: plan.description,
-        phase: plan.phase.as_str().to_owned(),
-        carried_over_from: plan.carried_over_from.map(|p| p.0),
-        summary,
-        created_at: plan.created_at,
-        updated_at: plan.updated_at,
     }
 }
 
-pub(crate) async fn response(
-    conn: &mut AsyncPgConnection,
-    plan: Plan,
-) -> Result<PlanResponse, ApiError> {
-    responses(conn, vec![plan])
-        .await?
-        .pop()
-        .ok_or_else(|| ApiError::Internal("plan summary missing".into()))
+impl From<&PlanView> for PlanResponse {
+    fn from(view: &PlanView) -> Self {
+        let plan = &view.plan;
+        Self {
+            id: plan.id.0,
+            alliance_id: plan.alliance.0,
+            academic_year: plan.academic_year.to_string(),
+            title: plan.title.clone(),
+            description: plan.description.clone(),
+            phase: plan.phase.as_str().to_owned(),
+            carried_over_from: plan.carried_over_from.map(|p| p.0),
+            summary: PlanSummary::from(&view.summary),
+            created_at: plan.created_at,
+            updated_at: plan.updated_at,
+        }
+    }
+}
+
+/// `201 Created` for a new plan of the alliance.
+fn created_plan(view: &PlanView) -> HttpResponse {
+    let plan = &view.plan;
+    created(
+        format!("/api/v1/alliances/{}/plans/{}", plan.alliance, plan.id),
+        &PlanResponse::from(view),
+    )
+}
+
+impl CreatePlanRequest {
+    fn parse(&self) -> Result<NewPlan, DomainError> {
+        let mut v = Validator::new();
+        let year = v.check(AcademicYear::parse("academic_year", &self.academic_year));
+        let title = self.title.as_deref().map(|t| v.check(name("title", t)));
+        let description = v.check(description("description", &self.description));
+        let (academic_year, description) = v.finish((year, description))?;
+        Ok(NewPlan {
+            academic_year,
+            title: title.flatten(),
+            description,
+        })
+    }
+}
+
+impl UpdatePlanRequest {
+    fn parse(&self) -> Result<PlanEdit, DomainError> {
+        let mut v = Validator::new();
+        let edit = PlanEdit {
+            title: self
+                .title
+                .as_deref()
+                .and_then(|t| v.check(name("title", t))),
+            description: self
+                .description
+                .as_deref()
+                .and_then(|d| v.check(description("description", d))),
+        };
+        v.finish(())?;
+        Ok(edit)
+    }
 }
 
 /// A new plan.
@@ -202,11 +222,10 @@ pub async fn list_plans(
     page: web::Query<PageParams>,
 ) -> Result<web::Json<PlanPage>, ApiError> {
     let page = page.request::<TimeKey>()?;
-    let public_only = policy::read_private(&scope.caller).is_err();
     let mut conn = pool::get(&state.pool).await?;
-    let found = plans::list_plans(&mut conn, scope.id(), public_only, &page).await?;
+    let found = plans::list(&mut conn, &scope, &page).await?;
     Ok(web::Json(PlanPage {
-        items: responses(&mut conn, found.items).await?,
+        items: found.items.iter().map(PlanResponse::from).collect(),
         next_cursor: found.next_cursor,
     }))
 }
@@ -229,46 +248,9 @@ pub async fn create_plan(
     Authenticated(scope): Authenticated,
     body: web::Json<CreatePlanRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    policy::manage_alliance(&scope.caller)?;
-    let mut v = Validator::new();
-    let year = v.check(AcademicYear::parse("academic_year", &body.academic_year));
-    let title = body.title.as_deref().map(|t| v.check(name("title", t)));
-    let description = v.check(description("description", &body.description));
-    v.finish(())?;
-    let (Some(year), Some(description)) = (year, description) else {
-        return Err(ApiError::Internal(
-            "validator let an invalid value through".into(),
-        ));
-    };
-    let title = title
-        .flatten()
-        .unwrap_or_else(|| format!("Plan d'actions {year}"));
-    let alliance = scope.id();
-    let actor = scope.actor();
     let mut conn = pool::get(&state.pool).await?;
-    let plan = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let plan =
-                plans::insert_plan(conn, alliance, year, &title, &description, None, actor.user)
-                    .await?;
-            journal::append(
-                conn,
-                Some(alliance),
-                actor,
-                &Event::PlanCreated {
-                    plan: plan.id,
-                    academic_year: year,
-                    title: plan.title.clone(),
-                },
-            )
-            .await?;
-            response(conn, plan).await
-        })
-        .await?;
-    Ok(created(
-        format!("/api/v1/alliances/{alliance}/plans/{}", plan.id),
-        &plan,
-    ))
+    let plan = plans::create(&mut conn, &scope, body.parse()).await?;
+    Ok(created_plan(&plan))
 }
 
 /// Read a plan with its summary (public once adopted).
@@ -288,13 +270,8 @@ pub async fn get_plan(
     path: web::Path<PlanPath>,
 ) -> Result<HttpResponse, ApiError> {
     let conn = pool::get(&state.pool).await?;
-    // The plan and its summary in one round trip; the summary is dropped unread when
-    // the caller may not see the plan.
-    let (plan, counts) = plans::find_plan_with_summary(&conn, scope.id(), PlanId(path.plan_id))
-        .await?
-        .ok_or_else(|| ApiError::not_found("plan"))?;
-    check_visible(&scope, &plan)?;
-    Ok(json_with_etag(StatusCode::OK, &assemble(plan, &counts)))
+    let plan = plans::get(&conn, &scope, PlanId(path.plan_id)).await?;
+    Ok(json_with_etag(StatusCode::OK, &PlanResponse::from(&plan)))
 }
 
 /// Change a plan's title or description (coordinator).
@@ -322,49 +299,11 @@ pub async fn update_plan(
     if_match: IfMatch,
     body: web::Json<UpdatePlanRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    policy::manage_alliance(&scope.caller)?;
-    let mut v = Validator::new();
-    let changes = PlanChanges {
-        title: body
-            .title
-            .as_deref()
-            .and_then(|t| v.check(name("title", t))),
-        description: body
-            .description
-            .as_deref()
-            .and_then(|d| v.check(description("description", d))),
-        phase: None,
-    };
-    v.finish(())?;
-    let alliance = scope.id();
-    let id = PlanId(path.plan_id);
-    let actor = scope.actor();
     let mut conn = pool::get(&state.pool).await?;
-    let plan = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let current = plans::lock_plan(conn, alliance, id)
-                .await?
-                .ok_or_else(|| ApiError::not_found("plan"))?;
-            if_match.check(&response(conn, current.clone()).await?)?;
-            if changes.title.is_none() && changes.description.is_none() {
-                return response(conn, current).await;
-            }
-            refuse_while_voted(conn, alliance, &[(Subject::PlanAdoption, id.0)]).await?;
-            let plan = plans::update_plan(conn, id, changes).await?;
-            journal::append(
-                conn,
-                Some(alliance),
-                actor,
-                &Event::PlanUpdated {
-                    plan: id,
-                    title: plan.title.clone(),
-                },
-            )
-            .await?;
-            response(conn, plan).await
-        })
-        .await?;
-    Ok(json_with_etag(StatusCode::OK, &plan))
+    let id = PlanId(path.plan_id);
+    let expected = if_match.against(|view: &PlanView| PlanResponse::from(view));
+    let plan = plans::update(&mut conn, &scope, id, body.parse(), &expected).await?;
+    Ok(json_with_etag(StatusCode::OK, &PlanResponse::from(&plan)))
 }
 
 /// Move a plan to its next phase (coordinator): draft → consultation → voting →
@@ -386,25 +325,10 @@ pub async fn transition_plan(
     path: web::Path<PlanPath>,
     body: web::Json<TransitionRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    policy::manage_alliance(&scope.caller)?;
-    let to = Phase::parse("to", &body.to)?;
-    let alliance = scope.id();
-    let id = PlanId(path.plan_id);
-    let actor = scope.actor();
     let mut conn = pool::get(&state.pool).await?;
-    let plan = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let current = plans::lock_plan(conn, alliance, id)
-                .await?
-                .ok_or_else(|| ApiError::not_found("plan"))?;
-            let phase = current.phase.transition(to)?;
-            Ok(apply_phase(conn, alliance, actor, current, phase).await?)
-        })
-        .await?;
-    Ok(json_with_etag(
-        StatusCode::OK,
-        &response(&mut conn, plan).await?,
-    ))
+    let to = Phase::parse("to", &body.to);
+    let plan = plans::transition(&mut conn, &scope, PlanId(path.plan_id), to).await?;
+    Ok(json_with_etag(StatusCode::OK, &PlanResponse::from(&plan)))
 }
 
 /// Start next year's plan in `draft` with this plan's unfinished actions (proposed,
@@ -428,97 +352,8 @@ pub async fn carry_over_plan(
     path: web::Path<CarryOverPath>,
     body: web::Json<CarryOverRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    policy::manage_alliance(&scope.caller)?;
-    let year = AcademicYear::parse("to_academic_year", &body.to_academic_year)?;
-    let alliance = scope.id();
-    let id = PlanId(path.plan_id);
-    let actor = scope.actor();
     let mut conn = pool::get(&state.pool).await?;
-    let plan = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let source = plans::lock_plan(conn, alliance, id)
-                .await?
-                .ok_or_else(|| ApiError::not_found("plan"))?;
-            if year <= source.academic_year {
-                return Err(ApiError::field(
-                    "to_academic_year",
-                    "not_later",
-                    format!("must be after {}", source.academic_year),
-                ));
-            }
-            let plan = plans::insert_plan(
-                conn,
-                alliance,
-                year,
-                &format!("Plan d'actions {year}"),
-                &source.description,
-                Some(source.id),
-                actor.user,
-            )
-            .await?;
-            let unfinished: Vec<_> = plans::all_actions(conn, source.id)
-                .await?
-                .into_iter()
-                .filter(|a| a.status.is_unfinished())
-                .collect();
-            let origin_ids: Vec<ActionId> = unfinished.iter().map(|a| a.id).collect();
-            let indicators = results::indicators_of(conn, &origin_ids).await?;
-            for action in &unfinished {
-                let copy = plans::insert_action(
-                    conn,
-                    NewAction {
-                        id: ActionId::new(),
-                        alliance,
-                        plan: plan.id,
-                        title: action.title.clone(),
-                        description: action.description.clone(),
-                        theme: action.theme,
-                        sdgs: action.sdgs.clone(),
-                        proposed_by: action.proposed_by,
-                        proposing_partner: action.proposing_partner,
-                        lead_partner: action.lead_partner,
-                        contributing_partners: action.contributing_partners.clone(),
-                        planned_start: None,
-                        planned_end: None,
-                        status: ActionStatus::Proposed,
-                        curriculum: action.curriculum.clone(),
-                        carried_over_from: Some(action.id),
-                    },
-                )
-                .await?;
-                for indicator in indicators.iter().filter(|i| i.action_id == action.id.0) {
-                    results::insert_indicator(
-                        conn,
-                        NewIndicator {
-                            id: IndicatorId::new(),
-                            alliance,
-                            action: copy.id,
-                            catalogue: indicator.catalogue.clone(),
-                            name: indicator.name.clone(),
-                            unit: indicator.unit.clone(),
-                            target: indicator.target,
-                        },
-                    )
-                    .await?;
-                }
-            }
-            journal::append(
-                conn,
-                Some(alliance),
-                actor,
-                &Event::PlanCarriedOver {
-                    plan: plan.id,
-                    from_plan: source.id,
-                    academic_year: year,
-                    actions: unfinished.len(),
-                },
-            )
-            .await?;
-            response(conn, plan).await
-        })
-        .await?;
-    Ok(created(
-        format!("/api/v1/alliances/{alliance}/plans/{}", plan.id),
-        &plan,
-    ))
+    let year = AcademicYear::parse("to_academic_year", &body.to_academic_year);
+    let plan = plans::carry_over(&mut conn, &scope, PlanId(path.plan_id), year).await?;
+    Ok(created_plan(&plan))
 }
