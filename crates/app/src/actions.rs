@@ -19,7 +19,7 @@ use agir_persistence::{AsyncConnection, AsyncPgConnection};
 use chrono::NaiveDate;
 use uuid::Uuid;
 
-use crate::error::{AppError, Result, found};
+use crate::error::{AppError, Result, single};
 use crate::partners::check_usable;
 use crate::plans::{refuse_while_voted, visible_plan};
 use crate::{Expected, Patch, Scope};
@@ -82,10 +82,7 @@ async fn views(conn: &mut AsyncPgConnection, actions: Vec<Action>) -> Result<Vec
 
 /// One action with its verification and endorsements.
 async fn view(conn: &mut AsyncPgConnection, action: Action) -> Result<ActionView> {
-    views(conn, vec![action])
-        .await?
-        .pop()
-        .ok_or_else(|| AppError::Internal("action view missing".into()))
+    single(views(conn, vec![action]).await?, "action view")
 }
 
 /// A plan's actions, as the caller may see them.
@@ -156,7 +153,7 @@ pub async fn propose(
         Proposer::Member
     };
     conn.transaction::<_, AppError, _>(async |conn| {
-        let plan = found(plans::lock_plan(conn, alliance, plan_id).await?, "plan")?;
+        let plan = crate::plans::lock(conn, alliance, plan_id).await?;
         plan::can_add_action(plan.phase, proposer)?;
         refuse_while_voted(conn, alliance, &[(Subject::PlanAdoption, plan_id.0)]).await?;
         check_usable(conn, alliance, proposing, "proposing_partner_id").await?;
@@ -243,13 +240,7 @@ pub async fn update(
     expected: &(impl Expected<ActionView> + Sync),
 ) -> Result<ActionView> {
     let alliance = scope.id();
-    let patch = Patch {
-        what: "action",
-        expected,
-        alliance: Some(alliance),
-        actor: scope.actor(),
-        unchanged: edit == ActionEdit::default(),
-    };
+    let patch = Patch::by(scope, "action", expected).unchanged_when(edit == ActionEdit::default());
     conn.transaction::<_, AppError, _>(async |conn| {
         // The plan first (shared), then the action: a vote on either cannot open
         // while this edit checks for one (the vote's creation locks its subject).

@@ -67,13 +67,7 @@ pub async fn update(
     policy::read_private(&scope.caller)?;
     let body = body?;
     let alliance = scope.id();
-    let patch = Patch {
-        what: "comment",
-        expected,
-        alliance: Some(alliance),
-        actor: scope.actor(),
-        unchanged: false,
-    };
+    let patch = Patch::by(scope, "comment", expected);
     conn.transaction::<_, AppError, _>(async |conn| {
         let row = comments::find_comment(conn, alliance, action, id).await?;
         patch
@@ -132,20 +126,15 @@ pub async fn endorse(
     action: ActionId,
     named: Option<PartnerId>,
 ) -> Result<()> {
-    let partner = policy::endorsing_partner(&scope.caller, named, "partner_id")?;
-    policy::sign_for_partner(&scope.caller, partner)?;
-    let by = scope.caller.user().ok_or(Denied::Anonymous)?;
-    let alliance = scope.id();
+    let partner = signing_partner(scope, named)?;
     conn.transaction::<_, AppError, _>(async |conn| {
         let (action, plan) = visible_action(conn, scope, action).await?;
         plan::can_edit_action(plan.phase)?;
-        comments::endorse(conn, alliance, action.id, partner, by).await?;
-        let event = Event::ActionEndorsed {
-            action: action.id,
-            partner,
-        };
-        journal::append(conn, Some(alliance), scope.actor_for(partner), &event).await?;
-        Ok(())
+        let by = scope.caller.user().ok_or(Denied::Anonymous)?;
+        comments::endorse(conn, scope.id(), action.id, partner, by).await?;
+        let action = action.id;
+        let event = Event::ActionEndorsed { action, partner };
+        append_for(conn, scope, partner, &event).await
     })
     .await
 }
@@ -158,20 +147,33 @@ pub async fn withdraw_endorsement(
     action: ActionId,
     named: Option<PartnerId>,
 ) -> Result<()> {
-    let partner = policy::endorsing_partner(&scope.caller, named, "partner_id")?;
-    policy::sign_for_partner(&scope.caller, partner)?;
-    let alliance = scope.id();
+    let partner = signing_partner(scope, named)?;
     conn.transaction::<_, AppError, _>(async |conn| {
         let (action, _) = visible_action(conn, scope, action).await?;
         if !comments::withdraw_endorsement(conn, action.id, partner).await? {
             return Err(AppError::NotFound("endorsement"));
         }
-        let event = Event::ActionEndorsementWithdrawn {
-            action: action.id,
-            partner,
-        };
-        journal::append(conn, Some(alliance), scope.actor_for(partner), &event).await?;
-        Ok(())
+        let action = action.id;
+        let event = Event::ActionEndorsementWithdrawn { action, partner };
+        append_for(conn, scope, partner, &event).await
     })
     .await
+}
+
+/// The partner an endorsement is given or withdrawn for, once the caller may sign for it.
+fn signing_partner(scope: &Scope, named: Option<PartnerId>) -> Result<PartnerId> {
+    let partner = policy::endorsing_partner(&scope.caller, named, "partner_id")?;
+    policy::sign_for_partner(&scope.caller, partner)?;
+    Ok(partner)
+}
+
+/// Journals `event` in the scope's alliance, by the caller acting for `partner`.
+async fn append_for(
+    conn: &mut AsyncPgConnection,
+    scope: &Scope,
+    partner: PartnerId,
+    event: &Event,
+) -> Result<()> {
+    journal::append(conn, Some(scope.id()), scope.actor_for(partner), event).await?;
+    Ok(())
 }

@@ -73,3 +73,11 @@ impl AppError {
 pub fn found<T>(row: Option<T>, what: &'static str) -> Result<T> {
     row.ok_or(AppError::NotFound(what))
 }
+
+/// The single item a query over many answered for one input: a bug (500) otherwise.
+pub fn single<T>(mut items: Vec<T>, what: &'static str) -> Result<T> {
+    match (items.pop(), items.is_empty()) {
+        (Some(item), true) => Ok(item),
+        _ => Err(AppError::Internal(format!("expected a single {what}"))),
+    }
+}

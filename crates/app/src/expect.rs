@@ -6,6 +6,7 @@ use agir_domain::journal::Event;
 use agir_persistence::AsyncPgConnection;
 use agir_persistence::journal::{self, Actor};
 
+use crate::Scope;
 use crate::error::{AppError, Result};
 
 /// A caller's expectation about the current state of a resource.
@@ -57,13 +58,14 @@ pub fn locked<T>(row: Option<T>, what: &'static str, expected: &impl Expected<T>
 ///    [`actor`](Patch::actor), and the `view` of the new row returned.
 ///
 /// The caller opens the transaction and takes the lock, so the lock order (a plan
-/// before its action, say) stays visible where it matters. Any aggregate can use it:
+/// before its action, say) stays visible where it matters. Commands take the
+/// expectation as `&(impl Expected<View> + Sync)`: a transaction's future is `Send`. Any aggregate can use it:
 ///
 /// ```ignore
 /// conn.transaction::<_, AppError, _>(async |conn| {
 ///     let row = things::lock(conn, scope.id(), id).await?;
-///     Patch { what: "thing", expected, alliance: Some(scope.id()), actor: scope.actor(),
-///             unchanged: changes.is_empty() }
+///     Patch::by(scope, "thing", expected)
+///         .unchanged_when(changes.is_empty())
 ///         .apply(conn, row, async |_, _| Ok(()), async |conn, t| view(conn, t).await,
 ///                async |conn, current, ()| { /* rules, update */ Ok((new, event)) })
 ///         .await
@@ -82,7 +84,23 @@ pub struct Patch<'e, E> {
     pub unchanged: bool,
 }
 
-impl<E> Patch<'_, E> {
+impl<'e, E> Patch<'e, E> {
+    /// A change by the caller of `scope`, journaled in its alliance.
+    pub fn by(scope: &Scope, what: &'static str, expected: &'e E) -> Self {
+        Self {
+            what,
+            expected,
+            alliance: Some(scope.id()),
+            actor: scope.actor(),
+            unchanged: false,
+        }
+    }
+
+    /// The same change, known to change nothing when `unchanged`.
+    pub fn unchanged_when(self, unchanged: bool) -> Self {
+        Self { unchanged, ..self }
+    }
+
     /// Runs the sequence (see [`Patch`]) on the connection of the caller's transaction.
     pub async fn apply<R, C, V>(
         self,

@@ -14,7 +14,7 @@ use agir_persistence::{AsyncConnection, AsyncPgConnection, votes};
 use chrono::Utc;
 use uuid::Uuid;
 
-use crate::error::{AppError, Result, found};
+use crate::error::{AppError, Result, found, single};
 use crate::{Expected, Patch, Scope};
 
 /// A plan visible to the caller: public once adopted, before that to members (404 if
@@ -133,10 +133,7 @@ async fn views(conn: &mut AsyncPgConnection, plans: Vec<Plan>) -> Result<Vec<Pla
 
 /// One plan with its summary.
 async fn view(conn: &mut AsyncPgConnection, plan: Plan) -> Result<PlanView> {
-    views(conn, vec![plan])
-        .await?
-        .pop()
-        .ok_or_else(|| AppError::Internal("plan summary missing".into()))
+    single(views(conn, vec![plan]).await?, "plan view")
 }
 
 /// An alliance's plans: adopted and closed ones for everyone, all of them for members.
@@ -167,6 +164,18 @@ pub async fn get(conn: &AsyncPgConnection, scope: &Scope, id: PlanId) -> Result<
     })
 }
 
+/// The coordinator's input: refused (422) only once the caller may manage the
+/// alliance's plans, so that a caller without the right hears 403 whatever they sent.
+fn managing<T>(scope: &Scope, input: std::result::Result<T, DomainError>) -> Result<T> {
+    policy::manage_alliance(&scope.caller)?;
+    Ok(input?)
+}
+
+/// The plan `id` of the alliance, locked for a change (404 if there is none).
+pub async fn lock(conn: &mut AsyncPgConnection, alliance: AllianceId, id: PlanId) -> Result<Plan> {
+    found(plans::lock_plan(conn, alliance, id).await?, "plan")
+}
+
 /// A new plan.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewPlan {
@@ -177,19 +186,17 @@ pub struct NewPlan {
 }
 
 /// Starts a plan for an academic year, in `draft` (coordinator). `input` is the
-/// caller's request as the handler read it: refused only once the policy let it
-/// through, so a caller without the right hears 403 whatever they sent.
+/// caller's request as the handler read it, refused only after the policy.
 pub async fn create(
     conn: &mut AsyncPgConnection,
     scope: &Scope,
     input: std::result::Result<NewPlan, DomainError>,
 ) -> Result<PlanView> {
-    policy::manage_alliance(&scope.caller)?;
     let NewPlan {
         academic_year: year,
         title,
         description,
-    } = input?;
+    } = managing(scope, input)?;
     let title = title.unwrap_or_else(|| format!("Plan d'actions {year}"));
     let (alliance, actor) = (scope.id(), scope.actor());
     conn.transaction::<_, AppError, _>(async |conn| {
@@ -227,16 +234,9 @@ pub async fn update(
     input: std::result::Result<PlanEdit, DomainError>,
     expected: &(impl Expected<PlanView> + Sync),
 ) -> Result<PlanView> {
-    policy::manage_alliance(&scope.caller)?;
-    let edit = input?;
+    let edit = managing(scope, input)?;
     let alliance = scope.id();
-    let patch = Patch {
-        what: "plan",
-        expected,
-        alliance: Some(alliance),
-        actor: scope.actor(),
-        unchanged: edit == PlanEdit::default(),
-    };
+    let patch = Patch::by(scope, "plan", expected).unchanged_when(edit == PlanEdit::default());
     conn.transaction::<_, AppError, _>(async |conn| {
         let row = plans::lock_plan(conn, alliance, id).await?;
         patch
@@ -273,12 +273,11 @@ pub async fn transition(
     id: PlanId,
     to: std::result::Result<Phase, DomainError>,
 ) -> Result<PlanView> {
-    policy::manage_alliance(&scope.caller)?;
-    let to = to?;
+    let to = managing(scope, to)?;
     let (alliance, actor) = (scope.id(), scope.actor());
     let plan = conn
         .transaction::<_, AppError, _>(async |conn| {
-            let current = found(plans::lock_plan(conn, alliance, id).await?, "plan")?;
+            let current = lock(conn, alliance, id).await?;
             let phase = current.phase.transition(to)?;
             apply_phase(conn, alliance, actor, current, phase).await
         })
@@ -295,11 +294,10 @@ pub async fn carry_over(
     id: PlanId,
     year: std::result::Result<AcademicYear, DomainError>,
 ) -> Result<PlanView> {
-    policy::manage_alliance(&scope.caller)?;
-    let year = year?;
+    let year = managing(scope, year)?;
     let (alliance, actor) = (scope.id(), scope.actor());
     conn.transaction::<_, AppError, _>(async |conn| {
-        let source = found(plans::lock_plan(conn, alliance, id).await?, "plan")?;
+        let source = lock(conn, alliance, id).await?;
         if year <= source.academic_year {
             return Err(AppError::field(
                 "to_academic_year",
@@ -378,5 +376,39 @@ fn carried(action: &Action, plan: PlanId) -> NewAction {
         status: ActionStatus::Proposed,
         curriculum: action.curriculum.clone(),
         carried_over_from: Some(action.id),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_summary_counts_one_plan_and_reports_completed_unverified_actions() {
+        let (plan, other) = (PlanId::new(), PlanId::new());
+        let count = |plan, status, actions, verified| StatusCount {
+            plan,
+            status,
+            actions,
+            verified,
+        };
+        let counts = [
+            count(plan, ActionStatus::Completed, 3, 1),
+            count(plan, ActionStatus::Proposed, 2, 0),
+            count(other, ActionStatus::Completed, 5, 0),
+        ];
+        assert_eq!(
+            PlanSummary::of(plan, &counts),
+            PlanSummary {
+                actions: 5,
+                by_status: vec![(ActionStatus::Completed, 3), (ActionStatus::Proposed, 2)],
+                verified: 1,
+                completed_unverified: 2,
+            }
+        );
+        assert_eq!(
+            PlanSummary::of(PlanId::new(), &counts),
+            PlanSummary::default()
+        );
     }
 }

@@ -226,12 +226,10 @@ pub fn endorsing_partner(
     named: Option<PartnerId>,
     field: &str,
 ) -> Result<PartnerId, Unsettled> {
-    if let Some(partner) = named {
-        return Ok(partner);
-    }
-    match caller.partners_spoken_for().as_slice() {
-        [only] => Ok(*only),
-        _ => acting_partner(caller, None, field),
+    let spoken_for = caller.partners_spoken_for();
+    match (named, spoken_for.as_slice()) {
+        (None, [only]) => Ok(*only),
+        _ => acting_partner(caller, named, field),
     }
 }
 

@@ -23,25 +23,29 @@ pub struct Comment {
     pub updated_at: DateTime<Utc>,
 }
 
-type CommentRow = (
-    Uuid,
-    Uuid,
-    Uuid,
-    String,
-    String,
-    DateTime<Utc>,
-    DateTime<Utc>,
-);
+/// A row of [`comment_columns`]: a comment joined to its author.
+#[derive(Queryable)]
+struct CommentRow {
+    id: Uuid,
+    action_id: Uuid,
+    author_id: Uuid,
+    author_name: String,
+    body: String,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
 
-fn comment_from(r: CommentRow) -> Comment {
-    Comment {
-        id: CommentId(r.0),
-        action: ActionId(r.1),
-        author: UserId(r.2),
-        author_name: r.3,
-        body: r.4,
-        created_at: r.5,
-        updated_at: r.6,
+impl From<CommentRow> for Comment {
+    fn from(r: CommentRow) -> Self {
+        Self {
+            id: CommentId(r.id),
+            action: ActionId(r.action_id),
+            author: UserId(r.author_id),
+            author_name: r.author_name,
+            body: r.body,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
     }
 }
 
@@ -97,7 +101,7 @@ pub async fn find_comment(
         .first(conn)
         .await
         .optional()?;
-    Ok(row.map(comment_from))
+    Ok(row.map(Comment::from))
 }
 
 pub async fn update_comment(conn: &mut AsyncPgConnection, id: CommentId, body: &str) -> Result<()> {
@@ -126,7 +130,7 @@ pub async fn list_comments(
         .select(comment_columns!())
         .into_boxed();
     let rows: Vec<CommentRow> = after_key!(query, comments, page).load(conn).await?;
-    let items: Vec<Comment> = rows.into_iter().map(comment_from).collect();
+    let items: Vec<Comment> = rows.into_iter().map(Comment::from).collect();
     Ok(Page::from_rows(items, page.limit, |c| TimeKey {
         created_at: c.created_at,
         id: c.id.0,
@@ -180,7 +184,7 @@ pub async fn endorsements_of(
     actions: &[ActionId],
 ) -> Result<Vec<(ActionId, Endorsement)>> {
     let ids: Vec<Uuid> = actions.iter().map(|a| a.0).collect();
-    let rows: Vec<(Uuid, Uuid, String, DateTime<Utc>)> = endorsements::table
+    let rows: Vec<EndorsementRow> = endorsements::table
         .inner_join(partners::table.on(partners::id.eq(endorsements::partner_id)))
         .filter(endorsements::action_id.eq_any(ids))
         .order((endorsements::created_at, endorsements::partner_id))
@@ -194,15 +198,22 @@ pub async fn endorsements_of(
         .await?;
     Ok(rows
         .into_iter()
-        .map(|(action, partner, partner_name, created_at)| {
-            (
-                ActionId(action),
-                Endorsement {
-                    partner: PartnerId(partner),
-                    partner_name,
-                    created_at,
-                },
-            )
+        .map(|r| {
+            let endorsement = Endorsement {
+                partner: PartnerId(r.partner_id),
+                partner_name: r.partner_name,
+                created_at: r.created_at,
+            };
+            (ActionId(r.action_id), endorsement)
         })
         .collect())
+}
+
+/// An endorsement joined to its partner's name.
+#[derive(Queryable)]
+struct EndorsementRow {
+    action_id: Uuid,
+    partner_id: Uuid,
+    partner_name: String,
+    created_at: DateTime<Utc>,
 }
