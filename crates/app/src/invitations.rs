@@ -118,38 +118,46 @@ pub async fn create(
 ) -> Result<Issued> {
     policy::manage_alliance(&scope.caller)?;
     let input = input?;
-    let (token, token_hash) = new_token();
     let (alliance, actor) = (scope.id(), scope.actor());
-    let invitation = conn
-        .transaction::<_, AppError, _>(async |conn| {
-            check_usable(conn, alliance, input.partner, "partner_id").await?;
-            let invitation = invitations::insert(
-                conn,
-                NewInvitation {
-                    id: InvitationId::new(),
-                    alliance,
-                    email: input.email.as_str().to_owned(),
-                    partner: input.partner,
-                    role: input.role,
-                    period: input.period,
-                    successor_of: None,
-                    handover_notes: input.handover_notes,
-                    token_hash,
-                    expires_at: input.expires_at,
-                    created_by: actor.user,
-                },
-            )
-            .await?;
-            let event = Event::InvitationCreated {
-                invitation: invitation.id,
-                partner: input.partner,
-                role: input.role,
-                starts_on: input.period.starts_on,
-            };
-            journal::append(conn, Some(alliance), actor, &event).await?;
-            Ok(invitation)
-        })
-        .await?;
+    conn.transaction::<_, AppError, _>(async |conn| {
+        check_usable(conn, alliance, input.partner, "partner_id").await?;
+        let (partner, role, starts_on) = (input.partner, input.role, input.period.starts_on);
+        let issued = insert(conn, alliance, actor, input, None).await?;
+        let event = Event::InvitationCreated {
+            invitation: issued.invitation.id,
+            partner,
+            role,
+            starts_on,
+        };
+        journal::append(conn, Some(alliance), actor, &event).await?;
+        Ok(issued)
+    })
+    .await
+}
+
+/// Stores an invitation (a successor's when `successor_of`) with a new token.
+pub(crate) async fn insert(
+    conn: &mut AsyncPgConnection,
+    alliance: AllianceId,
+    actor: Actor,
+    input: NewInvitationInput,
+    successor_of: Option<MandateId>,
+) -> Result<Issued> {
+    let (token, token_hash) = new_token();
+    let new = NewInvitation {
+        id: InvitationId::new(),
+        alliance,
+        email: input.email,
+        partner: input.partner,
+        role: input.role,
+        period: input.period,
+        successor_of,
+        handover_notes: input.handover_notes,
+        token_hash,
+        expires_at: input.expires_at,
+        created_by: actor.user,
+    };
+    let invitation = invitations::insert(conn, new).await?;
     Ok(Issued { invitation, token })
 }
 
@@ -250,7 +258,7 @@ pub async fn accept(
         refuse_unusable(&invitation)?;
         let (user, created_account) = match accepting {
             Accepting::Account(user) => {
-                if user.email.as_str() != invitation.email {
+                if user.email != invitation.email {
                     return Err(AppError::Denied(Denied::Forbidden(
                         "this invitation was sent to another email address",
                     )));
@@ -261,8 +269,8 @@ pub async fn accept(
                 display_name,
                 password_hash,
             } => {
-                let email = Email::parse("email", &invitation.email)?;
-                if users::find_credentials(conn, &email).await?.is_some() {
+                let email = &invitation.email;
+                if users::find_credentials(conn, email).await?.is_some() {
                     return Err(AppError::conflict(
                         "account_exists",
                         "an account with this email exists: log in and accept with your bearer token",

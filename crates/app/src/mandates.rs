@@ -2,12 +2,12 @@
 
 use agir_domain::alliance::limits;
 use agir_domain::error::{DomainError, bounded_text};
-use agir_domain::ids::{InvitationId, MandateId, PartnerId, UserId};
+use agir_domain::ids::{MandateId, PartnerId, UserId};
 use agir_domain::journal::Event;
 use agir_domain::mandate::{Period, Role, successor_period};
 use agir_domain::user::Email;
 use agir_domain::{policy, succession};
-use agir_persistence::invitations::{self, NewInvitation};
+use agir_persistence::invitations as stored_invitations;
 use agir_persistence::journal;
 use agir_persistence::mandates::{self, MandateChanges, MandateFilter, MandateRecord, NewMandate};
 use agir_persistence::page::{Page, PageRequest, TimeKey};
@@ -15,9 +15,8 @@ use agir_persistence::{AsyncConnection, AsyncPgConnection, users};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::error::{AppError, Result, found};
-use crate::invitations::Issued;
+use crate::invitations::{self, Issued, NewInvitationInput};
 use crate::partners::check_usable;
-use crate::sessions::new_token;
 use crate::{Expected, Scope};
 
 /// Handover notes as given: blank is none, else at most
@@ -229,72 +228,57 @@ pub async fn designate_successor(
 ) -> Result<Issued> {
     policy::read_private(&scope.caller)?;
     let input = input?;
-    let (token, token_hash) = new_token();
     let (alliance, actor, today) = (scope.id(), scope.actor(), scope.today);
-    let invitation = conn
-        .transaction::<_, AppError, _>(async |conn| {
-            let predecessor = found(mandates::lock(conn, alliance, id).await?, "mandate")?;
-            let mandate = &predecessor.mandate;
-            policy::designate_successor(
-                &scope.caller,
-                mandate.user,
-                mandate.partner,
-                mandate.role,
-            )?;
-            let period = successor_period(&mandate.period, today, input.ends_on)?;
-            let holder = users::find(conn, mandate.user)
-                .await?
-                .ok_or_else(|| AppError::Internal("a mandate's holder is missing".into()))?;
-            succession::not_the_holder(holder.email.as_str(), input.email.as_str())?;
-            let accepted = mandates::successors_of(conn, &[id]).await?;
-            succession::no_accepted_successor(!accepted.is_empty())?;
-            check_usable(conn, alliance, mandate.partner, "partner_id").await?;
-            // One successor per mandate: a pending designation is replaced, and its
-            // revocation journaled like any other.
-            for revoked in invitations::revoke_pending_successors(conn, id).await? {
-                let event = Event::InvitationRevoked {
-                    invitation: revoked.id,
-                    partner: revoked.partner,
-                    role: revoked.role,
-                };
-                journal::append(conn, Some(alliance), actor, &event).await?;
-            }
-            if input.handover_notes.is_some() {
-                let changes = MandateChanges {
-                    handover_notes: Some(input.handover_notes.clone()),
-                    ..MandateChanges::default()
-                };
-                mandates::update(conn, alliance, id, changes).await?;
-            }
-            let invitation = invitations::insert(
-                conn,
-                NewInvitation {
-                    id: InvitationId::new(),
-                    alliance,
-                    email: input.email.as_str().to_owned(),
-                    partner: mandate.partner,
-                    role: mandate.role,
-                    period,
-                    successor_of: Some(id),
-                    handover_notes: input.handover_notes,
-                    token_hash,
-                    expires_at: input.expires_at,
-                    created_by: actor.user,
-                },
-            )
-            .await?;
-            let event = Event::SuccessorDesignated {
-                invitation: invitation.id,
-                predecessor: id,
-                partner: invitation.partner,
-                role: invitation.role,
-                starts_on: invitation.period.starts_on,
+    conn.transaction::<_, AppError, _>(async |conn| {
+        let predecessor = found(mandates::lock(conn, alliance, id).await?, "mandate")?;
+        let mandate = &predecessor.mandate;
+        policy::designate_successor(&scope.caller, mandate.user, mandate.partner, mandate.role)?;
+        let period = successor_period(&mandate.period, today, input.ends_on)?;
+        let holder = users::find(conn, mandate.user)
+            .await?
+            .ok_or_else(|| AppError::Internal("a mandate's holder is missing".into()))?;
+        succession::not_the_holder(holder.email.as_str(), input.email.as_str())?;
+        let accepted = mandates::successors_of(conn, &[id]).await?;
+        succession::no_accepted_successor(!accepted.is_empty())?;
+        check_usable(conn, alliance, mandate.partner, "partner_id").await?;
+        // One successor per mandate: a pending designation is replaced, and its
+        // revocation journaled like any other.
+        for revoked in stored_invitations::revoke_pending_successors(conn, id).await? {
+            let event = Event::InvitationRevoked {
+                invitation: revoked.id,
+                partner: revoked.partner,
+                role: revoked.role,
             };
             journal::append(conn, Some(alliance), actor, &event).await?;
-            Ok(invitation)
-        })
-        .await?;
-    Ok(Issued { invitation, token })
+        }
+        if input.handover_notes.is_some() {
+            let changes = MandateChanges {
+                handover_notes: Some(input.handover_notes.clone()),
+                ..MandateChanges::default()
+            };
+            mandates::update(conn, alliance, id, changes).await?;
+        }
+        let input = NewInvitationInput {
+            email: input.email,
+            partner: mandate.partner,
+            role: mandate.role,
+            period,
+            handover_notes: input.handover_notes,
+            expires_at: input.expires_at,
+        };
+        let issued = invitations::insert(conn, alliance, actor, input, Some(id)).await?;
+        let invitation = &issued.invitation;
+        let event = Event::SuccessorDesignated {
+            invitation: invitation.id,
+            predecessor: id,
+            partner: invitation.partner,
+            role: invitation.role,
+            starts_on: invitation.period.starts_on,
+        };
+        journal::append(conn, Some(alliance), actor, &event).await?;
+        Ok(issued)
+    })
+    .await
 }
 
 #[cfg(test)]

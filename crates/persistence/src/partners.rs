@@ -110,29 +110,34 @@ pub async fn find(
     alliance: AllianceId,
     id: PartnerId,
 ) -> Result<Option<Partner>> {
-    let row: Option<PartnerRow> = partners::table
-        .filter(partners::alliance_id.eq(alliance.0))
-        .filter(partners::id.eq(id.0))
-        .select(PartnerRow::as_select())
-        .first(conn)
-        .await
-        .optional()?;
-    row.map(TryInto::try_into).transpose()
+    one(conn, alliance, id, false).await
 }
 
+/// [`find`], locked until the end of the transaction.
 pub async fn lock(
     conn: &mut AsyncPgConnection,
     alliance: AllianceId,
     id: PartnerId,
 ) -> Result<Option<Partner>> {
-    let row: Option<PartnerRow> = partners::table
+    one(conn, alliance, id, true).await
+}
+
+async fn one(
+    conn: &mut AsyncPgConnection,
+    alliance: AllianceId,
+    id: PartnerId,
+    locked: bool,
+) -> Result<Option<Partner>> {
+    let query = partners::table
         .filter(partners::alliance_id.eq(alliance.0))
         .filter(partners::id.eq(id.0))
-        .select(PartnerRow::as_select())
-        .for_no_key_update()
-        .first(conn)
-        .await
-        .optional()?;
+        .select(PartnerRow::as_select());
+    let row: Option<PartnerRow> = if locked {
+        query.for_no_key_update().first(conn).await
+    } else {
+        query.first(conn).await
+    }
+    .optional()?;
     row.map(TryInto::try_into).transpose()
 }
 

@@ -75,7 +75,7 @@ impl From<Invitation> for InvitationResponse {
             status: i.state(Utc::now()).as_str().to_owned(),
             id: i.id.0,
             alliance_id: i.alliance.0,
-            email: i.email,
+            email: i.email.into_inner(),
             partner_id: i.partner.0,
             role: i.role.as_str().to_owned(),
             starts_on: i.period.starts_on,
