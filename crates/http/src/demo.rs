@@ -56,9 +56,9 @@ use agir_persistence::{AsyncConnection, AsyncPgConnection, charters, comments, p
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
 use crate::problem::ApiError;
-use crate::routes::mandates::notes;
 use crate::routes::users::create_account;
 use crate::state::AppState;
+use agir_app::mandates::notes;
 use agir_app::plans::apply_phase;
 
 /// The password of every demo account (demo data only).
@@ -1024,7 +1024,7 @@ async fn load_alliance(
             PartnerId::new(),
             PartnerChanges {
                 name: Some(name("name", p.name)?),
-                kind: Some(p.kind.as_str().to_owned()),
+                kind: Some(p.kind),
                 description: Some(description("description", p.description)?),
                 website: p
                     .website

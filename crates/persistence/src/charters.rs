@@ -61,6 +61,25 @@ pub struct Signature {
     pub signed_at: DateTime<Utc>,
 }
 
+#[derive(Debug, Queryable)]
+struct SignatureRow {
+    charter_id: Uuid,
+    partner_id: Uuid,
+    partner_name: String,
+    signed_at: DateTime<Utc>,
+}
+
+impl From<SignatureRow> for Signature {
+    fn from(r: SignatureRow) -> Self {
+        Self {
+            charter: CharterId(r.charter_id),
+            partner: PartnerId(r.partner_id),
+            partner_name: r.partner_name,
+            signed_at: r.signed_at,
+        }
+    }
+}
+
 /// Every version of an alliance's charter, newest first.
 pub async fn list(conn: &mut AsyncPgConnection, alliance: AllianceId) -> Result<Vec<Charter>> {
     let rows: Vec<CharterRow> = charters::table
@@ -78,7 +97,7 @@ pub async fn signatures(
     charters: &[CharterId],
 ) -> Result<Vec<Signature>> {
     let ids: Vec<Uuid> = charters.iter().map(|c| c.0).collect();
-    let rows: Vec<(Uuid, Uuid, String, DateTime<Utc>)> = charter_signatures::table
+    let rows: Vec<SignatureRow> = charter_signatures::table
         .inner_join(partners::table)
         .filter(charter_signatures::charter_id.eq_any(ids))
         .order((
@@ -93,15 +112,7 @@ pub async fn signatures(
         ))
         .load(conn)
         .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(charter, partner, partner_name, signed_at)| Signature {
-            charter: CharterId(charter),
-            partner: PartnerId(partner),
-            partner_name,
-            signed_at,
-        })
-        .collect())
+    Ok(rows.into_iter().map(Signature::from).collect())
 }
 
 pub async fn find_version(

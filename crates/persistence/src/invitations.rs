@@ -2,6 +2,7 @@
 
 use agir_domain::ids::{AllianceId, InvitationId, MandateId, PartnerId, UserId};
 use agir_domain::mandate::{Period, Role};
+use agir_domain::user::Email;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -38,7 +39,7 @@ struct InvitationRow {
 pub struct Invitation {
     pub id: InvitationId,
     pub alliance: AllianceId,
-    pub email: String,
+    pub email: Email,
     pub partner: PartnerId,
     pub role: Role,
     pub period: Period,
@@ -93,7 +94,7 @@ impl TryFrom<InvitationRow> for Invitation {
         Ok(Self {
             id: InvitationId(r.id),
             alliance: AllianceId(r.alliance_id),
-            email: r.email,
+            email: Email::parse("email", &r.email)?,
             partner: PartnerId(r.partner_id),
             role: Role::parse("role", &r.role)?,
             period: Period::new(r.starts_on, r.ends_on)?,
@@ -115,7 +116,7 @@ impl TryFrom<InvitationRow> for Invitation {
 pub struct NewInvitation {
     pub id: InvitationId,
     pub alliance: AllianceId,
-    pub email: String,
+    pub email: Email,
     pub partner: PartnerId,
     pub role: Role,
     pub period: Period,
@@ -131,7 +132,7 @@ pub async fn insert(conn: &mut AsyncPgConnection, new: NewInvitation) -> Result<
         .values((
             invitations::id.eq(new.id.0),
             invitations::alliance_id.eq(new.alliance.0),
-            invitations::email.eq(new.email),
+            invitations::email.eq(new.email.as_str()),
             invitations::partner_id.eq(new.partner.0),
             invitations::role.eq(new.role.as_str()),
             invitations::starts_on.eq(new.period.starts_on),
@@ -169,13 +170,7 @@ pub async fn find_by_token(
     conn: &mut AsyncPgConnection,
     token_hash: &str,
 ) -> Result<Option<Invitation>> {
-    let row: Option<InvitationRow> = invitations::table
-        .filter(invitations::token_hash.eq(token_hash))
-        .select(InvitationRow::as_select())
-        .first(conn)
-        .await
-        .optional()?;
-    row.map(TryInto::try_into).transpose()
+    by_token(conn, token_hash, false).await
 }
 
 /// The invitation of a token, locked for acceptance.
@@ -183,13 +178,23 @@ pub async fn lock_by_token(
     conn: &mut AsyncPgConnection,
     token_hash: &str,
 ) -> Result<Option<Invitation>> {
-    let row: Option<InvitationRow> = invitations::table
+    by_token(conn, token_hash, true).await
+}
+
+async fn by_token(
+    conn: &mut AsyncPgConnection,
+    token_hash: &str,
+    locked: bool,
+) -> Result<Option<Invitation>> {
+    let query = invitations::table
         .filter(invitations::token_hash.eq(token_hash))
-        .select(InvitationRow::as_select())
-        .for_no_key_update()
-        .first(conn)
-        .await
-        .optional()?;
+        .select(InvitationRow::as_select());
+    let row: Option<InvitationRow> = if locked {
+        query.for_no_key_update().first(conn).await
+    } else {
+        query.first(conn).await
+    }
+    .optional()?;
     row.map(TryInto::try_into).transpose()
 }
 

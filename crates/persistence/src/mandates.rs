@@ -39,8 +39,9 @@ pub struct MandateRecord {
     pub updated_at: DateTime<Utc>,
 }
 
-impl MandateRecord {
-    fn from_row(row: MandateRow, holder_name: String) -> Result<Self> {
+impl TryFrom<(MandateRow, String)> for MandateRecord {
+    type Error = PersistenceError;
+    fn try_from((row, holder_name): (MandateRow, String)) -> Result<Self> {
         let period = Period::new(row.starts_on, row.ends_on)?;
         Ok(Self {
             mandate: Mandate {
@@ -61,9 +62,7 @@ impl MandateRecord {
 }
 
 fn records(rows: Vec<(MandateRow, String)>) -> Result<Vec<MandateRecord>> {
-    rows.into_iter()
-        .map(|(row, name)| MandateRecord::from_row(row, name))
-        .collect()
+    rows.into_iter().map(MandateRecord::try_from).collect()
 }
 
 /// A mandate to create.
@@ -113,8 +112,7 @@ pub async fn find(
         .first(conn)
         .await
         .optional()?;
-    row.map(|(row, name)| MandateRecord::from_row(row, name))
-        .transpose()
+    row.map(MandateRecord::try_from).transpose()
 }
 
 /// Locks a mandate of this alliance until the end of the transaction.

@@ -47,16 +47,43 @@ impl TryFrom<PartnerRow> for Partner {
     }
 }
 
-#[derive(Debug, Insertable, AsChangeset, Default, PartialEq)]
-#[diesel(table_name = partners)]
+/// A new partner's columns, or changes to a partner; `None` leaves a column as it is,
+/// `Some(None)` clears a nullable one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PartnerChanges {
     pub name: Option<String>,
-    pub kind: Option<String>,
+    pub kind: Option<PartnerKind>,
     pub description: Option<String>,
     pub website: Option<Option<String>>,
-    pub status: Option<String>,
+    pub status: Option<PartnerStatus>,
     pub joined_on: Option<NaiveDate>,
     pub left_on: Option<Option<NaiveDate>>,
+}
+
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = partners)]
+struct PartnerChangeset {
+    name: Option<String>,
+    kind: Option<&'static str>,
+    description: Option<String>,
+    website: Option<Option<String>>,
+    status: Option<&'static str>,
+    joined_on: Option<NaiveDate>,
+    left_on: Option<Option<NaiveDate>>,
+}
+
+impl From<PartnerChanges> for PartnerChangeset {
+    fn from(c: PartnerChanges) -> Self {
+        Self {
+            name: c.name,
+            kind: c.kind.map(PartnerKind::as_str),
+            description: c.description,
+            website: c.website,
+            status: c.status.map(PartnerStatus::as_str),
+            joined_on: c.joined_on,
+            left_on: c.left_on,
+        }
+    }
 }
 
 pub async fn insert(
@@ -69,7 +96,7 @@ pub async fn insert(
         .values((
             partners::id.eq(id.0),
             partners::alliance_id.eq(alliance.0),
-            &partner,
+            &PartnerChangeset::from(partner),
         ))
         .returning(PartnerRow::as_returning())
         .get_result(conn)
@@ -83,29 +110,34 @@ pub async fn find(
     alliance: AllianceId,
     id: PartnerId,
 ) -> Result<Option<Partner>> {
-    let row: Option<PartnerRow> = partners::table
-        .filter(partners::alliance_id.eq(alliance.0))
-        .filter(partners::id.eq(id.0))
-        .select(PartnerRow::as_select())
-        .first(conn)
-        .await
-        .optional()?;
-    row.map(TryInto::try_into).transpose()
+    one(conn, alliance, id, false).await
 }
 
+/// [`find`], locked until the end of the transaction.
 pub async fn lock(
     conn: &mut AsyncPgConnection,
     alliance: AllianceId,
     id: PartnerId,
 ) -> Result<Option<Partner>> {
-    let row: Option<PartnerRow> = partners::table
+    one(conn, alliance, id, true).await
+}
+
+async fn one(
+    conn: &mut AsyncPgConnection,
+    alliance: AllianceId,
+    id: PartnerId,
+    locked: bool,
+) -> Result<Option<Partner>> {
+    let query = partners::table
         .filter(partners::alliance_id.eq(alliance.0))
         .filter(partners::id.eq(id.0))
-        .select(PartnerRow::as_select())
-        .for_no_key_update()
-        .first(conn)
-        .await
-        .optional()?;
+        .select(PartnerRow::as_select());
+    let row: Option<PartnerRow> = if locked {
+        query.for_no_key_update().first(conn).await
+    } else {
+        query.first(conn).await
+    }
+    .optional()?;
     row.map(TryInto::try_into).transpose()
 }
 
@@ -115,7 +147,10 @@ pub async fn update(
     changes: PartnerChanges,
 ) -> Result<Partner> {
     let row: PartnerRow = diesel::update(partners::table.find(id.0))
-        .set((&changes, partners::updated_at.eq(Utc::now())))
+        .set((
+            &PartnerChangeset::from(changes),
+            partners::updated_at.eq(Utc::now()),
+        ))
         .returning(PartnerRow::as_returning())
         .get_result(conn)
         .await?;

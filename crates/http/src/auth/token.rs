@@ -3,12 +3,9 @@
 use std::time::Duration;
 
 use agir_domain::ids::{SessionId, UserId};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::state::StateError;
@@ -85,18 +82,6 @@ impl TokenKeys {
     }
 }
 
-/// A new refresh token and the hash under which it is stored.
-pub fn new_refresh_token() -> (String, String) {
-    let mut bytes = [0u8; 32];
-    if getrandom::fill(&mut bytes).is_err() {
-        // Without an entropy source no token is safe: refuse rather than degrade.
-        panic!("the operating system's random number generator failed");
-    }
-    let token = URL_SAFE_NO_PAD.encode(bytes);
-    let hash = hash_refresh_token(&token);
-    (token, hash)
-}
-
-pub fn hash_refresh_token(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
+/// A new refresh token and the hash under which it is stored; the hash of a presented
+/// one. Invitation tokens are made the same way, once, in the application crate.
+pub use agir_app::sessions::{hash_token as hash_refresh_token, new_token as new_refresh_token};

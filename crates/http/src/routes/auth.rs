@@ -1,13 +1,13 @@
 //! Logging in, refreshing and logging out.
 
 use actix_web::{HttpRequest, HttpResponse, post, web};
-use agir_domain::ids::{SessionId, UserId};
 use agir_domain::user::Email;
 use agir_persistence::{AsyncConnection, pool, sessions, users};
 use chrono::Utc;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 
+use crate::auth::session::{TokenPair, open_session, pair};
 use crate::auth::token::{hash_refresh_token, new_refresh_token};
 use crate::problem::{ApiError, Forbidden, HashingBusy, TooManyRequests, Unauthorized};
 use crate::state::AppState;
@@ -21,26 +21,6 @@ pub struct LoginRequest {
     pub email: String,
     #[schema(min_length = 1, max_length = 128, format = "password")]
     pub password: String,
-}
-
-/// A pair of tokens: send `access_token` as `Authorization: Bearer …`; trade
-/// `refresh_token` at `/auth/refresh` for a new pair before it expires.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({
-    "access_token": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIuLi4ifQ.c2lnbmF0dXJl",
-    "refresh_token": "3q2-7wAAAAB1c2VyLXNlc3Npb24tcmVmcmVzaC10b2tlbg",
-    "token_type": "Bearer",
-    "expires_in": 900
-}))]
-pub struct TokenPair {
-    /// A JWT, valid `expires_in` seconds.
-    pub access_token: String,
-    /// Single use, valid 30 days; each use returns a new one.
-    pub refresh_token: String,
-    /// Always `Bearer`.
-    pub token_type: String,
-    /// Lifetime of the access token in seconds.
-    pub expires_in: u64,
 }
 
 /// A refresh token to trade or to revoke.
@@ -79,37 +59,6 @@ fn invalid_refresh_token() -> ApiError {
         code: "invalid_refresh_token",
         detail: "the refresh token is invalid, expired, used or revoked".into(),
     }
-}
-
-/// Opens a session and returns its first token pair.
-pub async fn open_session(state: &AppState, user: UserId) -> Result<TokenPair, ApiError> {
-    let (refresh_token, hash) = new_refresh_token();
-    let expires_at = Utc::now() + state.config.refresh_token_ttl;
-    let mut conn = pool::get(&state.pool).await?;
-    let session = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            Ok(sessions::create(conn, user, &hash, expires_at).await?)
-        })
-        .await?;
-    pair(state, user, session, refresh_token)
-}
-
-fn pair(
-    state: &AppState,
-    user: UserId,
-    session: SessionId,
-    refresh_token: String,
-) -> Result<TokenPair, ApiError> {
-    let access_token = state
-        .tokens
-        .issue(user, session)
-        .map_err(|e| ApiError::Internal(format!("token signing failed: {e}")))?;
-    Ok(TokenPair {
-        access_token,
-        refresh_token,
-        token_type: "Bearer".into(),
-        expires_in: state.tokens.ttl_secs(),
-    })
 }
 
 /// Log in with email and password.

@@ -1,14 +1,12 @@
 //! The charter of shared values: versions, and the partners that signed them.
 
 use actix_web::{HttpResponse, get, post, web};
-use agir_domain::alliance::{CharterStatus, limits};
+use agir_app::charters;
+use agir_domain::alliance::limits;
 use agir_domain::error::bounded_text;
-use agir_domain::ids::{CharterId, PartnerId};
-use agir_domain::journal::Event;
-use agir_domain::policy;
-use agir_persistence::charters::{self, Charter, Signature};
-use agir_persistence::journal;
-use agir_persistence::{AsyncConnection, cities, pool};
+use agir_domain::ids::PartnerId;
+use agir_persistence::charters::{Charter, Signature};
+use agir_persistence::pool;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -63,17 +61,19 @@ pub struct CharterPage {
     pub current_version: Option<i32>,
 }
 
+impl From<&Signature> for SignatureResponse {
+    fn from(s: &Signature) -> Self {
+        Self {
+            partner_id: s.partner.0,
+            partner_name: s.partner_name.clone(),
+            signed_at: s.signed_at,
+        }
+    }
+}
+
 fn response(charter: Charter, signatures: &[Signature]) -> CharterResponse {
     CharterResponse {
-        signatures: signatures
-            .iter()
-            .filter(|s| s.charter == charter.id)
-            .map(|s| SignatureResponse {
-                partner_id: s.partner.0,
-                partner_name: s.partner_name.clone(),
-                signed_at: s.signed_at,
-            })
-            .collect(),
+        signatures: signatures.iter().map(SignatureResponse::from).collect(),
         id: charter.id.0,
         version: charter.version,
         text: charter.text,
@@ -124,20 +124,15 @@ pub async fn list_charters(
     scope: InAlliance,
 ) -> Result<web::Json<CharterPage>, ApiError> {
     let mut conn = pool::get(&state.pool).await?;
-    let versions = charters::list(&mut conn, scope.id()).await?;
-    let ids: Vec<CharterId> = versions.iter().map(|c| c.id).collect();
-    let signatures = charters::signatures(&mut conn, &ids).await?;
-    let current_version = versions
-        .iter()
-        .find(|c| c.status == CharterStatus::Current)
-        .map(|c| c.version);
+    let found = charters::list(&mut conn, &scope).await?;
     Ok(web::Json(CharterPage {
-        items: versions
+        items: found
+            .versions
             .into_iter()
-            .map(|c| response(c, &signatures))
+            .map(|(charter, signatures)| response(charter, &signatures))
             .collect(),
         next_cursor: None,
-        current_version,
+        current_version: found.current_version,
     }))
 }
 
@@ -160,31 +155,10 @@ pub async fn create_charter(
     Authenticated(scope): Authenticated,
     body: web::Json<CreateCharterRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    policy::manage_alliance(&scope.caller)?;
-    let text = bounded_text("text", &body.text, limits::CHARTER_TEXT)?;
-    let alliance = scope.id();
-    let actor = scope.actor();
-    let make_current = body.make_current;
+    let text = bounded_text("text", &body.text, limits::CHARTER_TEXT);
     let mut conn = pool::get(&state.pool).await?;
-    let charter = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            // Versions are numbered one after the other: one writer at a time.
-            cities::lock_alliance(conn, alliance).await?;
-            let charter = charters::insert(conn, alliance, &text, actor.user, make_current).await?;
-            journal::append(
-                conn,
-                Some(alliance),
-                actor,
-                &Event::CharterVersionCreated {
-                    charter: charter.id,
-                    version: charter.version,
-                    status: charter.status,
-                },
-            )
-            .await?;
-            Ok(charter)
-        })
-        .await?;
+    let charter = charters::create(&mut conn, &scope, text, body.make_current).await?;
+    let alliance = charter.alliance;
     let response = response(charter, &[]);
     Ok(created(
         format!("/api/v1/alliances/{alliance}/charters/{}", response.version),
@@ -210,67 +184,8 @@ pub async fn sign_charter(
     path: web::Path<CharterPath>,
     body: web::Json<SignCharterRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let partner = match body.partner_id {
-        Some(partner) => PartnerId(partner),
-        None => match scope.caller.partners_spoken_for().as_slice() {
-            [only] => *only,
-            [] => policy::sign_for_partner(&scope.caller, PartnerId::new())
-                .map(|()| PartnerId::new())?,
-            _ => {
-                return Err(ApiError::field(
-                    "partner_id",
-                    "required",
-                    "you speak for several partners: say which one signs",
-                ));
-            }
-        },
-    };
-    policy::sign_for_partner(&scope.caller, partner)?;
-    let alliance = scope.id();
-    let actor = scope.actor_for(partner);
-    let version = path.version;
     let mut conn = pool::get(&state.pool).await?;
-    let signature = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            agir_app::partners::check_usable(conn, alliance, partner, "partner_id").await?;
-            let charter = charters::find_version(conn, alliance, version)
-                .await?
-                .ok_or_else(|| ApiError::not_found("charter version"))?;
-            if charter.status != CharterStatus::Current {
-                return Err(ApiError::conflict(
-                    "charter_not_current",
-                    "only the version in force can be signed",
-                ));
-            }
-            let signed_at = charters::sign(
-                conn,
-                alliance,
-                charter.id,
-                partner,
-                actor.user.ok_or(ApiError::Unauthenticated)?,
-            )
-            .await?;
-            journal::append(
-                conn,
-                Some(alliance),
-                actor,
-                &Event::CharterSigned {
-                    charter: charter.id,
-                    version,
-                    partner,
-                },
-            )
-            .await?;
-            let name = agir_persistence::partners::find(conn, alliance, partner)
-                .await?
-                .map(|p| p.name)
-                .unwrap_or_default();
-            Ok(SignatureResponse {
-                partner_id: partner.0,
-                partner_name: name,
-                signed_at,
-            })
-        })
-        .await?;
-    Ok(HttpResponse::Created().json(signature))
+    let named = body.partner_id.map(PartnerId);
+    let signature = charters::sign(&mut conn, &scope, path.version, named).await?;
+    Ok(HttpResponse::Created().json(SignatureResponse::from(&signature)))
 }

@@ -2,33 +2,29 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, post, web};
-use agir_app::partners::check_usable;
-use agir_domain::ids::{InvitationId, MandateId, PartnerId, UserId};
-use agir_domain::journal::Event;
+use agir_app::invitations::{self, Accepting, Issued, NewInvitationInput, expires_at};
+use agir_app::mandates::notes;
+use agir_domain::DomainError;
+use agir_domain::ids::{InvitationId, PartnerId};
 use agir_domain::mandate::{Period, Role};
 use agir_domain::user::{DisplayName, Email, NewPassword};
-use agir_domain::{policy, succession};
-use agir_persistence::invitations::{self, Invitation, InvitationState, NewInvitation};
-use agir_persistence::journal::{self, Actor};
-use agir_persistence::mandates::{self, MandateRecord, NewMandate};
+use agir_persistence::invitations::Invitation;
 use agir_persistence::page::TimeKey;
-use agir_persistence::users::NewUser;
-use agir_persistence::{AsyncConnection, AsyncPgConnection, cities, pool, users};
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use agir_persistence::pool;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::auth::MaybeCaller;
-use crate::auth::token::{hash_refresh_token, new_refresh_token};
+use crate::auth::session::{TokenPair, open_session};
 use crate::choices;
 use crate::etag::created;
 use crate::page_schema;
 use crate::pagination::PageParams;
 use crate::paths::{AlliancePath, InvitationPath};
 use crate::problem::{ApiError, Forbidden, HashingBusy, UnprocessableEntity};
-use crate::routes::auth::{TokenPair, open_session};
-use crate::routes::mandates::{MandateResponse, notes};
+use crate::routes::mandates::MandateResponse;
 use crate::routes::users::UserResponse;
 use crate::scope::Authenticated;
 use crate::state::AppState;
@@ -79,7 +75,7 @@ impl From<Invitation> for InvitationResponse {
             status: i.state(Utc::now()).as_str().to_owned(),
             id: i.id.0,
             alliance_id: i.alliance.0,
-            email: i.email,
+            email: i.email.into_inner(),
             partner_id: i.partner.0,
             role: i.role.as_str().to_owned(),
             starts_on: i.period.starts_on,
@@ -110,8 +106,8 @@ pub struct CreatedInvitation {
     pub accept_path: String,
 }
 
-impl CreatedInvitation {
-    pub fn new(invitation: Invitation, token: String) -> Self {
+impl From<Issued> for CreatedInvitation {
+    fn from(Issued { invitation, token }: Issued) -> Self {
         Self {
             accept_path: format!("/api/v1/invitations/{token}/accept"),
             invitation: invitation.into(),
@@ -168,62 +164,17 @@ pub struct AcceptedInvitation {
     pub tokens: Option<TokenPair>,
 }
 
-/// 409 unless the invitation can still be accepted.
-fn refuse_unusable(invitation: &Invitation) -> Result<(), ApiError> {
-    match invitation.state(Utc::now()) {
-        InvitationState::Pending => Ok(()),
-        InvitationState::Accepted => Err(ApiError::conflict(
-            "invitation_used",
-            "this invitation was already accepted",
-        )),
-        InvitationState::Revoked => Err(ApiError::conflict(
-            "invitation_revoked",
-            "this invitation was revoked",
-        )),
-        InvitationState::Expired => Err(ApiError::conflict(
-            "invitation_expired",
-            "this invitation has expired",
-        )),
+impl CreateInvitationRequest {
+    fn input(&self, today: NaiveDate) -> Result<NewInvitationInput, DomainError> {
+        Ok(NewInvitationInput {
+            email: Email::parse("email", &self.email)?,
+            role: Role::parse("role", &self.role)?,
+            period: Period::new(self.starts_on.unwrap_or(today), self.ends_on)?,
+            handover_notes: notes("handover_notes", self.handover_notes.as_deref())?,
+            expires_at: expires_at(self.expires_in_days)?,
+            partner: PartnerId(self.partner_id),
+        })
     }
-}
-
-/// Accepting a successor's invitation keeps the designation's rules: the
-/// predecessor's holder cannot take over their own mandate (409 `own_successor`:
-/// an invitation to their own address is refused when designated, this covers an
-/// address changed since), and a mandate has one successor (409 `successor_exists`).
-/// `predecessor` is locked: two successors accepting at once queue on it, and the
-/// second sees the first.
-async fn check_successor(
-    conn: &mut AsyncPgConnection,
-    predecessor: &MandateRecord,
-    accepting: UserId,
-) -> Result<(), ApiError> {
-    if predecessor.mandate.user == accepting {
-        return Err(ApiError::conflict(
-            "own_successor",
-            "you hold the mandate this invitation takes over: a holder cannot be their own successor",
-        ));
-    }
-    let accepted = mandates::successors_of(conn, &[predecessor.mandate.id]).await?;
-    succession::no_accepted_successor(!accepted.is_empty())?;
-    Ok(())
-}
-
-/// A new invitation token and its hash.
-pub(crate) fn new_token() -> (String, String) {
-    new_refresh_token()
-}
-
-pub(crate) fn expires_at(days: Option<i64>) -> Result<DateTime<Utc>, ApiError> {
-    let days = days.unwrap_or(14);
-    if !(1..=60).contains(&days) {
-        return Err(ApiError::field(
-            "expires_in_days",
-            "out_of_range",
-            "must be between 1 and 60",
-        ));
-    }
-    Ok(Utc::now() + Duration::days(days))
 }
 
 /// List invitations (coordinator).
@@ -243,10 +194,8 @@ pub async fn list_invitations(
     Authenticated(scope): Authenticated,
     page: web::Query<PageParams>,
 ) -> Result<web::Json<InvitationPage>, ApiError> {
-    policy::manage_alliance(&scope.caller)?;
-    let page = page.request::<TimeKey>()?;
     let mut conn = pool::get(&state.pool).await?;
-    let found = invitations::list(&mut conn, scope.id(), &page).await?;
+    let found = invitations::list(&mut conn, &scope, page.request::<TimeKey>()).await?;
     Ok(web::Json(InvitationPage::from_page(
         found,
         InvitationResponse::from,
@@ -271,57 +220,14 @@ pub async fn create_invitation(
     Authenticated(scope): Authenticated,
     body: web::Json<CreateInvitationRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    policy::manage_alliance(&scope.caller)?;
-    let email = Email::parse("email", &body.email)?;
-    let role = Role::parse("role", &body.role)?;
-    let period = Period::new(body.starts_on.unwrap_or(scope.today), body.ends_on)?;
-    let handover_notes = notes("handover_notes", body.handover_notes.as_deref())?;
-    let expires_at = expires_at(body.expires_in_days)?;
-    let alliance = scope.id();
-    let partner = PartnerId(body.partner_id);
-    let (token, token_hash) = new_token();
-    let actor = scope.actor();
     let mut conn = pool::get(&state.pool).await?;
-    let invitation = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            check_usable(conn, alliance, partner, "partner_id").await?;
-            let invitation = invitations::insert(
-                conn,
-                NewInvitation {
-                    id: InvitationId::new(),
-                    alliance,
-                    email: email.as_str().to_owned(),
-                    partner,
-                    role,
-                    period,
-                    successor_of: None,
-                    handover_notes,
-                    token_hash,
-                    expires_at,
-                    created_by: actor.user,
-                },
-            )
-            .await?;
-            journal::append(
-                conn,
-                Some(alliance),
-                actor,
-                &Event::InvitationCreated {
-                    invitation: invitation.id,
-                    partner,
-                    role,
-                    starts_on: period.starts_on,
-                },
-            )
-            .await?;
-            Ok(invitation)
-        })
-        .await?;
-    let response = CreatedInvitation::new(invitation, token);
+    let input = body.input(scope.today);
+    let issued = invitations::create(&mut conn, &scope, input).await?;
+    let response = CreatedInvitation::from(issued);
     Ok(created(
         format!(
-            "/api/v1/alliances/{alliance}/invitations/{}",
-            response.invitation.id
+            "/api/v1/alliances/{}/invitations/{}",
+            response.invitation.alliance_id, response.invitation.id
         ),
         &response,
     ))
@@ -343,40 +249,8 @@ pub async fn revoke_invitation(
     Authenticated(scope): Authenticated,
     path: web::Path<InvitationPath>,
 ) -> Result<HttpResponse, ApiError> {
-    policy::manage_alliance(&scope.caller)?;
-    let alliance = scope.id();
-    let id = InvitationId(path.invitation_id);
-    let actor = scope.actor();
     let mut conn = pool::get(&state.pool).await?;
-    conn.transaction::<_, ApiError, _>(async |conn| {
-        let invitation = invitations::find(conn, alliance, id)
-            .await?
-            .ok_or_else(|| ApiError::not_found("invitation"))?;
-        match invitation.state(Utc::now()) {
-            InvitationState::Accepted => {
-                return Err(ApiError::conflict(
-                    "invitation_used",
-                    "this invitation was already accepted",
-                ));
-            }
-            InvitationState::Revoked => return Ok(()),
-            InvitationState::Pending | InvitationState::Expired => {}
-        }
-        invitations::revoke(conn, id).await?;
-        journal::append(
-            conn,
-            Some(alliance),
-            actor,
-            &Event::InvitationRevoked {
-                invitation: invitation.id,
-                partner: invitation.partner,
-                role: invitation.role,
-            },
-        )
-        .await?;
-        Ok(())
-    })
-    .await?;
+    invitations::revoke(&mut conn, &scope, InvitationId(path.invitation_id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -409,127 +283,42 @@ pub async fn accept_invitation(
     path: web::Path<String>,
     body: web::Json<AcceptInvitationRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let token_hash = hash_refresh_token(path.trim());
     let body = body.into_inner();
-    let existing = caller.0.map(|c| c.user);
-    let predecessor = {
+    let pending = {
         let mut conn = pool::get(&state.pool).await?;
-        let invitation = invitations::find_by_token(&mut conn, &token_hash)
-            .await?
-            .ok_or_else(|| ApiError::not_found("invitation"))?;
-        refuse_unusable(&invitation)?;
-        // Never changes: read here so that the transaction locks the predecessor
-        // before the invitation, in the order a designation takes them.
-        invitation.successor_of.map(|of| (invitation.alliance, of))
+        invitations::pending(&mut conn, &path).await?
     };
     // A new account's name and password are checked, and the password hashed,
     // before the transaction: hashing is slow and must not hold row locks.
-    let new_account = match &existing {
-        Some(_) => None,
+    let accepting = match caller.0 {
+        Some(caller) => Accepting::Account(caller.user),
         None => {
-            let name =
+            let display_name =
                 DisplayName::parse("display_name", body.display_name.as_deref().unwrap_or(""))?;
             let password = NewPassword::parse("password", body.password.as_deref().unwrap_or(""))?;
-            Some((
-                name,
-                state.passwords.hash(password.expose().to_owned()).await?,
-            ))
+            let password_hash = state.passwords.hash(password.expose().to_owned()).await?;
+            Accepting::NewAccount {
+                display_name,
+                password_hash,
+            }
         }
     };
     let today = Utc::now().date_naive();
     let mut conn = pool::get(&state.pool).await?;
-    let (record, user, created_account) = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let predecessor = match predecessor {
-                Some((alliance, of)) => Some(
-                    mandates::lock(conn, alliance, of)
-                        .await?
-                        // Removed since (its invitations went with it).
-                        .ok_or_else(|| ApiError::not_found("invitation"))?,
-                ),
-                None => None,
-            };
-            let invitation = invitations::lock_by_token(conn, &token_hash)
-                .await?
-                .ok_or_else(|| ApiError::not_found("invitation"))?;
-            refuse_unusable(&invitation)?;
-            let (user, created_account) = match (&existing, &new_account) {
-                (Some(user), _) => {
-                    if user.email.as_str() != invitation.email {
-                        return Err(ApiError::forbidden("this invitation was sent to another email address"));
-                    }
-                    (user.clone(), false)
-                }
-                (None, Some((name, hash))) => {
-                    let email = Email::parse("email", &invitation.email)?;
-                    if users::find_credentials(conn, &email).await?.is_some() {
-                        return Err(ApiError::conflict(
-                            "account_exists",
-                            "an account with this email exists: log in and accept with your bearer token",
-                        ));
-                    }
-                    let user = users::insert(
-                        conn,
-                        NewUser {
-                            id: UserId::new().0,
-                            email: email.as_str(),
-                            display_name: name.as_str(),
-                            password_hash: hash,
-                            is_admin: false,
-                        },
-                    )
-                    .await?;
-                    journal::append(conn, None, Actor::user(user.id), &Event::UserCreatedByInvitation {
-                        user: user.id,
-                    })
-                    .await?;
-                    (user, true)
-                }
-                (None, None) => return Err(ApiError::Unauthenticated),
-            };
-            let alliance = cities::find_alliance(conn, invitation.alliance)
-                .await?
-                .ok_or_else(|| ApiError::not_found("invitation"))?;
-            agir_domain::alliance::check_writable(alliance.status, false)?;
-            if let Some(predecessor) = &predecessor {
-                check_successor(conn, predecessor, user.id).await?;
-            }
-            check_usable(conn, invitation.alliance, invitation.partner, "partner_id").await?;
-            let record = mandates::insert(
-                conn,
-                NewMandate {
-                    id: MandateId::new(),
-                    alliance: invitation.alliance,
-                    user: user.id,
-                    partner: invitation.partner,
-                    role: invitation.role,
-                    period: invitation.period,
-                    successor_of: invitation.successor_of,
-                    handover_notes: None,
-                },
-            )
-            .await?;
-            invitations::mark_accepted(conn, invitation.id, user.id, record.mandate.id).await?;
-            journal::append(conn, Some(invitation.alliance), Actor::user(user.id), &Event::InvitationAccepted {
-                invitation: invitation.id,
-                mandate: record.mandate.clone(),
-            })
-            .await?;
-            Ok((record, user, created_account))
-        })
-        .await?;
-    let tokens = if created_account {
-        Some(open_session(&state, user.id).await?)
+    let accepted = invitations::accept(&mut conn, pending, accepting).await?;
+    let tokens = if accepted.created_account {
+        Some(open_session(&state, accepted.user.id).await?)
     } else {
         None
     };
+    let record = accepted.mandate;
     let location = format!(
         "/api/v1/alliances/{}/mandates/{}",
         record.mandate.alliance, record.mandate.id
     );
     let response = AcceptedInvitation {
         mandate: MandateResponse::new(record, today, true),
-        user: user.into(),
+        user: accepted.user.into(),
         tokens,
     };
     Ok(HttpResponse::build(StatusCode::CREATED)

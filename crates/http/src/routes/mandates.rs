@@ -2,19 +2,15 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
-use agir_app::partners::check_usable;
-use agir_domain::alliance::limits;
-use agir_domain::error::{DomainError, bounded_text};
-use agir_domain::ids::{InvitationId, MandateId, PartnerId, UserId};
-use agir_domain::journal::Event;
-use agir_domain::mandate::{Period, Role, successor_period};
+use agir_app::invitations::expires_at;
+use agir_app::mandates::{self, NewMandateInput, SuccessorInput, notes};
+use agir_domain::DomainError;
+use agir_domain::ids::{MandateId, PartnerId, UserId};
+use agir_domain::mandate::{Period, Role};
 use agir_domain::user::Email;
-use agir_domain::{policy, succession};
-use agir_persistence::invitations::{self, NewInvitation};
-use agir_persistence::journal;
-use agir_persistence::mandates::{self, MandateChanges, MandateFilter, MandateRecord, NewMandate};
+use agir_persistence::mandates::{MandateChanges, MandateFilter, MandateRecord};
 use agir_persistence::page::TimeKey;
-use agir_persistence::{AsyncConnection, AsyncPgConnection, pool, users};
+use agir_persistence::pool;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -26,8 +22,8 @@ use crate::page_schema;
 use crate::pagination::PageParams;
 use crate::paths::{AlliancePath, MandatePath, SuccessorPath};
 use crate::problem::{ApiError, Forbidden, PreconditionFailed, UnprocessableEntity};
-use crate::routes::invitations::{CreatedInvitation, expires_at, new_token};
-use crate::scope::{Authenticated, InAlliance};
+use crate::routes::invitations::CreatedInvitation;
+use crate::scope::Authenticated;
 use crate::state::AppState;
 
 /// A person's role in the alliance, on behalf of a partner, for a period.
@@ -173,28 +169,45 @@ pub struct MandateFilterParams {
     pub current: Option<bool>,
 }
 
-pub(crate) fn notes(field: &str, raw: Option<&str>) -> Result<Option<String>, DomainError> {
-    match raw {
-        None => Ok(None),
-        Some(text) if text.trim().is_empty() => Ok(None),
-        Some(text) => bounded_text(field, text, limits::HANDOVER_NOTES).map(Some),
+impl CreateMandateRequest {
+    fn input(&self) -> Result<NewMandateInput, DomainError> {
+        Ok(NewMandateInput {
+            role: Role::parse("role", &self.role)?,
+            period: Period::new(self.starts_on, self.ends_on)?,
+            handover_notes: notes("handover_notes", self.handover_notes.as_deref())?,
+            partner: PartnerId(self.partner_id),
+            user: UserId(self.user_id),
+        })
     }
 }
 
-/// Whether the caller may read a mandate's handover notes.
-async fn may_read_notes(
-    conn: &mut AsyncPgConnection,
-    scope: &InAlliance,
-    record: &MandateRecord,
-) -> Result<bool, ApiError> {
-    if policy::read_handover_notes(&scope.caller, record.mandate.user, None) {
-        return Ok(true);
+impl UpdateMandateRequest {
+    fn changes(&self) -> Result<MandateChanges, DomainError> {
+        Ok(MandateChanges {
+            role: self
+                .role
+                .as_deref()
+                .map(|r| Role::parse("role", r))
+                .transpose()?,
+            starts_on: self.starts_on,
+            ends_on: self.ends_on,
+            handover_notes: match &self.handover_notes {
+                None => None,
+                Some(n) => Some(notes("handover_notes", n.as_deref())?),
+            },
+        })
     }
-    let Some(me) = scope.caller.user() else {
-        return Ok(false);
-    };
-    let successors = mandates::successors_of(conn, &[record.mandate.id]).await?;
-    Ok(successors.iter().any(|s| s.mandate.user == me))
+}
+
+impl DesignateSuccessorRequest {
+    fn input(&self) -> Result<SuccessorInput, DomainError> {
+        Ok(SuccessorInput {
+            email: Email::parse("email", &self.email)?,
+            handover_notes: notes("handover_notes", self.handover_notes.as_deref())?,
+            expires_at: expires_at(self.expires_in_days)?,
+            ends_on: self.ends_on,
+        })
+    }
 }
 
 /// The members list: every mandate of the alliance (members and observers).
@@ -215,27 +228,24 @@ pub async fn list_mandates(
     page: web::Query<PageParams>,
     filter: web::Query<MandateFilterParams>,
 ) -> Result<web::Json<MandatePage>, ApiError> {
-    policy::read_private(&scope.caller)?;
-    let page = page.request::<TimeKey>()?;
-    let filter = MandateFilter {
-        partner: filter.partner_id.map(PartnerId),
-        role: filter
-            .role
-            .as_deref()
-            .map(|r| Role::parse("role", r))
-            .transpose()?,
-        user: filter.user_id.map(UserId),
-        current_on: filter.current.unwrap_or(false).then_some(scope.today),
-    };
+    let query = page.request::<TimeKey>().and_then(|page| {
+        let filter = MandateFilter {
+            partner: filter.partner_id.map(PartnerId),
+            role: filter
+                .role
+                .as_deref()
+                .map(|r| Role::parse("role", r))
+                .transpose()?,
+            user: filter.user_id.map(UserId),
+            current_on: filter.current.unwrap_or(false).then_some(scope.today),
+        };
+        Ok((filter, page))
+    });
     let mut conn = pool::get(&state.pool).await?;
-    let found = mandates::list(&mut conn, scope.id(), &filter, &page).await?;
-    let me = scope.caller.user();
+    let found = mandates::list(&mut conn, &scope, query).await?;
     let today = scope.today;
-    let caller = scope.caller.clone();
     Ok(web::Json(MandatePage::from_page(found, |record| {
-        let show = policy::read_handover_notes(&caller, record.mandate.user, None)
-            || me.is_some() && me == Some(record.mandate.user);
-        MandateResponse::new(record, today, show)
+        MandateResponse::new(record, today, true)
     })))
 }
 
@@ -257,50 +267,14 @@ pub async fn create_mandate(
     Authenticated(scope): Authenticated,
     body: web::Json<CreateMandateRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    policy::manage_alliance(&scope.caller)?;
-    let role = Role::parse("role", &body.role)?;
-    let period = Period::new(body.starts_on, body.ends_on)?;
-    let handover_notes = notes("handover_notes", body.handover_notes.as_deref())?;
-    let alliance = scope.id();
-    let partner = PartnerId(body.partner_id);
-    let user = UserId(body.user_id);
-    let actor = scope.actor();
     let mut conn = pool::get(&state.pool).await?;
-    let record = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            check_usable(conn, alliance, partner, "partner_id").await?;
-            if users::find(conn, user).await?.is_none() {
-                return Err(ApiError::field("user_id", "not_found", "no such account"));
-            }
-            let record = mandates::insert(
-                conn,
-                NewMandate {
-                    id: MandateId::new(),
-                    alliance,
-                    user,
-                    partner,
-                    role,
-                    period,
-                    successor_of: None,
-                    handover_notes,
-                },
-            )
-            .await?;
-            journal::append(
-                conn,
-                Some(alliance),
-                actor,
-                &Event::MandateCreated {
-                    mandate: record.mandate.clone(),
-                },
-            )
-            .await?;
-            Ok(record)
-        })
-        .await?;
+    let record = mandates::create(&mut conn, &scope, body.input()).await?;
     let response = MandateResponse::new(record, scope.today, true);
     Ok(created(
-        format!("/api/v1/alliances/{alliance}/mandates/{}", response.id),
+        format!(
+            "/api/v1/alliances/{}/mandates/{}",
+            response.alliance_id, response.id
+        ),
         &response,
     ))
 }
@@ -322,21 +296,10 @@ pub async fn get_mandate(
     path: web::Path<MandatePath>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = pool::get(&state.pool).await?;
-    let found = mandates::find(&mut conn, scope.id(), MandateId(path.mandate_id)).await?;
-    // A successor reads their predecessor's mandate and notes, even before their own
-    // mandate starts; anyone else must be a member (checked before saying whether the
-    // id exists, so that ids leak nothing).
-    let show = match &found {
-        Some(record) => may_read_notes(&mut conn, &scope, record).await?,
-        None => false,
-    };
-    if !show {
-        policy::read_private(&scope.caller)?;
-    }
-    let record = found.ok_or_else(|| ApiError::not_found("mandate"))?;
+    let record = mandates::get(&mut conn, &scope, MandateId(path.mandate_id)).await?;
     Ok(json_with_etag(
         StatusCode::OK,
-        &MandateResponse::new(record, scope.today, show),
+        &MandateResponse::new(record, scope.today, true),
     ))
 }
 
@@ -363,60 +326,16 @@ pub async fn update_mandate(
     if_match: IfMatch,
     body: web::Json<UpdateMandateRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    policy::read_private(&scope.caller)?;
-    let body = body.into_inner();
-    let role = body
-        .role
-        .as_deref()
-        .map(|r| Role::parse("role", r))
-        .transpose()?;
-    let handover_notes = match &body.handover_notes {
-        None => None,
-        Some(n) => Some(notes("handover_notes", n.as_deref())?),
-    };
-    let only_notes = role.is_none() && body.starts_on.is_none() && body.ends_on.is_none();
-    let alliance = scope.id();
-    let id = MandateId(path.mandate_id);
-    let actor = scope.actor();
     let today = scope.today;
     let mut conn = pool::get(&state.pool).await?;
-    let record = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let current = mandates::lock(conn, alliance, id)
-                .await?
-                .ok_or_else(|| ApiError::not_found("mandate"))?;
-            policy::edit_mandate(&scope.caller, current.mandate.user, only_notes)?;
-            if_match.check(&MandateResponse::new(current.clone(), today, true))?;
-            if only_notes && handover_notes.is_none() {
-                return Ok(current);
-            }
-            let starts_on = body.starts_on.unwrap_or(current.mandate.period.starts_on);
-            let ends_on = body.ends_on.unwrap_or(current.mandate.period.ends_on);
-            Period::new(starts_on, ends_on)?;
-            let record = mandates::update(
-                conn,
-                alliance,
-                id,
-                MandateChanges {
-                    role,
-                    starts_on: body.starts_on,
-                    ends_on: body.ends_on,
-                    handover_notes,
-                },
-            )
-            .await?;
-            journal::append(
-                conn,
-                Some(alliance),
-                actor,
-                &Event::MandateUpdated {
-                    mandate: record.mandate.clone(),
-                },
-            )
-            .await?;
-            Ok(record)
-        })
-        .await?;
+    let record = mandates::update(
+        &mut conn,
+        &scope,
+        MandateId(path.mandate_id),
+        body.changes(),
+        &if_match.against(|r: &MandateRecord| MandateResponse::new(r.clone(), today, true)),
+    )
+    .await?;
     Ok(json_with_etag(
         StatusCode::OK,
         &MandateResponse::new(record, today, true),
@@ -439,28 +358,8 @@ pub async fn delete_mandate(
     Authenticated(scope): Authenticated,
     path: web::Path<MandatePath>,
 ) -> Result<HttpResponse, ApiError> {
-    policy::manage_alliance(&scope.caller)?;
-    let alliance = scope.id();
-    let id = MandateId(path.mandate_id);
-    let actor = scope.actor();
     let mut conn = pool::get(&state.pool).await?;
-    conn.transaction::<_, ApiError, _>(async |conn| {
-        let record = mandates::lock(conn, alliance, id)
-            .await?
-            .ok_or_else(|| ApiError::not_found("mandate"))?;
-        mandates::delete(conn, id).await?;
-        journal::append(
-            conn,
-            Some(alliance),
-            actor,
-            &Event::MandateDeleted {
-                mandate: record.mandate.clone(),
-            },
-        )
-        .await?;
-        Ok(())
-    })
-    .await?;
+    mandates::delete(&mut conn, &scope, MandateId(path.mandate_id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -495,100 +394,14 @@ pub async fn designate_successor(
     path: web::Path<SuccessorPath>,
     body: web::Json<DesignateSuccessorRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    policy::read_private(&scope.caller)?;
-    let email = Email::parse("email", &body.email)?;
-    let handover_notes = notes("handover_notes", body.handover_notes.as_deref())?;
-    let expires_at = expires_at(body.expires_in_days)?;
-    let alliance = scope.id();
-    let id = MandateId(path.mandate_id);
-    let (token, token_hash) = new_token();
-    let actor = scope.actor();
-    let today = scope.today;
     let mut conn = pool::get(&state.pool).await?;
-    let invitation = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let predecessor = mandates::lock(conn, alliance, id)
-                .await?
-                .ok_or_else(|| ApiError::not_found("mandate"))?;
-            policy::designate_successor(
-                &scope.caller,
-                predecessor.mandate.user,
-                predecessor.mandate.partner,
-                predecessor.mandate.role,
-            )?;
-            let period = successor_period(&predecessor.mandate.period, today, body.ends_on)?;
-            let holder = users::find(conn, predecessor.mandate.user)
-                .await?
-                .ok_or_else(|| ApiError::Internal("a mandate's holder is missing".into()))?;
-            succession::not_the_holder(holder.email.as_str(), email.as_str())?;
-            let accepted = mandates::successors_of(conn, &[id]).await?;
-            succession::no_accepted_successor(!accepted.is_empty())?;
-            check_usable(conn, alliance, predecessor.mandate.partner, "partner_id").await?;
-            // One successor per mandate: a pending designation is replaced, and its
-            // revocation journaled like any other.
-            for revoked in invitations::revoke_pending_successors(conn, id).await? {
-                journal::append(
-                    conn,
-                    Some(alliance),
-                    actor,
-                    &Event::InvitationRevoked {
-                        invitation: revoked.id,
-                        partner: revoked.partner,
-                        role: revoked.role,
-                    },
-                )
-                .await?;
-            }
-            if handover_notes.is_some() {
-                mandates::update(
-                    conn,
-                    alliance,
-                    id,
-                    MandateChanges {
-                        handover_notes: Some(handover_notes.clone()),
-                        ..MandateChanges::default()
-                    },
-                )
-                .await?;
-            }
-            let invitation = invitations::insert(
-                conn,
-                NewInvitation {
-                    id: InvitationId::new(),
-                    alliance,
-                    email: email.as_str().to_owned(),
-                    partner: predecessor.mandate.partner,
-                    role: predecessor.mandate.role,
-                    period,
-                    successor_of: Some(id),
-                    handover_notes,
-                    token_hash,
-                    expires_at,
-                    created_by: actor.user,
-                },
-            )
-            .await?;
-            journal::append(
-                conn,
-                Some(alliance),
-                actor,
-                &Event::SuccessorDesignated {
-                    invitation: invitation.id,
-                    predecessor: id,
-                    partner: invitation.partner,
-                    role: invitation.role,
-                    starts_on: invitation.period.starts_on,
-                },
-            )
-            .await?;
-            Ok(invitation)
-        })
-        .await?;
-    let response = CreatedInvitation::new(invitation, token);
+    let id = MandateId(path.mandate_id);
+    let issued = mandates::designate_successor(&mut conn, &scope, id, body.input()).await?;
+    let response = CreatedInvitation::from(issued);
     Ok(created(
         format!(
-            "/api/v1/alliances/{alliance}/invitations/{}",
-            response.invitation.id
+            "/api/v1/alliances/{}/invitations/{}",
+            response.invitation.alliance_id, response.invitation.id
         ),
         &response,
     ))

@@ -2,15 +2,13 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, patch, post, web};
+use agir_app::partners;
 use agir_domain::alliance::{Partner, PartnerKind, PartnerStatus, description, name, website};
 use agir_domain::error::Validator;
 use agir_domain::ids::PartnerId;
-use agir_domain::journal::Event;
-use agir_domain::policy;
-use agir_persistence::journal;
 use agir_persistence::page::TimeKey;
-use agir_persistence::partners::{self, PartnerChanges, PartnerFilter};
-use agir_persistence::{AsyncConnection, pool};
+use agir_persistence::partners::{PartnerChanges, PartnerFilter};
+use agir_persistence::pool;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -167,9 +165,9 @@ pub async fn list_partners(
             .transpose()?,
     };
     let mut conn = pool::get(&state.pool).await?;
-    let partners = partners::list(&mut conn, scope.id(), &filter, &page).await?;
+    let found = partners::list(&mut conn, &scope, &filter, &page).await?;
     Ok(web::Json(PartnerPage::from_page(
-        partners,
+        found,
         PartnerResponse::from,
     )))
 }
@@ -192,7 +190,6 @@ pub async fn create_partner(
     Authenticated(scope): Authenticated,
     body: web::Json<CreatePartnerRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    policy::manage_alliance(&scope.caller)?;
     let mut v = Validator::new();
     let name = v.check(name("name", &body.name));
     let kind = v.check(PartnerKind::parse("kind", &body.kind));
@@ -201,39 +198,24 @@ pub async fn create_partner(
         .website
         .as_deref()
         .map(|w| v.check(website("website", w)));
-    v.finish(())?;
-    let alliance = scope.id();
-    let actor = scope.actor();
-    let changes = PartnerChanges {
-        name,
-        kind: kind.map(|k| k.as_str().to_owned()),
-        description,
-        website,
-        status: None,
-        joined_on: Some(body.joined_on.unwrap_or(scope.today)),
-        left_on: None,
-    };
+    let new = v
+        .finish((name, kind, description))
+        .map(|(name, kind, description)| PartnerChanges {
+            name: Some(name),
+            kind: Some(kind),
+            description: Some(description),
+            website,
+            joined_on: body.joined_on,
+            ..PartnerChanges::default()
+        });
     let mut conn = pool::get(&state.pool).await?;
-    let partner = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let partner = partners::insert(conn, alliance, PartnerId::new(), changes).await?;
-            journal::append(
-                conn,
-                Some(alliance),
-                actor,
-                &Event::PartnerCreated {
-                    partner: partner.id,
-                    name: partner.name.clone(),
-                    kind: partner.kind,
-                },
-            )
-            .await?;
-            Ok(partner)
-        })
-        .await?;
+    let partner = partners::create(&mut conn, &scope, new).await?;
     let response = PartnerResponse::from(partner);
     Ok(created(
-        format!("/api/v1/alliances/{}/partners/{}", alliance, response.id),
+        format!(
+            "/api/v1/alliances/{}/partners/{}",
+            response.alliance_id, response.id
+        ),
         &response,
     ))
 }
@@ -254,9 +236,7 @@ pub async fn get_partner(
     path: web::Path<PartnerPath>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = pool::get(&state.pool).await?;
-    let partner = partners::find(&mut conn, scope.id(), PartnerId(path.partner_id))
-        .await?
-        .ok_or_else(|| ApiError::not_found("partner"))?;
+    let partner = partners::get(&mut conn, &scope, PartnerId(path.partner_id)).await?;
     Ok(json_with_etag(
         StatusCode::OK,
         &PartnerResponse::from(partner),
@@ -286,20 +266,14 @@ pub async fn update_partner(
     if_match: IfMatch,
     body: web::Json<UpdatePartnerRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    policy::manage_alliance(&scope.caller)?;
     let body = body.into_inner();
     let mut v = Validator::new();
-    let status = body
-        .status
-        .as_deref()
-        .and_then(|s| v.check(PartnerStatus::parse("status", s)));
-    let mut changes = PartnerChanges {
+    let changes = PartnerChanges {
         name: body.name.as_deref().and_then(|n| v.check(name("name", n))),
         kind: body
             .kind
             .as_deref()
-            .and_then(|k| v.check(PartnerKind::parse("kind", k)))
-            .map(|k| k.as_str().to_owned()),
+            .and_then(|k| v.check(PartnerKind::parse("kind", k))),
         description: body
             .description
             .as_deref()
@@ -307,66 +281,23 @@ pub async fn update_partner(
         website: body
             .website
             .map(|w| w.and_then(|w| v.check(website("website", &w)))),
-        status: status.map(|s| s.as_str().to_owned()),
+        status: body
+            .status
+            .as_deref()
+            .and_then(|s| v.check(PartnerStatus::parse("status", s))),
         joined_on: body.joined_on,
         left_on: body.left_on,
     };
-    v.finish(())?;
-    if status == Some(PartnerStatus::Withdrawn) && changes.left_on.is_none() {
-        changes.left_on = Some(Some(scope.today));
-    }
-    if status == Some(PartnerStatus::Active) && changes.left_on.is_none() {
-        changes.left_on = Some(None);
-    }
-    let alliance = scope.id();
-    let id = PartnerId(path.partner_id);
-    let actor = scope.actor();
+    let changes = v.finish(()).map(|()| changes);
     let mut conn = pool::get(&state.pool).await?;
-    let partner = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let current = partners::lock(conn, alliance, id)
-                .await?
-                .ok_or_else(|| ApiError::not_found("partner"))?;
-            if_match.check(&PartnerResponse::from(current.clone()))?;
-            // Nothing to change: nothing written, nothing journaled.
-            if changes == PartnerChanges::default() {
-                return Ok(current);
-            }
-            let joined = changes.joined_on.unwrap_or(current.joined_on);
-            let left = changes.left_on.unwrap_or(current.left_on);
-            if left.is_some_and(|left| left < joined) {
-                return Err(ApiError::field(
-                    "left_on",
-                    "before_start",
-                    "must not be before joined_on",
-                ));
-            }
-            let partner = partners::update(conn, id, changes).await?;
-            let (name, kind, status) = (partner.name.clone(), partner.kind, partner.status);
-            let event = match (current.status, status) {
-                (PartnerStatus::Active, PartnerStatus::Withdrawn) => Event::PartnerWithdrawn {
-                    partner: id,
-                    name,
-                    kind,
-                    status,
-                },
-                (PartnerStatus::Withdrawn, PartnerStatus::Active) => Event::PartnerRejoined {
-                    partner: id,
-                    name,
-                    kind,
-                    status,
-                },
-                _ => Event::PartnerUpdated {
-                    partner: id,
-                    name,
-                    kind,
-                    status,
-                },
-            };
-            journal::append(conn, Some(alliance), actor, &event).await?;
-            Ok(partner)
-        })
-        .await?;
+    let partner = partners::update(
+        &mut conn,
+        &scope,
+        PartnerId(path.partner_id),
+        changes,
+        &if_match.against(|p: &Partner| PartnerResponse::from(p.clone())),
+    )
+    .await?;
     Ok(json_with_etag(
         StatusCode::OK,
         &PartnerResponse::from(partner),

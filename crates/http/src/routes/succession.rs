@@ -1,13 +1,9 @@
 //! The succession report: partners whose representatives leave soon with nobody to take over.
 
-use std::collections::HashMap;
-
 use actix_web::{get, web};
-use agir_domain::ids::MandateId;
-use agir_domain::policy;
-use agir_domain::succession::{self, Holder};
-use agir_persistence::{invitations, mandates, partners, pool};
-use chrono::{NaiveDate, Utc};
+use agir_app::succession;
+use agir_persistence::pool;
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -96,6 +92,56 @@ pub struct Successor {
     /// The successor's display name once they accepted.
     pub display_name: Option<String>,
 }
+impl From<&succession::PartnerSuccession> for PartnerSuccession {
+    fn from(p: &succession::PartnerSuccession) -> Self {
+        Self {
+            partner_id: p.partner.id.0,
+            name: p.partner.name.clone(),
+            kind: p.partner.kind.as_str().to_owned(),
+            status: p.status.as_str().to_owned(),
+            representatives: p
+                .representatives
+                .iter()
+                .map(|(record, successor)| RepresentativeSuccession {
+                    mandate_id: record.mandate.id.0,
+                    user_id: record.mandate.user.0,
+                    display_name: record.holder_name.clone(),
+                    role: record.mandate.role.as_str().to_owned(),
+                    ends_on: record.mandate.period.ends_on,
+                    successor: successor.as_ref().map(Successor::from),
+                })
+                .collect(),
+        }
+    }
+}
+
+impl From<&succession::Successor> for Successor {
+    fn from(successor: &succession::Successor) -> Self {
+        match successor {
+            succession::Successor::Invited {
+                invitation,
+                starts_on,
+            } => Self {
+                state: "invited".into(),
+                starts_on: *starts_on,
+                invitation_id: Some(invitation.0),
+                mandate_id: None,
+                display_name: None,
+            },
+            succession::Successor::Accepted {
+                mandate,
+                starts_on,
+                display_name,
+            } => Self {
+                state: "accepted".into(),
+                starts_on: *starts_on,
+                invitation_id: None,
+                mandate_id: Some(mandate.0),
+                display_name: Some(display_name.clone()),
+            },
+        }
+    }
+}
 
 /// The succession report (members of the alliance).
 #[utoipa::path(
@@ -114,85 +160,16 @@ pub async fn get_succession(
     Authenticated(scope): Authenticated,
     params: web::Query<SuccessionParams>,
 ) -> Result<web::Json<SuccessionReport>, ApiError> {
-    policy::read_private(&scope.caller)?;
-    let within_days = succession::within_days(params.within_days)?;
-    let on = params.on.unwrap_or(scope.today);
-    let alliance = scope.id();
     let mut conn = pool::get(&state.pool).await?;
-    let partners = partners::all_active(&mut conn, alliance).await?;
-    let speakers = mandates::speakers_on(&mut conn, alliance, on).await?;
-    let ids: Vec<MandateId> = speakers.iter().map(|s| s.mandate.id).collect();
-    let accepted = mandates::successors_of(&mut conn, &ids).await?;
-    let invited = invitations::pending_successors(&mut conn, &ids, Utc::now()).await?;
-
-    let mut successors: HashMap<MandateId, Successor> = HashMap::new();
-    for invitation in invited {
-        if let Some(of) = invitation.successor_of {
-            successors.insert(
-                of,
-                Successor {
-                    state: "invited".into(),
-                    starts_on: invitation.period.starts_on,
-                    invitation_id: Some(invitation.id.0),
-                    mandate_id: None,
-                    display_name: None,
-                },
-            );
-        }
-    }
-    // An accepted successor outranks an invitation.
-    for record in accepted {
-        if let Some(of) = record.mandate.successor_of {
-            successors.insert(
-                of,
-                Successor {
-                    state: "accepted".into(),
-                    starts_on: record.mandate.period.starts_on,
-                    invitation_id: None,
-                    mandate_id: Some(record.mandate.id.0),
-                    display_name: Some(record.holder_name.clone()),
-                },
-            );
-        }
-    }
-
-    let report = partners
-        .into_iter()
-        .map(|partner| {
-            let representatives: Vec<RepresentativeSuccession> = speakers
-                .iter()
-                .filter(|s| s.mandate.partner == partner.id)
-                .map(|s| RepresentativeSuccession {
-                    mandate_id: s.mandate.id.0,
-                    user_id: s.mandate.user.0,
-                    display_name: s.holder_name.clone(),
-                    role: s.mandate.role.as_str().to_owned(),
-                    ends_on: s.mandate.period.ends_on,
-                    successor: successors.remove(&s.mandate.id),
-                })
-                .collect();
-            let holders: Vec<Holder> = representatives
-                .iter()
-                .map(|r| Holder {
-                    ends_on: r.ends_on,
-                    successor_designated: r.successor.is_some(),
-                })
-                .collect();
-            PartnerSuccession {
-                partner_id: partner.id.0,
-                name: partner.name,
-                kind: partner.kind.as_str().to_owned(),
-                status: succession::status(&holders, on, within_days)
-                    .as_str()
-                    .to_owned(),
-                representatives,
-            }
-        })
-        .collect();
+    let report = succession::report(&mut conn, &scope, params.within_days, params.on).await?;
     Ok(web::Json(SuccessionReport {
-        alliance_id: alliance.0,
-        on,
-        within_days,
-        partners: report,
+        alliance_id: scope.id().0,
+        on: report.on,
+        within_days: report.within_days,
+        partners: report
+            .partners
+            .iter()
+            .map(PartnerSuccession::from)
+            .collect(),
     }))
 }
