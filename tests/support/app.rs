@@ -343,6 +343,13 @@ impl TestResponse {
             .unwrap_or_else(|e| panic!("not the expected JSON ({e}): {}", self.text()))
     }
 
+    /// Asserts the status (the body in the failure message) and hands the answer on.
+    #[track_caller]
+    pub fn assert_status(self, status: StatusCode) -> Self {
+        assert_eq!(self.status, status, "unexpected status: {}", self.text());
+        self
+    }
+
     /// The problem body, checking it is served as `application/problem+json`.
     #[track_caller]
     pub fn problem(&self) -> Problem {
