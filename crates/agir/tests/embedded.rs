@@ -12,8 +12,8 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use agir_http::routes::users::CreateUserRequest;
 use common::{call, free_port, http, login, ready_within, try_login};
-use serde_json::json;
 
 struct Server {
     child: Child,
@@ -97,7 +97,13 @@ fn the_embedded_database_starts_on_an_empty_folder_and_keeps_its_data() {
     let mut server = Server::start(&data_dir);
     assert!(data_dir.join("jwt-secret").exists());
     let admin = login(server.addr, "admin@avuf.demo", "agir-ensemble-demo");
-    let body = json!({"email": "kept@example.org", "display_name": "Kept", "password": "a long enough password"});
+    let body = serde_json::to_value(CreateUserRequest {
+        email: "kept@example.org".into(),
+        display_name: "Kept".into(),
+        password: "a long enough password".into(),
+        is_admin: false,
+    })
+    .unwrap();
     call(
         server.addr,
         "POST",
@@ -138,7 +144,13 @@ fn the_embedded_database_starts_on_an_empty_folder_and_keeps_its_data() {
     let mut server = Server::start(&data_dir);
     assert!(try_login(server.addr, "kept@example.org", "a long enough password").is_some());
     call(server.addr, "GET", "/api/v1/me", Some(&admin), None, 200);
-    let body = json!({"email": "after.kill@example.org", "display_name": "K", "password": "a long enough password"});
+    let body = serde_json::to_value(CreateUserRequest {
+        email: "after.kill@example.org".into(),
+        display_name: "K".into(),
+        password: "a long enough password".into(),
+        is_admin: false,
+    })
+    .unwrap();
     call(
         server.addr,
         "POST",

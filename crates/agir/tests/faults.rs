@@ -14,9 +14,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use agir_http::routes::alliances::CreateAllianceRequest;
+use agir_http::routes::cities::CreateCityRequest;
+use agir_http::routes::mandates::CreateMandateRequest;
+use agir_http::routes::partners::CreatePartnerRequest;
+use agir_http::routes::users::CreateUserRequest;
+use agir_http::routes::votes::{CastBallotRequest, CreateVoteRequest};
 use agir_persistence::embedded::{ClusterOptions, EmbeddedPostgres};
 use common::{call, free_port, http, ready_within};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 const SECRET: &str = "fault-tests-secret-of-at-least-thirty-two-bytes";
 const ADMIN: &str = "admin@faults.test";
@@ -110,6 +116,11 @@ fn created(addr: SocketAddr, token: &str, path: &str, body: Value) -> Value {
     call(addr, "POST", path, Some(token), Some(&body), 201)
 }
 
+/// The `id` of a created resource.
+fn uuid(created: &Value) -> uuid::Uuid {
+    created["id"].as_str().unwrap().parse().unwrap()
+}
+
 /// An alliance with a members vote open, and `voters` people who may vote.
 fn alliance_with_a_vote(addr: SocketAddr, voters: usize) -> (String, String, String, Vec<String>) {
     let admin = login(addr, ADMIN);
@@ -117,20 +128,36 @@ fn alliance_with_a_vote(addr: SocketAddr, voters: usize) -> (String, String, Str
         addr,
         &admin,
         "/api/v1/cities",
-        json!({"name": "Sceaux", "insee_code": "92071", "department": "Hauts-de-Seine", "region": "Île-de-France"}),
+        serde_json::to_value(CreateCityRequest {
+            name: "Sceaux".into(),
+            insee_code: "92071".into(),
+            department: "Hauts-de-Seine".into(),
+            region: "Île-de-France".into(),
+        })
+        .unwrap(),
     );
     let alliance = created(
         addr,
         &admin,
         "/api/v1/alliances",
-        json!({"city_id": city["id"], "name": "Alliance"}),
+        serde_json::to_value(CreateAllianceRequest {
+            city_id: uuid(&city),
+            name: "Alliance".into(),
+            ..CreateAllianceRequest::default()
+        })
+        .unwrap(),
     );
     let alliance = alliance["id"].as_str().unwrap().to_owned();
     let partner = created(
         addr,
         &admin,
         &format!("/api/v1/alliances/{alliance}/partners"),
-        json!({"name": "Ville", "kind": "local_authority"}),
+        serde_json::to_value(CreatePartnerRequest {
+            name: "Ville".into(),
+            kind: "local_authority".into(),
+            ..CreatePartnerRequest::default()
+        })
+        .unwrap(),
     );
     let mut tokens = Vec::new();
     for i in 0..voters {
@@ -139,14 +166,27 @@ fn alliance_with_a_vote(addr: SocketAddr, voters: usize) -> (String, String, Str
             addr,
             &admin,
             "/api/v1/users",
-            json!({"email": email, "display_name": format!("Voter {i}"), "password": PASSWORD}),
+            serde_json::to_value(CreateUserRequest {
+                email: email.clone(),
+                display_name: format!("Voter {i}"),
+                password: PASSWORD.into(),
+                is_admin: false,
+            })
+            .unwrap(),
         );
         let role = if i == 0 { "coordinator" } else { "member" };
         created(
             addr,
             &admin,
             &format!("/api/v1/alliances/{alliance}/mandates"),
-            json!({"user_id": user["id"], "partner_id": partner["id"], "role": role, "starts_on": "2020-01-01"}),
+            serde_json::to_value(CreateMandateRequest {
+                user_id: uuid(&user),
+                partner_id: uuid(&partner),
+                role: role.into(),
+                starts_on: chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
+                ..CreateMandateRequest::default()
+            })
+            .unwrap(),
         );
         tokens.push(login(addr, &email));
     }
@@ -154,10 +194,16 @@ fn alliance_with_a_vote(addr: SocketAddr, voters: usize) -> (String, String, Str
         addr,
         &tokens[0],
         &format!("/api/v1/alliances/{alliance}/votes"),
-        json!({
-            "title": "Compost ?", "subject": "question", "method": "consent", "electorate": "members",
-            "quorum_percent": 0, "closes_at": chrono::Utc::now() + chrono::Duration::days(1)
-        }),
+        serde_json::to_value(CreateVoteRequest {
+            title: "Compost ?".into(),
+            subject: "question".into(),
+            method: "consent".into(),
+            electorate: "members".into(),
+            quorum_percent: 0,
+            closes_at: chrono::Utc::now() + chrono::Duration::days(1),
+            ..CreateVoteRequest::default()
+        })
+        .unwrap(),
     );
     (
         admin,
@@ -183,17 +229,16 @@ fn a_server_killed_in_a_burst_of_ballots_keeps_every_acknowledged_one() {
         .map(|(i, token)| {
             let (token, acknowledged, stop) = (token.clone(), acknowledged.clone(), stop.clone());
             let path = format!("/api/v1/alliances/{alliance}/votes/{vote}/ballots");
+            let ballot = serde_json::to_value(CastBallotRequest {
+                choice: Some("for".into()),
+                ..CastBallotRequest::default()
+            })
+            .unwrap();
             std::thread::spawn(move || {
                 // Stagger so that some ballots land before the kill and some after.
                 std::thread::sleep(Duration::from_millis(15 * i as u64));
                 while !stop.load(Ordering::SeqCst) {
-                    match http(
-                        addr,
-                        "POST",
-                        &path,
-                        Some(&token),
-                        Some(&json!({"choice": "for"})),
-                    ) {
+                    match http(addr, "POST", &path, Some(&token), Some(&ballot)) {
                         Some(r) if r.status == 201 || r.status == 200 => {
                             acknowledged.lock().unwrap().push(i);
                             return;

@@ -12,8 +12,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use agir_http::routes::invitations::AcceptInvitationRequest;
+use agir_http::routes::labels::ApplyLabelRequest;
 use common::{call, free_port, login, ready_within};
-use serde_json::json;
 
 const ADMIN_EMAIL: &str = "admin@avuf.demo";
 const ADMIN_PASSWORD: &str = "agir-ensemble-demo";
@@ -334,7 +335,11 @@ fn the_admin_scripts_run_against_a_live_server() {
         accept_path,
         format!("/api/v1/invitations/{invitation_token}/accept")
     );
-    let body = json!({"display_name": "Coordination Lyon", "password": "a long enough password"});
+    let body = serde_json::to_value(AcceptInvitationRequest {
+        display_name: Some("Coordination Lyon".into()),
+        password: Some("a long enough password".into()),
+    })
+    .unwrap();
     let accepted = call(addr, "POST", &accept_path, None, Some(&body), 201);
     assert_eq!(accepted["mandate"]["role"], "coordinator");
     assert_eq!(accepted["mandate"]["alliance_id"], alliance.as_str());
@@ -348,7 +353,11 @@ fn the_admin_scripts_run_against_a_live_server() {
     // The new coordinator applies for the label; the admin grants it.
     let coordinator = login(addr, "coordination@lyon.example", "a long enough password");
     let year = agir_domain::plan::AcademicYear::containing(chrono::Utc::now().date_naive());
-    let body = json!({"academic_year": year.to_string(), "note": "Première candidature"});
+    let body = serde_json::to_value(ApplyLabelRequest {
+        academic_year: year.to_string(),
+        note: Some("Première candidature".into()),
+    })
+    .unwrap();
     let applied = call(
         addr,
         "POST",

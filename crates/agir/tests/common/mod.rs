@@ -6,7 +6,17 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+use agir_http::routes::auth::LoginRequest;
+use serde_json::Value;
+
+/// The body of a login.
+fn credentials(email: &str, password: &str) -> Value {
+    serde_json::to_value(LoginRequest {
+        email: email.to_owned(),
+        password: password.to_owned(),
+    })
+    .unwrap_or_default()
+}
 
 /// An answer, read whole.
 pub struct Response {
@@ -92,7 +102,7 @@ pub fn call(
 
 /// The access token of a login, or `None` when it is refused.
 pub fn try_login(addr: SocketAddr, email: &str, password: &str) -> Option<String> {
-    let body = json!({"email": email, "password": password});
+    let body = credentials(email, password);
     let response = http(addr, "POST", "/api/v1/auth/login", None, Some(&body))?;
     if response.status != 200 {
         return None;
@@ -103,7 +113,7 @@ pub fn try_login(addr: SocketAddr, email: &str, password: &str) -> Option<String
 /// The access token of a login that must succeed.
 #[track_caller]
 pub fn login(addr: SocketAddr, email: &str, password: &str) -> String {
-    let body = json!({"email": email, "password": password});
+    let body = credentials(email, password);
     let answer = call(addr, "POST", "/api/v1/auth/login", None, Some(&body), 200);
     answer["access_token"]
         .as_str()
