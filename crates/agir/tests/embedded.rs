@@ -9,11 +9,11 @@ mod common;
 use std::net::SocketAddr;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use agir_http::routes::users::CreateUserRequest;
-use common::{call, free_port, http, login, ready_within, try_login};
+use common::{call, free_port, http, login, serve_embedded, try_login};
 
 struct Server {
     child: Child,
@@ -22,29 +22,8 @@ struct Server {
 
 impl Server {
     fn start(data_dir: &Path) -> Self {
-        let addr = free_port();
-        let child = Command::new(env!("CARGO_BIN_EXE_agir"))
-            .arg("serve")
-            .env_remove("DATABASE_URL")
-            .env_remove("AGIR_JWT_SECRET")
-            .env("AGIR_DATA_DIR", data_dir)
-            .env("AGIR_BIND", addr.to_string())
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let server = Self { child, addr };
-        server.wait_ready();
-        server
-    }
-
-    fn wait_ready(&self) {
-        assert!(
-            ready_within(self.addr, Duration::from_secs(120)),
-            "the server did not become ready at {}",
-            self.addr
-        );
+        let (child, addr) = serve_embedded(data_dir, "warn");
+        Self { child, addr }
     }
 
     fn signal(&mut self, signal: &str) {
@@ -72,6 +51,18 @@ impl Drop for Server {
     }
 }
 
+/// An account created by `admin`, with the password the test logs in with.
+fn create_account(addr: SocketAddr, admin: &str, email: &str, display_name: &str) {
+    let body = serde_json::to_value(CreateUserRequest {
+        email: email.into(),
+        display_name: display_name.into(),
+        password: "a long enough password".into(),
+        is_admin: false,
+    })
+    .unwrap();
+    call(addr, "POST", "/api/v1/users", Some(admin), Some(&body), 201);
+}
+
 /// No postmaster of this data folder is left running.
 fn assert_postgres_stopped(data_dir: &Path) {
     let pid_file = data_dir.join("postgres/postmaster.pid");
@@ -97,21 +88,7 @@ fn the_embedded_database_starts_on_an_empty_folder_and_keeps_its_data() {
     let mut server = Server::start(&data_dir);
     assert!(data_dir.join("jwt-secret").exists());
     let admin = login(server.addr, "admin@avuf.demo", "agir-ensemble-demo");
-    let body = serde_json::to_value(CreateUserRequest {
-        email: "kept@example.org".into(),
-        display_name: "Kept".into(),
-        password: "a long enough password".into(),
-        is_admin: false,
-    })
-    .unwrap();
-    call(
-        server.addr,
-        "POST",
-        "/api/v1/users",
-        Some(&admin),
-        Some(&body),
-        201,
-    );
+    create_account(server.addr, &admin, "kept@example.org", "Kept");
 
     // A second server on the same data folder fails fast and says why.
     let started = Instant::now();
@@ -144,21 +121,7 @@ fn the_embedded_database_starts_on_an_empty_folder_and_keeps_its_data() {
     let mut server = Server::start(&data_dir);
     assert!(try_login(server.addr, "kept@example.org", "a long enough password").is_some());
     call(server.addr, "GET", "/api/v1/me", Some(&admin), None, 200);
-    let body = serde_json::to_value(CreateUserRequest {
-        email: "after.kill@example.org".into(),
-        display_name: "K".into(),
-        password: "a long enough password".into(),
-        is_admin: false,
-    })
-    .unwrap();
-    call(
-        server.addr,
-        "POST",
-        "/api/v1/users",
-        Some(&admin),
-        Some(&body),
-        201,
-    );
+    create_account(server.addr, &admin, "after.kill@example.org", "K");
 
     // Killed outright: PostgreSQL is still shut down by its watchdog, and nothing acknowledged is lost.
     server.signal("KILL");

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use agir_http::routes::invitations::AcceptInvitationRequest;
 use agir_http::routes::labels::ApplyLabelRequest;
-use common::{call, free_port, login, ready_within};
+use common::{call, login, serve_embedded};
 
 const ADMIN_EMAIL: &str = "admin@avuf.demo";
 const ADMIN_PASSWORD: &str = "agir-ensemble-demo";
@@ -44,29 +44,12 @@ struct Server {
 
 impl Server {
     fn start(data_dir: &Path) -> Self {
-        let addr = free_port();
-        let child = Command::new(env!("CARGO_BIN_EXE_agir"))
-            .arg("serve")
-            .env_remove("DATABASE_URL")
-            .env_remove("AGIR_JWT_SECRET")
-            .env("AGIR_DATA_DIR", data_dir)
-            .env("AGIR_BIND", addr.to_string())
-            .env("RUST_LOG", "error")
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let server = Self {
+        let (child, addr) = serve_embedded(data_dir, "error");
+        Self {
             child,
             addr,
             data_dir: data_dir.to_owned(),
-        };
-        assert!(
-            ready_within(server.addr, Duration::from_secs(120)),
-            "the server did not become ready at {}",
-            server.addr
-        );
-        server
+        }
     }
 
     /// SIGTERM, then waits for the server and its PostgreSQL to stop.

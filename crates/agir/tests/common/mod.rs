@@ -4,6 +4,8 @@
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use agir_http::routes::auth::LoginRequest;
@@ -138,4 +140,26 @@ pub fn free_port() -> SocketAddr {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .unwrap_or_else(|e| panic!("no free port: {e}"))
+}
+
+/// The binary serving on its own PostgreSQL in `data_dir` (no `DATABASE_URL`), at a
+/// free address, once it answers `/readyz`.
+pub fn serve_embedded(data_dir: &Path, log: &str) -> (Child, SocketAddr) {
+    let addr = free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_agir"))
+        .arg("serve")
+        .env_remove("DATABASE_URL")
+        .env_remove("AGIR_JWT_SECRET")
+        .env("AGIR_DATA_DIR", data_dir)
+        .env("AGIR_BIND", addr.to_string())
+        .env("RUST_LOG", log)
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap_or_else(|e| panic!("the server did not start: {e}"));
+    assert!(
+        ready_within(addr, Duration::from_secs(120)),
+        "the server did not become ready at {addr}"
+    );
+    (child, addr)
 }
