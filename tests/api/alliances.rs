@@ -1,15 +1,70 @@
 use actix_web::http::StatusCode;
+use agir_http::routes::actions::CreateActionRequest;
+use agir_http::routes::alliances::{CreateAllianceRequest, UpdateAllianceRequest};
+use agir_http::routes::charters::CreateCharterRequest;
+use agir_http::routes::cities::CreateCityRequest;
+use agir_http::routes::invitations::{AcceptInvitationRequest, CreateInvitationRequest};
+use agir_http::routes::labels::ApplyLabelRequest;
+use agir_http::routes::mandates::{
+    CreateMandateRequest, DesignateSuccessorRequest, UpdateMandateRequest,
+};
+use agir_http::routes::partners::{CreatePartnerRequest, UpdatePartnerRequest};
+use agir_http::routes::plans::{CreatePlanRequest, TransitionRequest};
+use agir_http::routes::votes::{CastBallotRequest, CreateVoteRequest};
 use agir_tests::TestApp;
 use agir_tests::fixture::{days_from_today, today};
 use diesel_async::RunQueryDsl;
 use serde_json::{Value, json};
+
+fn new_partner(name: &str, kind: &str) -> CreatePartnerRequest {
+    CreatePartnerRequest {
+        name: name.into(),
+        kind: kind.into(),
+        ..CreatePartnerRequest::default()
+    }
+}
+
+fn member_invitation(email: &str, partner_id: uuid::Uuid) -> CreateInvitationRequest {
+    CreateInvitationRequest {
+        email: email.into(),
+        partner_id,
+        role: "member".into(),
+        ..CreateInvitationRequest::default()
+    }
+}
+
+fn alliance_status(status: &str) -> UpdateAllianceRequest {
+    UpdateAllianceRequest {
+        status: Some(status.into()),
+        ..UpdateAllianceRequest::default()
+    }
+}
+
+fn role(role: &str) -> UpdateMandateRequest {
+    UpdateMandateRequest {
+        role: Some(role.into()),
+        ..UpdateMandateRequest::default()
+    }
+}
+
+fn plan_of(year: &str) -> CreatePlanRequest {
+    CreatePlanRequest {
+        academic_year: year.into(),
+        ..CreatePlanRequest::default()
+    }
+}
 
 #[actix_web::test]
 async fn cities_and_alliances_are_created_by_admins_and_public_to_read() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
     let (_, someone) = app.user("someone@example.org").await;
-    let city = json!({"name": "Sceaux", "insee_code": "92071", "department": "Hauts-de-Seine", "region": "Île-de-France"});
+    let city = CreateCityRequest {
+        name: "Sceaux".into(),
+        insee_code: "92071".into(),
+        department: "Hauts-de-Seine".into(),
+        region: "Île-de-France".into(),
+    };
     someone
         .post("/api/v1/cities")
         .json(&city)
@@ -33,7 +88,12 @@ async fn cities_and_alliances_are_created_by_admins_and_public_to_read() {
         .assert_problem(409, "already_exists");
     let bad = admin
         .post("/api/v1/cities")
-        .json(&json!({"name": "X", "insee_code": "9207", "department": "D", "region": "R"}))
+        .json(&CreateCityRequest {
+            name: "X".into(),
+            insee_code: "9207".into(),
+            department: "D".into(),
+            region: "R".into(),
+        })
         .send()
         .await;
     assert_eq!(
@@ -43,14 +103,22 @@ async fn cities_and_alliances_are_created_by_admins_and_public_to_read() {
 
     let alliance = admin
         .post("/api/v1/alliances")
-        .json(&json!({"city_id": city_id, "name": "Alliance de Sceaux"}))
+        .json(&CreateAllianceRequest {
+            city_id: city_id.parse().unwrap(),
+            name: "Alliance de Sceaux".into(),
+            ..CreateAllianceRequest::default()
+        })
         .send()
         .await;
     assert_eq!(alliance.status(), StatusCode::CREATED);
     let alliance: Value = alliance.json();
     let unknown_city = admin
         .post("/api/v1/alliances")
-        .json(&json!({"city_id": uuid::Uuid::now_v7(), "name": "Nowhere"}))
+        .json(&CreateAllianceRequest {
+            city_id: uuid::Uuid::now_v7(),
+            name: "Nowhere".into(),
+            ..CreateAllianceRequest::default()
+        })
         .send()
         .await;
     assert_eq!(
@@ -104,8 +172,10 @@ async fn partners_are_managed_by_the_coordinator_and_carry_their_college() {
     let app = TestApp::spawn().await;
     let f = app.alliance_fixture(1).await;
     let path = format!("/api/v1/alliances/{}/partners", f.alliance);
-    let body =
-        json!({"name": "Crous", "kind": "student_services", "website": "https://www.crous.fr"});
+    let body = CreatePartnerRequest {
+        website: Some("https://www.crous.fr".into()),
+        ..new_partner("Crous", "student_services")
+    };
     for principal in [&f.observer_p, &f.member_p, &f.representative_p] {
         principal
             .client
@@ -124,7 +194,7 @@ async fn partners_are_managed_by_the_coordinator_and_carry_their_college() {
         .coordinator
         .client
         .post(&path)
-        .json(&json!({"name": "Y", "kind": "bank"}))
+        .json(&new_partner("Y", "bank"))
         .send()
         .await;
     assert_eq!(
@@ -137,14 +207,20 @@ async fn partners_are_managed_by_the_coordinator_and_carry_their_college() {
     f.member_p
         .client
         .patch(&q)
-        .json(&json!({"name": "Mine"}))
+        .json(&UpdatePartnerRequest {
+            name: Some("Mine".into()),
+            ..UpdatePartnerRequest::default()
+        })
         .send()
         .await
         .assert_problem(403, "forbidden");
     f.representative_p
         .client
         .patch(&q)
-        .json(&json!({"name": "Mine"}))
+        .json(&UpdatePartnerRequest {
+            name: Some("Mine".into()),
+            ..UpdatePartnerRequest::default()
+        })
         .send()
         .await
         .assert_problem(403, "forbidden");
@@ -152,7 +228,10 @@ async fn partners_are_managed_by_the_coordinator_and_carry_their_college() {
         .coordinator
         .client
         .patch(&q)
-        .json(&json!({"status": "withdrawn"}))
+        .json(&UpdatePartnerRequest {
+            status: Some("withdrawn".into()),
+            ..UpdatePartnerRequest::default()
+        })
         .send()
         .await;
     assert_eq!(withdrawn.status(), StatusCode::OK);
@@ -172,7 +251,13 @@ async fn partners_are_managed_by_the_coordinator_and_carry_their_college() {
         .coordinator
         .client
         .post(&format!("/api/v1/alliances/{}/mandates", f.alliance))
-        .json(&json!({"user_id": someone.0, "partner_id": f.partner_q, "role": "member", "starts_on": today()}))
+        .json(&CreateMandateRequest {
+            user_id: someone.0,
+            partner_id: f.partner_q,
+            role: "member".into(),
+            starts_on: today(),
+            ..CreateMandateRequest::default()
+        })
         .send()
         .await;
     assert_eq!(
@@ -208,7 +293,10 @@ async fn another_alliances_resources_are_404_here_and_422_in_bodies() {
             "/api/v1/alliances/{}/partners/{}",
             sceaux.alliance, antony.partner_p
         ))
-        .json(&json!({"name": "Taken over"}))
+        .json(&UpdatePartnerRequest {
+            name: Some("Taken over".into()),
+            ..UpdatePartnerRequest::default()
+        })
         .send()
         .await
         .assert_problem(404, "not_found");
@@ -217,7 +305,7 @@ async fn another_alliances_resources_are_404_here_and_422_in_bodies() {
             "/api/v1/alliances/{}/invitations",
             sceaux.alliance
         ))
-        .json(&json!({"email": "x@example.org", "partner_id": antony.partner_p, "role": "member"}))
+        .json(&member_invitation("x@example.org", antony.partner_p))
         .send()
         .await;
     assert_eq!(
@@ -288,7 +376,7 @@ async fn an_expired_mandate_gives_no_rights_the_day_after_it_ends() {
         .await
         .assert_problem(403, "forbidden");
     assert_eq!(last_day.get(&members).send().await.status(), StatusCode::OK);
-    let partner = json!({"name": "Nouveau", "kind": "association"});
+    let partner = new_partner("Nouveau", "association");
     let path = format!("/api/v1/alliances/{}/partners", f.alliance);
     ended
         .post(&path)
@@ -341,33 +429,39 @@ async fn an_observer_reads_but_cannot_write() {
         .assert_problem(403, "forbidden");
     observer
         .post(&format!("{base}/partners"))
-        .json(&json!({"name": "N", "kind": "other"}))
+        .json(&new_partner("N", "other"))
         .send()
         .await
         .assert_problem(403, "forbidden");
     observer
         .patch(&format!("{base}/mandates/{}", f.member_p.mandate))
-        .json(&json!({"role": "coordinator"}))
+        .json(&role("coordinator"))
         .send()
         .await
         .assert_problem(403, "forbidden");
     observer
         .post(&format!("{base}/charters"))
-        .json(&json!({"text": "Valeurs"}))
+        .json(&CreateCharterRequest {
+            text: "Valeurs".into(),
+            make_current: true,
+        })
         .send()
         .await
         .assert_problem(403, "forbidden");
     // Not even their own role.
     observer
         .patch(&format!("{base}/mandates/{}", f.observer_p.mandate))
-        .json(&json!({"role": "coordinator"}))
+        .json(&role("coordinator"))
         .send()
         .await
         .assert_problem(403, "forbidden");
     // But a holder writes their own handover notes.
     let notes = observer
         .patch(&format!("{base}/mandates/{}", f.observer_p.mandate))
-        .json(&json!({"handover_notes": "Tout est dans le classeur."}))
+        .json(&UpdateMandateRequest {
+            handover_notes: Some(Some("Tout est dans le classeur.".into())),
+            ..UpdateMandateRequest::default()
+        })
         .send()
         .await;
     assert_eq!(notes.status(), StatusCode::OK, "{}", notes.text());
@@ -473,16 +567,16 @@ async fn an_archived_alliance_is_read_only_until_an_admin_reopens_it() {
         .coordinator
         .client
         .post(&format!("{base}/invitations"))
-        .json(&json!({"email": "late@example.org", "partner_id": f.partner_p, "role": "member"}))
-        .send()
+        .json(&member_invitation("late@example.org", f.partner_p))
+        .created()
         .await
         .json();
     let plan: Value = f
         .coordinator
         .client
         .post(&format!("{base}/plans"))
-        .json(&json!({"academic_year": "2025-2026"}))
-        .send()
+        .json(&plan_of("2025-2026"))
+        .created()
         .await
         .json();
     let plan = plan["id"].as_str().unwrap().to_owned();
@@ -490,19 +584,23 @@ async fn an_archived_alliance_is_read_only_until_an_admin_reopens_it() {
         .coordinator
         .client
         .post(&format!("{base}/votes"))
-        .json(
-            &json!({"title": "Question", "subject": "question", "method": "consent",
-                      "electorate": "members", "quorum_percent": 0,
-                      "closes_at": chrono::Utc::now() + chrono::Duration::days(3)}),
-        )
-        .send()
+        .json(&CreateVoteRequest {
+            title: "Question".into(),
+            subject: "question".into(),
+            method: "consent".into(),
+            electorate: "members".into(),
+            quorum_percent: 0,
+            closes_at: chrono::Utc::now() + chrono::Duration::days(3),
+            ..CreateVoteRequest::default()
+        })
+        .created()
         .await
         .json();
     let vote = vote["id"].as_str().unwrap().to_owned();
 
     let archived = admin
         .patch(&base)
-        .json(&json!({"status": "archived"}))
+        .json(&alliance_status("archived"))
         .send()
         .await;
     assert_eq!(archived.status(), StatusCode::OK, "{}", archived.text());
@@ -512,23 +610,30 @@ async fn an_archived_alliance_is_read_only_until_an_admin_reopens_it() {
         (
             coordinator
                 .post(&format!("{base}/partners"))
-                .json(&json!({"name": "Crous", "kind": "student_services"})),
+                .json(&new_partner("Crous", "student_services")),
             "create partner",
         ),
         (
             coordinator
                 .patch(&format!("{base}/partners/{}", f.partner_p))
-                .json(&json!({"description": "x"})),
+                .json(&UpdatePartnerRequest {
+                    description: Some("x".into()),
+                    ..UpdatePartnerRequest::default()
+                }),
             "update partner",
         ),
         (
-            coordinator
-                .patch(&base)
-                .json(&json!({"description": "encore"})),
+            coordinator.patch(&base).json(&UpdateAllianceRequest {
+                description: Some("encore".into()),
+                ..UpdateAllianceRequest::default()
+            }),
             "coordinator edits the profile",
         ),
         (
-            admin.patch(&base).json(&json!({"name": "Autre nom"})),
+            admin.patch(&base).json(&UpdateAllianceRequest {
+                name: Some("Autre nom".into()),
+                ..UpdateAllianceRequest::default()
+            }),
             "admin edits the profile",
         ),
         (
@@ -545,21 +650,30 @@ async fn an_archived_alliance_is_read_only_until_an_admin_reopens_it() {
         (
             coordinator
                 .post(&format!("{base}/plans/{plan}/transition"))
-                .json(&json!({"to": "consultation"})),
+                .json(&TransitionRequest {
+                    to: "consultation".into(),
+                }),
             "plan phase",
         ),
         (
             f.member_p
                 .client
                 .post(&format!("{base}/plans/{plan}/actions"))
-                .json(&json!({"title": "Compost", "theme": "waste"})),
+                .json(&CreateActionRequest {
+                    title: "Compost".into(),
+                    theme: "waste".into(),
+                    ..CreateActionRequest::default()
+                }),
             "propose action",
         ),
         (
             f.member_p
                 .client
                 .post(&format!("{base}/votes/{vote}/ballots"))
-                .json(&json!({"choice": "for"})),
+                .json(&CastBallotRequest {
+                    choice: Some("for".into()),
+                    ..CastBallotRequest::default()
+                }),
             "ballot",
         ),
         (
@@ -569,13 +683,19 @@ async fn an_archived_alliance_is_read_only_until_an_admin_reopens_it() {
                     "{base}/mandates/{}/successor",
                     f.representative_p.mandate
                 ))
-                .json(&json!({"email": "next@example.org"})),
+                .json(&DesignateSuccessorRequest {
+                    email: "next@example.org".into(),
+                    ..DesignateSuccessorRequest::default()
+                }),
             "designate successor",
         ),
         (
             coordinator
                 .post(&format!("{base}/labels"))
-                .json(&json!({"academic_year": "2025-2026"})),
+                .json(&ApplyLabelRequest {
+                    academic_year: "2025-2026".into(),
+                    note: None,
+                }),
             "apply for a label",
         ),
     ];
@@ -595,7 +715,10 @@ async fn an_archived_alliance_is_read_only_until_an_admin_reopens_it() {
             "/api/v1/invitations/{}/accept",
             invitation["token"].as_str().unwrap()
         ))
-        .json(&json!({"display_name": "Late", "password": "a long enough password"}))
+        .json(&AcceptInvitationRequest {
+            display_name: Some("Late".into()),
+            password: Some("a long enough password".into()),
+        })
         .send()
         .await
         .assert_problem(409, "alliance_archived");
@@ -611,19 +734,19 @@ async fn an_archived_alliance_is_read_only_until_an_admin_reopens_it() {
     // Only a platform admin reopens it.
     coordinator
         .patch(&base)
-        .json(&json!({"status": "active"}))
+        .json(&alliance_status("active"))
         .send()
         .await
         .assert_problem(403, "forbidden");
     let reopened = admin
         .patch(&base)
-        .json(&json!({"status": "active"}))
+        .json(&alliance_status("active"))
         .send()
         .await;
     assert_eq!(reopened.status(), StatusCode::OK, "{}", reopened.text());
     let created = coordinator
         .post(&format!("{base}/partners"))
-        .json(&json!({"name": "Crous", "kind": "student_services"}))
+        .json(&new_partner("Crous", "student_services"))
         .send()
         .await;
     assert_eq!(created.status(), StatusCode::CREATED, "{}", created.text());

@@ -2,12 +2,35 @@ use std::net::SocketAddr;
 
 use actix_web::http::StatusCode;
 use agir_http::auth::token::{AUDIENCE, ISSUER};
+use agir_http::routes::auth::{LoginRequest, RefreshRequest};
+use agir_http::routes::me::ChangePasswordRequest;
+use agir_http::routes::users::UpdateUserRequest;
 use agir_tests::TestApp;
 use agir_tests::app::{JWT_SECRET, PASSWORD};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{EncodingKey, Header};
 use serde_json::{Value, json};
+
+fn credentials(email: &str, password: &str) -> LoginRequest {
+    LoginRequest {
+        email: email.into(),
+        password: password.into(),
+    }
+}
+
+fn refresh_body(refresh_token: &str) -> RefreshRequest {
+    RefreshRequest {
+        refresh_token: refresh_token.into(),
+    }
+}
+
+fn new_password(current_password: &str, new_password: &str) -> ChangePasswordRequest {
+    ChangePasswordRequest {
+        current_password: current_password.into(),
+        new_password: new_password.into(),
+    }
+}
 
 #[actix_web::test]
 async fn login_returns_a_token_pair_that_opens_me() {
@@ -34,13 +57,13 @@ async fn unknown_email_and_wrong_password_answer_identically() {
     let wrong = app
         .anonymous()
         .post("/api/v1/auth/login")
-        .json(&json!({"email": "ada@example.org", "password": "not the password"}))
+        .json(&credentials("ada@example.org", "not the password"))
         .send()
         .await;
     let unknown = app
         .anonymous()
         .post("/api/v1/auth/login")
-        .json(&json!({"email": "nobody@example.org", "password": "not the password"}))
+        .json(&credentials("nobody@example.org", "not the password"))
         .send()
         .await;
     let a = wrong.assert_problem(401, "invalid_credentials");
@@ -184,7 +207,7 @@ async fn expired_tampered_wrong_audience_and_unsigned_tokens_are_refused() {
 async fn refresh(app: &TestApp, refresh_token: &str) -> agir_tests::TestResponse {
     app.anonymous()
         .post("/api/v1/auth/refresh")
-        .json(&json!({"refresh_token": refresh_token}))
+        .json(&refresh_body(refresh_token))
         .send()
         .await
 }
@@ -246,7 +269,7 @@ async fn logout_ends_the_session_at_once() {
     let logout = app
         .anonymous()
         .post("/api/v1/auth/logout")
-        .json(&json!({"refresh_token": tokens["refresh_token"]}))
+        .json(&refresh_body(tokens["refresh_token"].as_str().unwrap()))
         .send()
         .await;
     assert_eq!(logout.status(), StatusCode::NO_CONTENT);
@@ -273,7 +296,10 @@ async fn a_disabled_user_is_locked_out_at_once() {
 
     let disable = admin
         .patch(&format!("/api/v1/users/{ada}"))
-        .json(&json!({"disabled": true}))
+        .json(&UpdateUserRequest {
+            disabled: Some(true),
+            ..UpdateUserRequest::default()
+        })
         .send()
         .await;
     assert_eq!(disable.status(), StatusCode::OK, "{}", disable.text());
@@ -288,14 +314,14 @@ async fn a_disabled_user_is_locked_out_at_once() {
         .assert_problem(401, "invalid_refresh_token");
     app.anonymous()
         .post("/api/v1/auth/login")
-        .json(&json!({"email": "ada@example.org", "password": PASSWORD}))
+        .json(&credentials("ada@example.org", PASSWORD))
         .send()
         .await
         .assert_problem(403, "forbidden");
     let wrong = app
         .anonymous()
         .post("/api/v1/auth/login")
-        .json(&json!({"email": "ada@example.org", "password": "wrong password!"}))
+        .json(&credentials("ada@example.org", "wrong password!"))
         .send()
         .await;
     wrong.assert_problem(401, "invalid_credentials");
@@ -310,7 +336,7 @@ async fn login_is_rate_limited_per_account_and_per_address() {
         async move {
             client
                 .post("/api/v1/auth/login")
-                .json(&json!({"email": email, "password": "wrong password!"}))
+                .json(&credentials(email, "wrong password!"))
                 .send()
                 .await
         }
@@ -330,7 +356,7 @@ async fn login_is_rate_limited_per_account_and_per_address() {
     let right = app
         .anonymous()
         .post("/api/v1/auth/login")
-        .json(&json!({"email": "ada@example.org", "password": PASSWORD}))
+        .json(&credentials("ada@example.org", PASSWORD))
         .send()
         .await;
     right.assert_problem(429, "too_many_requests");
@@ -344,7 +370,7 @@ async fn login_is_rate_limited_per_account_and_per_address() {
             .anonymous()
             .from_address(peer)
             .post("/api/v1/auth/login")
-            .json(&json!({"email": email, "password": "wrong password!"}))
+            .json(&credentials(email, "wrong password!"))
             .send()
             .await;
         statuses.push(response.status().as_u16());
@@ -361,7 +387,7 @@ async fn changing_the_password_ends_the_other_sessions() {
     let other = app.login("ada@example.org").await;
     let wrong = current
         .post("/api/v1/me/password")
-        .json(&json!({"current_password": "not it at all", "new_password": "a brand new password"}))
+        .json(&new_password("not it at all", "a brand new password"))
         .send()
         .await;
     let problem = wrong.assert_problem(422, "validation_failed");
@@ -369,7 +395,7 @@ async fn changing_the_password_ends_the_other_sessions() {
 
     let short = current
         .post("/api/v1/me/password")
-        .json(&json!({"current_password": PASSWORD, "new_password": "short"}))
+        .json(&new_password(PASSWORD, "short"))
         .send()
         .await;
     assert_eq!(
@@ -379,7 +405,7 @@ async fn changing_the_password_ends_the_other_sessions() {
 
     let changed = current
         .post("/api/v1/me/password")
-        .json(&json!({"current_password": PASSWORD, "new_password": "a brand new password"}))
+        .json(&new_password(PASSWORD, "a brand new password"))
         .send()
         .await;
     assert_eq!(
@@ -400,7 +426,7 @@ async fn changing_the_password_ends_the_other_sessions() {
     let relog = app
         .anonymous()
         .post("/api/v1/auth/login")
-        .json(&json!({"email": "ada@example.org", "password": "a brand new password"}))
+        .json(&credentials("ada@example.org", "a brand new password"))
         .send()
         .await;
     assert_eq!(relog.status(), StatusCode::OK);
@@ -422,7 +448,10 @@ async fn behind_a_trusted_proxy_each_client_has_its_own_login_budget() {
             client
                 .post("/api/v1/auth/login")
                 .header("x-forwarded-for", forwarded)
-                .json(&json!({"email": format!("user{n}@example.org"), "password": "wrong password!"}))
+                .json(&credentials(
+                    &format!("user{n}@example.org"),
+                    "wrong password!",
+                ))
                 .send()
                 .await
                 .status()
@@ -458,7 +487,7 @@ async fn refresh_tokens_of_the_wrong_length_are_422() {
             let problem = app
                 .anonymous()
                 .post(path)
-                .json(&json!({"refresh_token": token}))
+                .json(&refresh_body(&token))
                 .send()
                 .await
                 .assert_problem(422, "validation_failed");
@@ -469,7 +498,7 @@ async fn refresh_tokens_of_the_wrong_length_are_422() {
     let logout = app
         .anonymous()
         .post("/api/v1/auth/logout")
-        .json(&json!({"refresh_token": "x".repeat(256)}))
+        .json(&refresh_body(&"x".repeat(256)))
         .send()
         .await;
     assert_eq!(logout.status(), StatusCode::NO_CONTENT);

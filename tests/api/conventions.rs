@@ -2,14 +2,32 @@ use std::collections::HashSet;
 
 use actix_web::http::StatusCode;
 use agir_http::HttpConfig;
+use agir_http::routes::auth::LoginRequest;
+use agir_http::routes::users::{CreateUserRequest, UpdateUserRequest};
 use agir_tests::TestApp;
-use serde_json::{Value, json};
+use serde_json::Value;
+
+fn account(email: &str, display_name: &str) -> CreateUserRequest {
+    CreateUserRequest {
+        email: email.into(),
+        display_name: display_name.into(),
+        password: "a long enough password".into(),
+        is_admin: false,
+    }
+}
+
+fn display_name(name: &str) -> UpdateUserRequest {
+    UpdateUserRequest {
+        display_name: Some(name.into()),
+        ..UpdateUserRequest::default()
+    }
+}
 
 #[actix_web::test]
 async fn an_idempotent_post_replays_its_first_answer_and_creates_nothing_new() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
-    let body = json!({"email": "once@example.org", "display_name": "Once", "password": "a long enough password"});
+    let body = account("once@example.org", "Once");
     let first = admin
         .post("/api/v1/users")
         .header("idempotency-key", "create-once-1")
@@ -41,7 +59,7 @@ async fn an_idempotent_post_replays_its_first_answer_and_creates_nothing_new() {
         .count();
     assert_eq!(count, 1);
 
-    let other_body = json!({"email": "twice@example.org", "display_name": "Twice", "password": "a long enough password"});
+    let other_body = account("twice@example.org", "Twice");
     admin
         .post("/api/v1/users")
         .header("idempotency-key", "create-once-1")
@@ -73,7 +91,7 @@ async fn a_stale_if_match_is_412_and_changes_nothing() {
     let first = admin
         .patch(&path)
         .header("if-match", &etag)
-        .json(&json!({"display_name": "First editor"}))
+        .json(&display_name("First editor"))
         .send()
         .await;
     assert_eq!(first.status(), StatusCode::OK);
@@ -82,7 +100,7 @@ async fn a_stale_if_match_is_412_and_changes_nothing() {
     let second = admin
         .patch(&path)
         .header("if-match", &etag)
-        .json(&json!({"display_name": "Second editor"}))
+        .json(&display_name("Second editor"))
         .send()
         .await;
     second.assert_problem(412, "precondition_failed");
@@ -92,7 +110,7 @@ async fn a_stale_if_match_is_412_and_changes_nothing() {
     let with_current = admin
         .patch(&path)
         .header("if-match", &first.header("etag").unwrap())
-        .json(&json!({"display_name": "Second editor"}))
+        .json(&display_name("Second editor"))
         .send()
         .await;
     assert_eq!(with_current.status(), StatusCode::OK);
@@ -210,7 +228,10 @@ async fn readiness_is_503_while_the_database_is_down() {
         &service,
         actix_web::test::TestRequest::post()
             .uri("/api/v1/auth/login")
-            .set_json(json!({"email": "a@b.org", "password": "whatever"}))
+            .set_json(LoginRequest {
+                email: "a@b.org".into(),
+                password: "whatever".into(),
+            })
             .to_request(),
     )
     .await;

@@ -1,6 +1,8 @@
 use actix_web::http::StatusCode;
 use agir_domain::plan::AcademicYear;
 use agir_http::demo::{self, DEMO_PASSWORD};
+use agir_http::routes::auth::LoginRequest;
+use agir_http::routes::cities::CreateCityRequest;
 use agir_tests::{Client, TestApp};
 use chrono::{DateTime, Datelike, Utc};
 use serde_json::{Value, json};
@@ -14,7 +16,10 @@ async fn demo_login(app: &TestApp, email: &str) -> Client {
     let response = app
         .anonymous()
         .post("/api/v1/auth/login")
-        .json(&json!({"email": email, "password": DEMO_PASSWORD}))
+        .json(&LoginRequest {
+            email: email.into(),
+            password: DEMO_PASSWORD.into(),
+        })
         .send()
         .await;
     assert_eq!(
@@ -547,10 +552,12 @@ async fn the_demo_completes_a_city_created_beforehand() {
     let admin = app.admin().await;
     let created = admin
         .post("/api/v1/cities")
-        .json(&json!({
-            "name": "Sceaux", "insee_code": "92071",
-            "department": "Hauts-de-Seine", "region": "Île-de-France"
-        }))
+        .json(&CreateCityRequest {
+            name: "Sceaux".into(),
+            insee_code: "92071".into(),
+            department: "Hauts-de-Seine".into(),
+            region: "Île-de-France".into(),
+        })
         .send()
         .await;
     assert_eq!(created.status(), StatusCode::CREATED, "{}", created.text());

@@ -1,4 +1,10 @@
 use actix_web::http::StatusCode;
+use agir_http::routes::actions::CreateActionRequest;
+use agir_http::routes::events::CreateEventRequest;
+use agir_http::routes::me::UpdateMeRequest;
+use agir_http::routes::plans::CreatePlanRequest;
+use agir_http::routes::users::{CreateUserRequest, UpdateUserRequest};
+use agir_http::routes::votes::CreateVoteRequest;
 use agir_persistence::journal::{self, Actor, NewEntry};
 use agir_persistence::{AsyncConnection, PersistenceError};
 use agir_tests::TestApp;
@@ -12,13 +18,18 @@ async fn every_account_change_is_journaled_in_a_verifiable_chain() {
     let (ada, client) = app.user("ada@example.org").await;
     client
         .patch("/api/v1/me")
-        .json(&json!({"display_name": "Ada L."}))
-        .send()
+        .json(&UpdateMeRequest {
+            display_name: Some("Ada L.".into()),
+        })
+        .ok()
         .await;
     admin
         .patch(&format!("/api/v1/users/{ada}"))
-        .json(&json!({"disabled": true}))
-        .send()
+        .json(&UpdateUserRequest {
+            disabled: Some(true),
+            ..UpdateUserRequest::default()
+        })
+        .ok()
         .await;
 
     let page: Value = admin.get("/api/v1/journal").send().await.json();
@@ -135,7 +146,12 @@ async fn concurrent_writers_keep_one_unbroken_chain() {
         async move {
             admin
                 .post("/api/v1/users")
-                .json(&json!({"email": format!("c{i}@example.org"), "display_name": "C", "password": "a long enough password"}))
+                .json(&CreateUserRequest {
+                    email: format!("c{i}@example.org"),
+                    display_name: "C".into(),
+                    password: "a long enough password".into(),
+                    is_admin: false,
+                })
                 .send()
                 .await
                 .status()
@@ -162,27 +178,46 @@ async fn an_empty_patch_changes_nothing_and_journals_nothing() {
     let plan = coordinator
         .created_id(
             &format!("{base}/plans"),
-            &serde_json::json!({"academic_year": "2025-2026"}),
+            &CreatePlanRequest {
+                academic_year: "2025-2026".into(),
+                ..CreatePlanRequest::default()
+            },
         )
         .await;
     let action = coordinator
         .created_id(
             &format!("{base}/plans/{plan}/actions"),
-            &serde_json::json!({"title": "Compost", "theme": "waste"}),
+            &CreateActionRequest {
+                title: "Compost".into(),
+                theme: "waste".into(),
+                ..CreateActionRequest::default()
+            },
         )
         .await;
     let event = coordinator
-        .created_id(&format!("{base}/events"), &serde_json::json!({"title": "Passation", "kind": "handover", "starts_at": "2026-06-18T17:00:00Z"}))
+        .created_id(
+            &format!("{base}/events"),
+            &CreateEventRequest {
+                title: "Passation".into(),
+                kind: "handover".into(),
+                starts_at: "2026-06-18T17:00:00Z".parse().unwrap(),
+                ..CreateEventRequest::default()
+            },
+        )
         .await;
     let vote = coordinator
         .created_id(
             &format!("{base}/votes"),
-            &serde_json::json!({
-                "title": "Compost ?", "subject": "question", "method": "consent",
-                "electorate": "members", "quorum_percent": 0,
-                "opens_at": chrono::Utc::now() + chrono::Duration::days(1),
-                "closes_at": chrono::Utc::now() + chrono::Duration::days(8),
-            }),
+            &CreateVoteRequest {
+                title: "Compost ?".into(),
+                subject: "question".into(),
+                method: "consent".into(),
+                electorate: "members".into(),
+                quorum_percent: 0,
+                opens_at: Some(chrono::Utc::now() + chrono::Duration::days(1)),
+                closes_at: chrono::Utc::now() + chrono::Duration::days(8),
+                ..CreateVoteRequest::default()
+            },
         )
         .await;
     let journal_length = || async {

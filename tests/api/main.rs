@@ -6,6 +6,7 @@ mod alliances;
 mod auth;
 mod conventions;
 mod demo;
+mod dtos;
 mod errors;
 mod journal;
 mod journal_fixture;

@@ -28,10 +28,31 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use actix_web::http::Method;
+use agir_http::routes::actions::{CreateActionRequest, UpdateActionRequest};
+use agir_http::routes::alliances::{CreateAllianceRequest, UpdateAllianceRequest};
+use agir_http::routes::auth::{LoginRequest, RefreshRequest};
+use agir_http::routes::charters::{CreateCharterRequest, SignCharterRequest};
+use agir_http::routes::cities::{CreateCityRequest, UpdateCityRequest};
+use agir_http::routes::comments::{CommentRequest, EndorseRequest};
+use agir_http::routes::events::{CreateEventRequest, UpdateEventRequest};
+use agir_http::routes::invitations::{AcceptInvitationRequest, CreateInvitationRequest};
+use agir_http::routes::labels::{ApplyLabelRequest, DecideLabelRequest};
+use agir_http::routes::mandates::{
+    CreateMandateRequest, DesignateSuccessorRequest, UpdateMandateRequest,
+};
+use agir_http::routes::me::{ChangePasswordRequest, UpdateMeRequest};
+use agir_http::routes::partners::{CreatePartnerRequest, UpdatePartnerRequest};
+use agir_http::routes::plans::{
+    CarryOverRequest, CreatePlanRequest, TransitionRequest, UpdatePlanRequest,
+};
+use agir_http::routes::results::{CreateIndicatorRequest, CreateMeasurementRequest, ReviewRequest};
+use agir_http::routes::users::{CreateUserRequest, UpdateUserRequest};
+use agir_http::routes::votes::{CastBallotRequest, CreateVoteRequest, UpdateVoteRequest};
 use agir_tests::app::PASSWORD;
 use agir_tests::fixture::today;
 use agir_tests::{AllianceFixture, Client, TestApp};
 use futures_util::StreamExt;
+use serde::Serialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -297,78 +318,145 @@ fn rows() -> Vec<Row> {
             .case("own credentials; anonymous: wrong password")
             .setup(Setup::Emails)
             .body(|c, who| match who {
-                Who::Anonymous => {
-                    json!({"email": c.email(Who::Coordinator), "password": "not the password"})
-                }
-                _ => json!({"email": c.email(who), "password": PASSWORD}),
+                Who::Anonymous => wire(LoginRequest {
+                    email: c.email(Who::Coordinator),
+                    password: "not the password".into(),
+                }),
+                _ => wire(LoginRequest {
+                    email: c.email(who),
+                    password: PASSWORD.into(),
+                }),
             }),
         row("refresh_tokens", [401, 200, 200, 200, 200, 200, 200, 200])
             .case("own refresh token; anonymous: an invalid one")
             .setup(Setup::RefreshTokens)
-            .body(|c, who| json!({"refresh_token": c.token(who)})),
+            .body(|c, who| {
+                wire(RefreshRequest {
+                    refresh_token: c.token(who),
+                })
+            }),
         // Logging out answers 204 even for an unknown token (retries are safe).
         row("logout", public(204))
             .case("own refresh token; anonymous: an invalid one")
             .setup(Setup::RefreshTokens)
-            .body(|c, who| json!({"refresh_token": c.token(who)})),
+            .body(|c, who| {
+                wire(RefreshRequest {
+                    refresh_token: c.token(who),
+                })
+            }),
         // me: the caller's own account.
         row("get_me", signed_in(200)),
-        row("update_me", signed_in(200)).body(|_, who| json!({"display_name": format!("{who}")})),
+        row("update_me", signed_in(200)).body(|_, who| {
+            wire(UpdateMeRequest {
+                display_name: Some(format!("{who}")),
+            })
+        }),
         row("change_password", signed_in(204)).body(|_, _| {
-            json!({"current_password": PASSWORD, "new_password": "another long enough password"})
+            wire(ChangePasswordRequest {
+                current_password: PASSWORD.into(),
+                new_password: "another long enough password".into(),
+            })
         }),
         // Accepting needs no mandate: the token and, for an account, its email decide.
         row("accept_invitation", public(201))
             .case("an invitation sent to the caller's own email; anonymous: a new account")
             .setup(Setup::OwnInvitations)
             .body(|_, who| match who {
-                Who::Anonymous => {
-                    json!({"display_name": "Inès Moreau", "password": "a long enough password"})
-                }
-                _ => json!({}),
+                Who::Anonymous => wire(AcceptInvitationRequest {
+                    display_name: Some("Inès Moreau".into()),
+                    password: Some("a long enough password".into()),
+                }),
+                _ => wire(AcceptInvitationRequest::default()),
             }),
         // users: platform admins. `{id}` is the member of P's account.
         row("list_users", admins(200)),
         row("create_user", admins(201)).body(|_, _| {
-            json!({"email": "new.account@example.org", "display_name": "New account", "password": "a long enough password"})
+            wire(CreateUserRequest {
+                email: "new.account@example.org".into(),
+                display_name: "New account".into(),
+                password: "a long enough password".into(),
+                is_admin: false,
+            })
         }),
         row("get_user", admins(200)),
-        row("update_user", admins(200)).body(|_, _| json!({"display_name": "Renamed"})),
+        row("update_user", admins(200)).body(|_, _| {
+            wire(UpdateUserRequest {
+                display_name: Some("Renamed".into()),
+                ..UpdateUserRequest::default()
+            })
+        }),
         // cities: public reads, admin writes. `{id}` is alliance A's city.
         row("list_cities", public(200)),
         row("create_city", admins(201)).body(|_, _| {
-            json!({"name": "Rennes", "insee_code": "35238", "department": "Ille-et-Vilaine", "region": "Bretagne"})
+            wire(CreateCityRequest {
+                name: "Rennes".into(),
+                insee_code: "35238".into(),
+                department: "Ille-et-Vilaine".into(),
+                region: "Bretagne".into(),
+            })
         }),
         row("get_city", public(200)),
-        row("update_city", admins(200)).body(|_, _| json!({"department": "Hauts-de-Seine (92)"})),
+        row("update_city", admins(200)).body(|_, _| {
+            wire(UpdateCityRequest {
+                department: Some("Hauts-de-Seine (92)".into()),
+                ..UpdateCityRequest::default()
+            })
+        }),
         // alliances: public profile, created by admins, edited by the coordinator,
         // archived by admins.
         row("list_alliances", public(200)),
-        row("create_alliance", admins(201))
-            .body(|c, _| json!({"city_id": c.a.city, "name": "A second alliance"})),
+        row("create_alliance", admins(201)).body(|c, _| {
+            wire(CreateAllianceRequest {
+                city_id: c.a.city,
+                name: "A second alliance".into(),
+                ..CreateAllianceRequest::default()
+            })
+        }),
         row("get_alliance", public(200)),
         row("update_alliance", coordination(200))
             .case("profile")
-            .body(|_, _| json!({"description": "Campus durables en ville durable"})),
+            .body(|_, _| {
+                wire(UpdateAllianceRequest {
+                    description: Some("Campus durables en ville durable".into()),
+                    ..UpdateAllianceRequest::default()
+                })
+            }),
         row("update_alliance", admins(200))
             .case("status")
-            .body(|_, _| json!({"status": "archived"})),
+            .body(|_, _| {
+                wire(UpdateAllianceRequest {
+                    status: Some("archived".into()),
+                    ..UpdateAllianceRequest::default()
+                })
+            }),
         // partners: public reads, managed by the coordinator. `{partner_id}` is P.
         row("list_partners", public(200)),
-        row("create_partner", coordination(201))
-            .body(|_, who| json!({"name": format!("Crous, added by {who}"), "kind": "student_services"})),
+        row("create_partner", coordination(201)).body(|_, who| {
+            wire(CreatePartnerRequest {
+                name: format!("Crous, added by {who}"),
+                kind: "student_services".into(),
+                ..CreatePartnerRequest::default()
+            })
+        }),
         row("get_partner", public(200)),
-        row("update_partner", coordination(200))
-            .body(|_, _| json!({"description": "Association étudiante"})),
+        row("update_partner", coordination(200)).body(|_, _| {
+            wire(UpdatePartnerRequest {
+                description: Some("Association étudiante".into()),
+                ..UpdatePartnerRequest::default()
+            })
+        }),
         // mandates: the members list is for insiders; `{mandate_id}` is the mandate
         // of P's representative.
         row("list_mandates", insiders(200)),
         row("create_mandate", coordination(201))
             .isolated()
             .body(|c, _| {
-                json!({
-                    "user_id": c.a.member_p.user, "partner_id": c.a.partner_q,
-                    "role": "member", "starts_on": today()
+                wire(CreateMandateRequest {
+                    user_id: c.a.member_p.user,
+                    partner_id: c.a.partner_q,
+                    role: "member".into(),
+                    starts_on: today(),
+                    ..CreateMandateRequest::default()
                 })
             }),
         row("get_mandate", insiders(200)),
@@ -376,18 +464,31 @@ fn rows() -> Vec<Row> {
         row("update_mandate", [401, 403, 403, 200, 403, 200, 403, 200])
             .case("handover notes, by the holder too")
             .isolated()
-            .body(|_, _| json!({"handover_notes": "Les clés sont à l'accueil."})),
+            .body(|_, _| {
+                wire(UpdateMandateRequest {
+                    handover_notes: Some(Some("Les clés sont à l'accueil.".into())),
+                    ..UpdateMandateRequest::default()
+                })
+            }),
         row("update_mandate", coordination(200))
             .case("dates")
             .isolated()
-            .body(|_, _| json!({"ends_on": fixture_day(200)})),
+            .body(|_, _| {
+                wire(UpdateMandateRequest {
+                    ends_on: Some(Some(fixture_day(200))),
+                    ..UpdateMandateRequest::default()
+                })
+            }),
         row("delete_mandate", coordination(204)).isolated(),
         // A representative designates the successor of their own mandate only; the
         // coordinator and admins of any mandate.
-        row("designate_successor", [401, 403, 403, 201, 403, 201, 403, 201])
-            .case("the representative's own mandate")
-            .isolated()
-            .body(successor),
+        row(
+            "designate_successor",
+            [401, 403, 403, 201, 403, 201, 403, 201],
+        )
+        .case("the representative's own mandate")
+        .isolated()
+        .body(successor),
         row("designate_successor", coordination(201))
             .case("the mandate of P's member: not the representative's own")
             .mandate_of(Who::Member)
@@ -401,9 +502,16 @@ fn rows() -> Vec<Row> {
         row("get_succession", insiders(200)),
         // invitations: the coordinator's business. `{invitation_id}` is pending.
         row("list_invitations", coordination(200)),
-        row("create_invitation", coordination(201)).isolated().body(|c, _| {
-            json!({"email": "invited.member@example.org", "partner_id": c.a.partner_p, "role": "member"})
-        }),
+        row("create_invitation", coordination(201))
+            .isolated()
+            .body(|c, _| {
+                wire(CreateInvitationRequest {
+                    email: "invited.member@example.org".into(),
+                    partner_id: c.a.partner_p,
+                    role: "member".into(),
+                    ..CreateInvitationRequest::default()
+                })
+            }),
         row("revoke_invitation", coordination(204))
             .isolated()
             .setup(Setup::Invitation),
@@ -412,43 +520,70 @@ fn rows() -> Vec<Row> {
         row("list_charters", public(200)),
         row("create_charter", coordination(201))
             .isolated()
-            .body(|_, _| json!({"text": "Coopération, écoute, ouverture."})),
+            .body(|_, _| {
+                wire(CreateCharterRequest {
+                    text: "Coopération, écoute, ouverture.".into(),
+                    make_current: true,
+                })
+            }),
         row("sign_charter", [401, 403, 403, 201, 403, 403, 403, 403])
             .case("for partner P")
             .setup(Setup::Charter)
-            .body(|c, _| json!({"partner_id": c.a.partner_p})),
+            .body(|c, _| {
+                wire(SignCharterRequest {
+                    partner_id: Some(c.a.partner_p),
+                })
+            }),
         // Each signs for the one partner they speak for; a coordinator speaks for theirs.
         row("sign_charter", [401, 403, 403, 201, 201, 201, 403, 403])
             .case("for the caller's own partner")
             .setup(Setup::Charter)
-            .body(|_, _| json!({})),
+            .body(|_, _| wire(SignCharterRequest::default())),
         // plans: adopted and closed plans are public, earlier phases are for insiders;
         // the coordinator creates plans and moves them through their phases.
         row("list_plans", public(200)).at(At::Draft),
-        row("create_plan", coordination(201))
-            .body(|_, who| json!({"academic_year": year_of(who), "title": format!("Plan de {who}")})),
+        row("create_plan", coordination(201)).body(|_, who| {
+            wire(CreatePlanRequest {
+                academic_year: year_of(who).into(),
+                title: Some(format!("Plan de {who}")),
+                ..CreatePlanRequest::default()
+            })
+        }),
         row("get_plan", insiders(200)).case("draft").at(At::Draft),
         row("get_plan", insiders(200)).case("voting").at(At::Voting),
         row("get_plan", public(200)).case("adopted").at(At::Adopted),
         row("get_plan", public(200)).case("closed").at(At::Closed),
         row("update_plan", coordination(200))
             .at(At::Draft)
-            .body(|_, _| json!({"description": "Co-construit avec les partenaires"})),
+            .body(|_, _| {
+                wire(UpdatePlanRequest {
+                    description: Some("Co-construit avec les partenaires".into()),
+                    ..UpdatePlanRequest::default()
+                })
+            }),
         row("transition_plan", coordination(200))
             .case("draft to consultation")
             .at(At::Draft)
             .isolated()
-            .body(|_, _| json!({"to": "consultation"})),
+            .body(|_, _| wire(transition_to("consultation"))),
         row("carry_over_plan", coordination(201))
             .case("from the adopted plan")
             .at(At::Adopted)
-            .body(|_, who| json!({"to_academic_year": year_of(who)})),
+            .body(|_, who| {
+                wire(CarryOverRequest {
+                    to_academic_year: year_of(who).into(),
+                })
+            }),
         // actions: readable with their plan; proposed by anyone taking part (observers
         // do not), for a partner they take part for, while the plan is in draft or
         // consultation; added to an adopted plan by the coordinator only; never while
         // voting or once closed (409 for those who could otherwise).
-        row("list_actions", insiders(200)).case("draft").at(At::Draft),
-        row("list_actions", public(200)).case("adopted").at(At::Adopted),
+        row("list_actions", insiders(200))
+            .case("draft")
+            .at(At::Draft),
+        row("list_actions", public(200))
+            .case("adopted")
+            .at(At::Adopted),
         row("create_action", [401, 403, 201, 201, 201, 201, 403, 201])
             .case("draft plan, for the caller's own partner")
             .at(At::Draft)
@@ -456,7 +591,12 @@ fn rows() -> Vec<Row> {
         row("create_action", [401, 403, 201, 201, 403, 403, 403, 201])
             .case("draft plan, for partner P")
             .at(At::Draft)
-            .body(|c, who| json!({"title": format!("Proposée par {who}"), "theme": "food", "proposing_partner_id": c.a.partner_p})),
+            .body(|c, who| {
+                wire(CreateActionRequest {
+                    proposing_partner_id: Some(c.a.partner_p),
+                    ..food_action(format!("Proposée par {who}"))
+                })
+            }),
         row("create_action", [401, 403, 201, 201, 201, 201, 403, 201])
             .case("plan in consultation, for the caller's own partner")
             .at(At::Consultation)
@@ -474,39 +614,74 @@ fn rows() -> Vec<Row> {
             .at(At::Closed)
             .body(proposal),
         row("get_action", insiders(200)).case("draft").at(At::Draft),
-        row("get_action", public(200)).case("adopted").at(At::Adopted),
+        row("get_action", public(200))
+            .case("adopted")
+            .at(At::Adopted),
         // Editing and progress: the partner that proposed or leads the action, the
         // coordinator and admins; deciding on a proposal: the coordinator and admins.
         row("update_action", [401, 403, 200, 200, 403, 200, 403, 200])
             .case("draft plan, P's action")
             .at(At::Draft)
-            .body(|_, _| json!({"description": "Un composteur de plus"})),
+            .body(|_, _| {
+                wire(UpdateActionRequest {
+                    description: Some("Un composteur de plus".into()),
+                    ..UpdateActionRequest::default()
+                })
+            }),
         row("update_action", [401, 403, 200, 200, 403, 200, 403, 200])
             .case("adopted plan, P's action: progress")
             .at(At::Adopted)
-            .body(|_, _| json!({"status": "in_progress"})),
+            .body(|_, _| {
+                wire(UpdateActionRequest {
+                    status: Some("in_progress".into()),
+                    ..UpdateActionRequest::default()
+                })
+            }),
         row("update_action", coordination(200))
             .case("draft plan, adopting P's proposal")
             .at(At::Draft)
-            .body(|_, _| json!({"status": "adopted"})),
+            .body(|_, _| {
+                wire(UpdateActionRequest {
+                    status: Some("adopted".into()),
+                    ..UpdateActionRequest::default()
+                })
+            }),
         row("update_action", [401, 403, 403, 403, 200, 200, 403, 200])
             .case("the joint action: P only contributes")
             .at(At::Joint)
-            .body(|_, _| json!({"description": "Avec la ville"})),
+            .body(|_, _| {
+                wire(UpdateActionRequest {
+                    description: Some("Avec la ville".into()),
+                    ..UpdateActionRequest::default()
+                })
+            }),
         row("update_action", [401, 403, 409, 409, 403, 409, 403, 409])
             .case("closed plan, P's action")
             .at(At::Closed)
-            .body(|_, _| json!({"description": "Trop tard"})),
+            .body(|_, _| {
+                wire(UpdateActionRequest {
+                    description: Some("Trop tard".into()),
+                    ..UpdateActionRequest::default()
+                })
+            }),
         // comments: private even on a public action; by anyone taking part; changed
         // by their author, deleted by their author or an admin. `{comment_id}` is
         // the comment of P's member.
         row("list_comments", insiders(200)).at(At::Adopted),
         row("create_comment", [401, 403, 201, 201, 201, 201, 403, 201])
             .at(At::Adopted)
-            .body(|_, who| json!({"body": format!("Avis de {who}")})),
+            .body(|_, who| {
+                wire(CommentRequest {
+                    body: format!("Avis de {who}"),
+                })
+            }),
         row("update_comment", [401, 403, 200, 403, 403, 403, 403, 403])
             .at(At::Adopted)
-            .body(|_, _| json!({"body": "Avis corrigé"})),
+            .body(|_, _| {
+                wire(CommentRequest {
+                    body: "Avis corrigé".into(),
+                })
+            }),
         row("delete_comment", [401, 403, 204, 403, 403, 403, 403, 204])
             .at(At::Adopted)
             .isolated(),
@@ -514,86 +689,169 @@ fn rows() -> Vec<Row> {
         row("endorse_action", [401, 403, 403, 204, 403, 403, 403, 403])
             .case("for partner P")
             .at(At::Draft)
-            .body(|c, _| json!({"partner_id": c.a.partner_p})),
+            .body(|c, _| {
+                wire(EndorseRequest {
+                    partner_id: Some(c.a.partner_p),
+                })
+            }),
         row("endorse_action", [401, 403, 403, 204, 204, 204, 403, 403])
             .case("for the caller's own partner")
             .at(At::Draft)
-            .body(|c, who| json!({"partner_id": own_partner(c, who)})),
+            .body(|c, who| {
+                wire(EndorseRequest {
+                    partner_id: Some(own_partner(c, who)),
+                })
+            }),
         row("endorse_action", [401, 403, 403, 409, 409, 409, 403, 403])
             .case("closed plan, for the caller's own partner")
             .at(At::Closed)
-            .body(|c, who| json!({"partner_id": own_partner(c, who)})),
+            .body(|c, who| {
+                wire(EndorseRequest {
+                    partner_id: Some(own_partner(c, who)),
+                })
+            }),
         // P, Q and the city partner endorse the adopted plan's action.
-        row("withdraw_endorsement", [401, 403, 403, 204, 403, 403, 403, 403])
-            .case("P's endorsement")
-            .at(At::Adopted)
-            .query(|c, _| format!("partner_id={}", c.a.partner_p)),
-        row("withdraw_endorsement", [401, 403, 403, 204, 204, 204, 403, 403])
-            .case("the caller's own partner's endorsement")
-            .at(At::Adopted)
-            .query(|c, who| format!("partner_id={}", own_partner(c, who))),
+        row(
+            "withdraw_endorsement",
+            [401, 403, 403, 204, 403, 403, 403, 403],
+        )
+        .case("P's endorsement")
+        .at(At::Adopted)
+        .query(|c, _| format!("partner_id={}", c.a.partner_p)),
+        row(
+            "withdraw_endorsement",
+            [401, 403, 403, 204, 204, 204, 403, 403],
+        )
+        .case("the caller's own partner's endorsement")
+        .at(At::Adopted)
+        .query(|c, who| format!("partner_id={}", own_partner(c, who))),
         // results: indicators and measurements are read with their action; indicators
         // are added by those who may edit the action; measurements recorded for a
         // partner taking part (proposing, lead, contributing) by its members, the
         // coordinator and admins; reviewed by whoever speaks for another partner
         // than the recorder's.
-        row("list_indicators", insiders(200)).case("draft").at(At::Draft),
-        row("list_indicators", public(200)).case("adopted").at(At::Adopted),
+        row("list_indicators", insiders(200))
+            .case("draft")
+            .at(At::Draft),
+        row("list_indicators", public(200))
+            .case("adopted")
+            .at(At::Adopted),
         row("create_indicator", [401, 403, 201, 201, 403, 201, 403, 201])
             .case("P's action")
             .at(At::Adopted)
-            .body(|_, who| json!({"name": format!("Mesure de {who}"), "unit": "kg", "target": 50.0})),
+            .body(|_, who| {
+                wire(CreateIndicatorRequest {
+                    name: Some(format!("Mesure de {who}")),
+                    unit: Some("kg".into()),
+                    target: Some(50.0),
+                    ..CreateIndicatorRequest::default()
+                })
+            }),
         row("create_indicator", [401, 403, 409, 409, 403, 409, 403, 409])
             .case("closed plan, P's action")
             .at(At::Closed)
-            .body(|_, who| json!({"name": format!("Mesure de {who}"), "unit": "kg"})),
-        row("list_measurements", insiders(200)).case("draft").at(At::Draft),
-        row("list_measurements", public(200)).case("adopted").at(At::Adopted),
-        row("create_measurement", [401, 403, 201, 201, 403, 201, 403, 201])
-            .case("for P, which proposed and leads the action")
-            .at(At::Adopted)
-            .body(|c, _| measurement(c.a.partner_p)),
-        row("create_measurement", [401, 403, 201, 201, 201, 201, 403, 201])
-            .case("the joint action, for the caller's own partner")
-            .at(At::Joint)
-            .body(|c, who| measurement(own_partner(c, who))),
+            .body(|_, who| {
+                wire(CreateIndicatorRequest {
+                    name: Some(format!("Mesure de {who}")),
+                    unit: Some("kg".into()),
+                    ..CreateIndicatorRequest::default()
+                })
+            }),
+        row("list_measurements", insiders(200))
+            .case("draft")
+            .at(At::Draft),
+        row("list_measurements", public(200))
+            .case("adopted")
+            .at(At::Adopted),
+        row(
+            "create_measurement",
+            [401, 403, 201, 201, 403, 201, 403, 201],
+        )
+        .case("for P, which proposed and leads the action")
+        .at(At::Adopted)
+        .body(|c, _| measurement(c.a.partner_p)),
+        row(
+            "create_measurement",
+            [401, 403, 201, 201, 201, 201, 403, 201],
+        )
+        .case("the joint action, for the caller's own partner")
+        .at(At::Joint)
+        .body(|c, who| measurement(own_partner(c, who))),
         // Naming a partner that takes no part in the action is an invalid body (422,
         // `partner_id`: `not_participating`) for those who may act for that partner (Q's
         // representative, the coordinator, admins); the others have no right (403).
-        row("create_measurement", [401, 403, 403, 403, 422, 422, 403, 422])
-            .case("for Q, which takes no part in the action")
-            .at(At::Adopted)
-            .body(|c, _| measurement(c.a.partner_q)),
-        row("create_measurement", [401, 403, 201, 201, 403, 201, 403, 201])
-            .case("draft plan, for P")
-            .at(At::Draft)
-            .body(|c, _| measurement(c.a.partner_p)),
-        row("create_measurement", [401, 403, 409, 409, 403, 409, 403, 409])
-            .case("closed plan, for P")
-            .at(At::Closed)
-            .body(|c, _| measurement(c.a.partner_p)),
+        row(
+            "create_measurement",
+            [401, 403, 403, 403, 422, 422, 403, 422],
+        )
+        .case("for Q, which takes no part in the action")
+        .at(At::Adopted)
+        .body(|c, _| measurement(c.a.partner_q)),
+        row(
+            "create_measurement",
+            [401, 403, 201, 201, 403, 201, 403, 201],
+        )
+        .case("draft plan, for P")
+        .at(At::Draft)
+        .body(|c, _| measurement(c.a.partner_p)),
+        row(
+            "create_measurement",
+            [401, 403, 409, 409, 403, 409, 403, 409],
+        )
+        .case("closed plan, for P")
+        .at(At::Closed)
+        .body(|c, _| measurement(c.a.partner_p)),
         // `{measurement_id}` was recorded for P.
-        row("review_measurement", [401, 403, 403, 403, 200, 200, 403, 403])
-            .case("for the caller's own partner")
-            .at(At::Adopted)
-            .body(|_, _| json!({"verdict": "confirm"})),
-        row("review_measurement", [401, 403, 403, 403, 403, 403, 403, 403])
-            .case("for P, the recorder's partner")
-            .at(At::Adopted)
-            .body(|c, _| json!({"verdict": "dispute", "reason": "Pesée incomplète", "partner_id": c.a.partner_p})),
-        row("review_measurement", [401, 403, 403, 403, 409, 409, 403, 403])
-            .case("closed plan, for the caller's own partner")
-            .at(At::Closed)
-            .body(|_, _| json!({"verdict": "confirm"})),
+        row(
+            "review_measurement",
+            [401, 403, 403, 403, 200, 200, 403, 403],
+        )
+        .case("for the caller's own partner")
+        .at(At::Adopted)
+        .body(|_, _| {
+            wire(ReviewRequest {
+                verdict: "confirm".into(),
+                ..ReviewRequest::default()
+            })
+        }),
+        row(
+            "review_measurement",
+            [401, 403, 403, 403, 403, 403, 403, 403],
+        )
+        .case("for P, the recorder's partner")
+        .at(At::Adopted)
+        .body(|c, _| {
+            wire(ReviewRequest {
+                verdict: "dispute".into(),
+                reason: Some("Pesée incomplète".into()),
+                partner_id: Some(c.a.partner_p),
+            })
+        }),
+        row(
+            "review_measurement",
+            [401, 403, 403, 403, 409, 409, 403, 403],
+        )
+        .case("closed plan, for the caller's own partner")
+        .at(At::Closed)
+        .body(|_, _| {
+            wire(ReviewRequest {
+                verdict: "confirm".into(),
+                ..ReviewRequest::default()
+            })
+        }),
         // events: public, managed by the coordinator.
         row("list_events", public(200)).setup(Setup::Event),
-        row("create_event", coordination(201)).body(|_, who| {
-            json!({"title": format!("Forum, par {who}"), "kind": "forum", "starts_at": "2026-03-12T09:00:00Z"})
-        }),
+        row("create_event", coordination(201))
+            .body(|_, who| wire(forum(format!("Forum, par {who}")))),
         row("get_event", public(200)).setup(Setup::Event),
         row("update_event", coordination(200))
             .setup(Setup::Event)
-            .body(|_, _| json!({"attendance": 42})),
+            .body(|_, _| {
+                wire(UpdateEventRequest {
+                    attendance: Some(Some(42)),
+                    ..UpdateEventRequest::default()
+                })
+            }),
         row("delete_event", coordination(204))
             .setup(Setup::Event)
             .isolated(),
@@ -603,40 +861,55 @@ fn rows() -> Vec<Row> {
         // open are 409 for those who could otherwise cast them.
         row("list_votes", insiders(200)).vote(Vote::Partners),
         row("create_vote", coordination(201)).body(|_, who| {
-            json!({
-                "title": format!("Question de {who}"), "subject": "question", "method": "consent",
-                "electorate": "partners", "quorum_percent": 50, "threshold": "simple",
-                "closes_at": chrono::Utc::now() + chrono::Duration::days(7)
+            wire(CreateVoteRequest {
+                title: format!("Question de {who}"),
+                subject: "question".into(),
+                method: "consent".into(),
+                electorate: "partners".into(),
+                quorum_percent: 50,
+                threshold: Some("simple".into()),
+                closes_at: chrono::Utc::now() + chrono::Duration::days(7),
+                ..CreateVoteRequest::default()
             })
         }),
         row("get_vote", insiders(200)).vote(Vote::Partners),
         row("update_vote", coordination(200))
             .case("scheduled")
             .vote(Vote::Scheduled)
-            .body(|_, _| json!({"title": "Question reformulée"})),
+            .body(|_, _| {
+                wire(UpdateVoteRequest {
+                    title: Some("Question reformulée".into()),
+                    ..UpdateVoteRequest::default()
+                })
+            }),
         row("cast_ballot", [401, 403, 403, 201, 201, 201, 403, 403])
             .case("partners' vote, for the caller's own partner")
             .vote(Vote::Partners)
-            .body(|_, _| json!({"choice": "for"})),
+            .body(|_, _| wire(choice("for"))),
         row("cast_ballot", [401, 403, 403, 201, 403, 403, 403, 403])
             .case("partners' vote, for partner P")
             .vote(Vote::Partners)
-            .body(|c, _| json!({"choice": "against", "partner_id": c.a.partner_p})),
+            .body(|c, _| {
+                wire(CastBallotRequest {
+                    partner_id: Some(c.a.partner_p),
+                    ..choice("against")
+                })
+            }),
         row("cast_ballot", [401, 403, 201, 201, 201, 201, 403, 403])
             .case("members' vote")
             .vote(Vote::Members)
-            .body(|_, _| json!({"choice": "abstain"})),
+            .body(|_, _| wire(choice("abstain"))),
         // The right to vote is checked before the vote's state, as for proposals to
         // a voting or closed plan: an observer (and, on a partners' vote, a member)
         // gets 403, those who may vote 409.
         row("cast_ballot", [401, 403, 409, 409, 409, 409, 403, 403])
             .case("members' vote, scheduled")
             .vote(Vote::Scheduled)
-            .body(|_, _| json!({"choice": "for"})),
+            .body(|_, _| wire(choice("for"))),
         row("cast_ballot", [401, 403, 403, 409, 409, 409, 403, 403])
             .case("partners' vote, closed")
             .vote(Vote::Closed)
-            .body(|_, _| json!({"choice": "for"})),
+            .body(|_, _| wire(choice("for"))),
         row("close_vote_early", coordination(200))
             .vote(Vote::Partners)
             .isolated(),
@@ -647,20 +920,34 @@ fn rows() -> Vec<Row> {
         // for by the coordinator, decided by platform admins. `{label_id}` is A's
         // label of 2026-2027.
         row("list_labels", public(200)).setup(Setup::Label(Label::Granted)),
-        row("apply_for_label", coordination(201))
-            .body(|_, who| json!({"academic_year": year_of(who), "note": format!("Candidature de {who}")})),
+        row("apply_for_label", coordination(201)).body(|_, who| {
+            wire(ApplyLabelRequest {
+                academic_year: year_of(who).into(),
+                note: Some(format!("Candidature de {who}")),
+            })
+        }),
         row("decide_label", admins(200))
             .case("granting an application")
             .setup(Setup::Label(Label::Applied))
-            .body(|_, _| json!({"status": "granted", "note": "Alliance exemplaire."})),
+            .body(|_, _| {
+                wire(DecideLabelRequest {
+                    status: "granted".into(),
+                    note: Some("Alliance exemplaire.".into()),
+                })
+            }),
         row("decide_label", admins(200))
             .case("refusing an application")
             .setup(Setup::Label(Label::Applied))
-            .body(|_, _| json!({"status": "refused", "note": "Pensez à associer le Crous."})),
+            .body(|_, _| {
+                wire(DecideLabelRequest {
+                    status: "refused".into(),
+                    note: Some("Pensez à associer le Crous.".into()),
+                })
+            }),
         row("decide_label", admins(200))
             .case("withdrawing a granted label")
             .setup(Setup::Label(Label::Granted))
-            .body(|_, _| json!({"status": "withdrawn"})),
+            .body(|_, _| wire(decision("withdrawn"))),
         // network: the AVUF's view across cities, public. `{file}` is `actions.csv`.
         row("network_labels", public(200)).setup(Setup::Label(Label::Granted)),
         row("network_stats", public(200)),
@@ -697,7 +984,69 @@ const GROUPS: [&[&str]; 9] = [
 
 /// A successor's invitation.
 fn successor(_: &Ctx, _: Who) -> Value {
-    json!({"email": "successor@example.org", "handover_notes": "Passation en juin."})
+    wire(DesignateSuccessorRequest {
+        email: "successor@example.org".into(),
+        handover_notes: Some("Passation en juin.".into()),
+        ..DesignateSuccessorRequest::default()
+    })
+}
+
+/// A request body as the JSON the matrix sends.
+fn wire(body: impl Serialize) -> Value {
+    serde_json::to_value(body).unwrap()
+}
+
+fn transition_to(phase: &str) -> TransitionRequest {
+    TransitionRequest { to: phase.into() }
+}
+
+/// A proposal on food.
+fn food_action(title: String) -> CreateActionRequest {
+    CreateActionRequest {
+        title,
+        theme: "food".into(),
+        ..CreateActionRequest::default()
+    }
+}
+
+/// A forum on 12 March 2026.
+fn forum(title: String) -> CreateEventRequest {
+    CreateEventRequest {
+        title,
+        kind: "forum".into(),
+        starts_at: "2026-03-12T09:00:00Z".parse().unwrap(),
+        ..CreateEventRequest::default()
+    }
+}
+
+fn choice(choice: &str) -> CastBallotRequest {
+    CastBallotRequest {
+        choice: Some(choice.into()),
+        ..CastBallotRequest::default()
+    }
+}
+
+fn decision(status: &str) -> DecideLabelRequest {
+    DecideLabelRequest {
+        status: status.into(),
+        note: None,
+    }
+}
+
+fn action_title(title: &str) -> UpdateActionRequest {
+    UpdateActionRequest {
+        title: Some(title.into()),
+        ..UpdateActionRequest::default()
+    }
+}
+
+fn invitation(email: &str, partner_id: Uuid) -> CreateInvitationRequest {
+    CreateInvitationRequest {
+        email: email.into(),
+        partner_id,
+        role: "member".into(),
+        ..CreateInvitationRequest::default()
+    }
 }
 
 /// An academic year with no plan yet, one per caller who may create one.
@@ -721,12 +1070,20 @@ fn own_partner(c: &Ctx, who: Who) -> Uuid {
 
 /// A proposal for the caller's own partner.
 fn proposal(c: &Ctx, who: Who) -> Value {
-    json!({"title": format!("Proposée par {who}"), "theme": "food", "proposing_partner_id": own_partner(c, who)})
+    wire(CreateActionRequest {
+        proposing_partner_id: Some(own_partner(c, who)),
+        ..food_action(format!("Proposée par {who}"))
+    })
 }
 
 /// A measurement with evidence, for a partner.
 fn measurement(partner: Uuid) -> Value {
-    json!({"value": 4.5, "evidence_url": "https://example.org/pesee", "partner_id": partner})
+    wire(CreateMeasurementRequest {
+        value: 4.5,
+        evidence_url: Some("https://example.org/pesee".into()),
+        partner_id: Some(partner),
+        ..CreateMeasurementRequest::default()
+    })
 }
 
 /// Applications built at once by one test.
@@ -795,7 +1152,7 @@ struct Stage {
 }
 
 /// Posts as `client`, checks the answer is `expected`, and returns the body.
-async fn send(client: &Client, path: &str, body: Value, expected: u16) -> Value {
+async fn send(client: &Client, path: &str, body: impl Serialize, expected: u16) -> Value {
     let response = client.post(path).json(&body).send().await;
     assert_eq!(
         response.status().as_u16(),
@@ -811,7 +1168,7 @@ async fn send(client: &Client, path: &str, body: Value, expected: u16) -> Value 
 }
 
 /// Posts as `client` and returns the id of what was created.
-async fn create(client: &Client, path: &str, body: Value) -> Uuid {
+async fn create(client: &Client, path: &str, body: impl Serialize) -> Uuid {
     let created = send(client, path, body, 201).await;
     created["id"].as_str().unwrap().parse().unwrap()
 }
@@ -825,31 +1182,49 @@ async fn draft_stage(f: &AllianceFixture, year: &str) -> Stage {
     let plan = create(
         &f.coordinator.client,
         &format!("{base}/plans"),
-        json!({"academic_year": year}),
+        CreatePlanRequest {
+            academic_year: year.into(),
+            ..CreatePlanRequest::default()
+        },
     )
     .await;
     let action = create(
         member,
         &format!("{base}/plans/{plan}/actions"),
-        json!({"title": format!("Compost collectif {year}"), "theme": "waste"}),
+        CreateActionRequest {
+            title: format!("Compost collectif {year}"),
+            theme: "waste".into(),
+            ..CreateActionRequest::default()
+        },
     )
     .await;
     let indicator = create(
         member,
         &format!("{base}/actions/{action}/indicators"),
-        json!({"catalogue": "compost_kg", "target": 100.0}),
+        CreateIndicatorRequest {
+            catalogue: Some("compost_kg".into()),
+            target: Some(100.0),
+            ..CreateIndicatorRequest::default()
+        },
     )
     .await;
     let measurement = create(
         member,
         &format!("{base}/indicators/{indicator}/measurements"),
-        json!({"value": 12.5, "evidence_url": "https://example.org/compost", "note": "Pesée"}),
+        CreateMeasurementRequest {
+            value: 12.5,
+            evidence_url: Some("https://example.org/compost".into()),
+            note: Some("Pesée".into()),
+            ..CreateMeasurementRequest::default()
+        },
     )
     .await;
     let comment = create(
         member,
         &format!("{base}/actions/{action}/comments"),
-        json!({"body": "La résidence est partante."}),
+        CommentRequest {
+            body: "La résidence est partante.".into(),
+        },
     )
     .await;
     Stage {
@@ -865,7 +1240,7 @@ async fn draft_stage(f: &AllianceFixture, year: &str) -> Stage {
 async fn advance(f: &AllianceFixture, plan: Uuid, to: &str) {
     let path = format!("/api/v1/alliances/{}/plans/{plan}/transition", f.alliance);
     for phase in ["consultation", "voting", "adopted", "closed"] {
-        send(&f.coordinator.client, &path, json!({"to": phase}), 200).await;
+        send(&f.coordinator.client, &path, transition_to(phase), 200).await;
         if phase == to {
             return;
         }
@@ -917,7 +1292,7 @@ impl Ctx {
                 let created = self
                     .admin
                     .post(&format!("/api/v1/alliances/{alliance}/invitations"))
-                    .json(&json!({"email": "pending@example.org", "partner_id": self.a.partner_p, "role": "member"}))
+                    .json(&invitation("pending@example.org", self.a.partner_p))
                     .send()
                     .await;
                 assert_eq!(created.status().as_u16(), 201, "{}", created.text());
@@ -929,7 +1304,10 @@ impl Ctx {
                 let created = self
                     .admin
                     .post(&format!("/api/v1/alliances/{alliance}/charters"))
-                    .json(&json!({"text": "Nos valeurs partagées."}))
+                    .json(&CreateCharterRequest {
+                        text: "Nos valeurs partagées.".into(),
+                        make_current: true,
+                    })
                     .send()
                     .await;
                 assert_eq!(created.status().as_u16(), 201, "{}", created.text());
@@ -944,7 +1322,7 @@ impl Ctx {
                     let created = self
                         .admin
                         .post(&format!("/api/v1/alliances/{alliance}/invitations"))
-                        .json(&json!({"email": self.email(who), "partner_id": self.a.partner_q, "role": "member"}))
+                        .json(&invitation(&self.email(who), self.a.partner_q))
                         .send()
                         .await;
                     assert_eq!(created.status().as_u16(), 201, "{}", created.text());
@@ -958,7 +1336,12 @@ impl Ctx {
             Setup::Plans(at) => self.plans(at).await,
             Setup::Event => {
                 let path = format!("/api/v1/alliances/{alliance}/events");
-                let body = json!({"title": "Rencontre de passation", "kind": "handover", "starts_at": "2026-06-18T17:00:00Z"});
+                let body = CreateEventRequest {
+                    title: "Rencontre de passation".into(),
+                    kind: "handover".into(),
+                    starts_at: "2026-06-18T17:00:00Z".parse().unwrap(),
+                    ..CreateEventRequest::default()
+                };
                 self.event = Some(create(&self.a.coordinator.client, &path, body).await);
             }
             Setup::Vote(vote) => {
@@ -973,11 +1356,17 @@ impl Ctx {
                     Vote::Scheduled => now + chrono::Duration::days(1),
                     _ => now,
                 };
-                let body = json!({
-                    "title": "Un composteur par résidence ?", "subject": "question", "method": "consent",
-                    "electorate": electorate, "quorum_percent": 50, "threshold": "simple",
-                    "opens_at": opens_at, "closes_at": now + chrono::Duration::days(7)
-                });
+                let body = CreateVoteRequest {
+                    title: "Un composteur par résidence ?".into(),
+                    subject: "question".into(),
+                    method: "consent".into(),
+                    electorate: electorate.into(),
+                    quorum_percent: 50,
+                    threshold: Some("simple".into()),
+                    opens_at: Some(opens_at),
+                    closes_at: now + chrono::Duration::days(7),
+                    ..CreateVoteRequest::default()
+                };
                 let id = create(coordinator, &path, body).await;
                 if vote == Vote::Closed {
                     send(coordinator, &format!("{path}/{id}/close"), json!({}), 200).await;
@@ -986,13 +1375,16 @@ impl Ctx {
             }
             Setup::Label(state) => {
                 let path = format!("/api/v1/alliances/{alliance}/labels");
-                let body = json!({"academic_year": "2026-2027", "note": "Première candidature."});
+                let body = ApplyLabelRequest {
+                    academic_year: "2026-2027".into(),
+                    note: Some("Première candidature.".into()),
+                };
                 let id = create(&self.a.coordinator.client, &path, body).await;
                 if state == Label::Granted {
                     let granted = self
                         .admin
                         .patch(&format!("{path}/{id}"))
-                        .json(&json!({"status": "granted"}))
+                        .json(&decision("granted"))
                         .send()
                         .await;
                     assert_eq!(granted.status().as_u16(), 200, "{}", granted.text());
@@ -1035,16 +1427,21 @@ impl Ctx {
         let joint_action = create(
             &f.representative_q.client,
             &format!("{base}/plans/{}/actions", stage.plan),
-            json!({
-                "title": "Disco soupe", "theme": "food", "proposing_partner_id": f.partner_q,
-                "lead_partner_id": f.city_partner, "contributing_partner_ids": [f.partner_p]
-            }),
+            CreateActionRequest {
+                proposing_partner_id: Some(f.partner_q),
+                lead_partner_id: Some(f.city_partner),
+                contributing_partner_ids: vec![f.partner_p],
+                ..food_action("Disco soupe".into())
+            },
         )
         .await;
         let joint_indicator = create(
             &f.representative_q.client,
             &format!("{base}/actions/{joint_action}/indicators"),
-            json!({"catalogue": "food_collected_kg"}),
+            CreateIndicatorRequest {
+                catalogue: Some("food_collected_kg".into()),
+                ..CreateIndicatorRequest::default()
+            },
         )
         .await;
         advance(f, stage.plan, "adopted").await;
@@ -1054,7 +1451,7 @@ impl Ctx {
             &f.representative_q.client,
             &f.coordinator.client,
         ] {
-            send(client, &endorsements, json!({}), 204).await;
+            send(client, &endorsements, EndorseRequest::default(), 204).await;
         }
         let joint = Stage {
             action: joint_action,
@@ -1375,7 +1772,7 @@ async fn ids_of_another_alliance_are_not_found_or_invalid() {
     let invited = ctx
         .admin
         .post(&format!("/api/v1/alliances/{}/invitations", b.alliance))
-        .json(&json!({"email": "pending@example.org", "partner_id": b.partner_p, "role": "member"}))
+        .json(&invitation("pending@example.org", b.partner_p))
         .send()
         .await;
     assert_eq!(invited.status().as_u16(), 201, "{}", invited.text());
@@ -1387,18 +1784,23 @@ async fn ids_of_another_alliance_are_not_found_or_invalid() {
     let b_event = create(
         &b.coordinator.client,
         &format!("/api/v1/alliances/{}/events", b.alliance),
-        json!({"title": "Forum", "kind": "forum", "starts_at": "2026-03-12T09:00:00Z"}),
+        forum("Forum".into()),
     )
     .await;
     let b_vote = create(
         &b.coordinator.client,
         &format!("/api/v1/alliances/{}/votes", b.alliance),
-        json!({
-            "title": "Question", "subject": "question", "method": "consent", "electorate": "members",
-            "quorum_percent": 0, "threshold": "simple",
-            "opens_at": chrono::Utc::now() + chrono::Duration::days(1),
-            "closes_at": chrono::Utc::now() + chrono::Duration::days(7)
-        }),
+        CreateVoteRequest {
+            title: "Question".into(),
+            subject: "question".into(),
+            method: "consent".into(),
+            electorate: "members".into(),
+            quorum_percent: 0,
+            threshold: Some("simple".into()),
+            opens_at: Some(chrono::Utc::now() + chrono::Duration::days(1)),
+            closes_at: chrono::Utc::now() + chrono::Duration::days(7),
+            ..CreateVoteRequest::default()
+        },
     )
     .await;
     let a_stage = draft_stage(a, "2025-2026").await;
@@ -1466,7 +1868,10 @@ async fn ids_of_another_alliance_are_not_found_or_invalid() {
         check(
             Method::PATCH,
             format!("{base}/partners/{b_partner}"),
-            Some(json!({"description": "Taken over"})),
+            Some(wire(UpdatePartnerRequest {
+                description: Some("Taken over".into()),
+                ..UpdatePartnerRequest::default()
+            })),
             &managers,
             404,
         ),
@@ -1487,7 +1892,10 @@ async fn ids_of_another_alliance_are_not_found_or_invalid() {
         check(
             Method::PATCH,
             format!("{base}/mandates/{b_mandate}"),
-            Some(json!({"handover_notes": "Notes"})),
+            Some(wire(UpdateMandateRequest {
+                handover_notes: Some(Some("Notes".into())),
+                ..UpdateMandateRequest::default()
+            })),
             &managers,
             404,
         ),
@@ -1495,7 +1903,10 @@ async fn ids_of_another_alliance_are_not_found_or_invalid() {
         check(
             Method::PATCH,
             format!("{base}/mandates/{b_mandate}"),
-            Some(json!({"handover_notes": "Notes"})),
+            Some(wire(UpdateMandateRequest {
+                handover_notes: Some(Some("Notes".into())),
+                ..UpdateMandateRequest::default()
+            })),
             &outsider,
             403,
         ),
@@ -1509,14 +1920,20 @@ async fn ids_of_another_alliance_are_not_found_or_invalid() {
         check(
             Method::POST,
             format!("{base}/mandates/{b_mandate}/successor"),
-            Some(json!({"email": "successor@example.org"})),
+            Some(wire(DesignateSuccessorRequest {
+                email: "successor@example.org".into(),
+                ..DesignateSuccessorRequest::default()
+            })),
             &managers,
             404,
         ),
         check(
             Method::POST,
             format!("{base}/mandates/{b_mandate}/successor"),
-            Some(json!({"email": "successor@example.org"})),
+            Some(wire(DesignateSuccessorRequest {
+                email: "successor@example.org".into(),
+                ..DesignateSuccessorRequest::default()
+            })),
             &outsider,
             403,
         ),
@@ -1537,21 +1954,26 @@ async fn ids_of_another_alliance_are_not_found_or_invalid() {
         check(
             Method::PATCH,
             format!("{base}/plans/{b_plan}"),
-            Some(json!({"title": "Taken over"})),
+            Some(wire(UpdatePlanRequest {
+                title: Some("Taken over".into()),
+                ..UpdatePlanRequest::default()
+            })),
             &managers,
             404,
         ),
         check(
             Method::POST,
             format!("{base}/plans/{b_plan}/transition"),
-            Some(json!({"to": "closed"})),
+            Some(wire(transition_to("closed"))),
             &managers,
             404,
         ),
         check(
             Method::POST,
             format!("{base}/plans/{b_plan}/carry-over"),
-            Some(json!({"to_academic_year": "2030-2031"})),
+            Some(wire(CarryOverRequest {
+                to_academic_year: "2030-2031".into(),
+            })),
             &managers,
             404,
         ),
@@ -1565,9 +1987,10 @@ async fn ids_of_another_alliance_are_not_found_or_invalid() {
         check(
             Method::POST,
             format!("{base}/plans/{b_plan}/actions"),
-            Some(
-                json!({"title": "Taken over", "theme": "food", "proposing_partner_id": a.city_partner}),
-            ),
+            Some(wire(CreateActionRequest {
+                proposing_partner_id: Some(a.city_partner),
+                ..food_action("Taken over".into())
+            })),
             &managers,
             404,
         ),
@@ -1581,7 +2004,7 @@ async fn ids_of_another_alliance_are_not_found_or_invalid() {
         check(
             Method::PATCH,
             format!("{base}/actions/{b_action}"),
-            Some(json!({"title": "Taken over"})),
+            Some(wire(action_title("Taken over"))),
             &managers,
             404,
         ),
@@ -1595,14 +2018,18 @@ async fn ids_of_another_alliance_are_not_found_or_invalid() {
         check(
             Method::POST,
             format!("{base}/actions/{b_action}/comments"),
-            Some(json!({"body": "Hello"})),
+            Some(wire(CommentRequest {
+                body: "Hello".into(),
+            })),
             &managers,
             404,
         ),
         check(
             Method::PATCH,
             format!("{base}/actions/{b_action}/comments/{b_comment}"),
-            Some(json!({"body": "Hello"})),
+            Some(wire(CommentRequest {
+                body: "Hello".into(),
+            })),
             &managers,
             404,
         ),
@@ -1617,7 +2044,7 @@ async fn ids_of_another_alliance_are_not_found_or_invalid() {
         check(
             Method::POST,
             format!("{base}/actions/{b_action}/endorsements"),
-            Some(json!({})),
+            Some(wire(EndorseRequest::default())),
             &only_coordinator,
             404,
         ),
@@ -1638,7 +2065,10 @@ async fn ids_of_another_alliance_are_not_found_or_invalid() {
         check(
             Method::POST,
             format!("{base}/actions/{b_action}/indicators"),
-            Some(json!({"catalogue": "participants"})),
+            Some(wire(CreateIndicatorRequest {
+                catalogue: Some("participants".into()),
+                ..CreateIndicatorRequest::default()
+            })),
             &managers,
             404,
         ),
@@ -1652,14 +2082,21 @@ async fn ids_of_another_alliance_are_not_found_or_invalid() {
         check(
             Method::POST,
             format!("{base}/indicators/{b_indicator}/measurements"),
-            Some(json!({"value": 1.0, "partner_id": a.partner_p})),
+            Some(wire(CreateMeasurementRequest {
+                value: 1.0,
+                partner_id: Some(a.partner_p),
+                ..CreateMeasurementRequest::default()
+            })),
             &managers,
             404,
         ),
         check(
             Method::POST,
             format!("{base}/measurements/{b_measurement}/review"),
-            Some(json!({"verdict": "confirm"})),
+            Some(wire(ReviewRequest {
+                verdict: "confirm".into(),
+                ..ReviewRequest::default()
+            })),
             &only_coordinator,
             404,
         ),
@@ -1673,7 +2110,10 @@ async fn ids_of_another_alliance_are_not_found_or_invalid() {
         check(
             Method::PATCH,
             format!("{base}/events/{b_event}"),
-            Some(json!({"attendance": 3})),
+            Some(wire(UpdateEventRequest {
+                attendance: Some(Some(3)),
+                ..UpdateEventRequest::default()
+            })),
             &managers,
             404,
         ),
@@ -1694,7 +2134,10 @@ async fn ids_of_another_alliance_are_not_found_or_invalid() {
         check(
             Method::PATCH,
             format!("{base}/votes/{b_vote}"),
-            Some(json!({"title": "Taken over"})),
+            Some(wire(UpdateVoteRequest {
+                title: Some("Taken over".into()),
+                ..UpdateVoteRequest::default()
+            })),
             &managers,
             404,
         ),
@@ -1716,7 +2159,7 @@ async fn ids_of_another_alliance_are_not_found_or_invalid() {
         check(
             Method::POST,
             format!("{base}/votes/{b_vote}/ballots"),
-            Some(json!({"choice": "for"})),
+            Some(wire(choice("for"))),
             &only_coordinator,
             404,
         ),
@@ -1724,8 +2167,12 @@ async fn ids_of_another_alliance_are_not_found_or_invalid() {
         check(
             Method::POST,
             format!("{base}/mandates"),
-            Some(json!({
-                "user_id": a.member_p.user, "partner_id": b_partner, "role": "member", "starts_on": today()
+            Some(wire(CreateMandateRequest {
+                user_id: a.member_p.user,
+                partner_id: b_partner,
+                role: "member".into(),
+                starts_on: today(),
+                ..CreateMandateRequest::default()
             })),
             &managers,
             422,
@@ -1733,51 +2180,68 @@ async fn ids_of_another_alliance_are_not_found_or_invalid() {
         check(
             Method::POST,
             format!("{base}/invitations"),
-            Some(
-                json!({"email": "someone@example.org", "partner_id": b_partner, "role": "member"}),
-            ),
+            Some(wire(invitation("someone@example.org", b_partner))),
             &managers,
             422,
         ),
         invalid(
             Method::POST,
             format!("{base}/plans/{a_plan}/actions"),
-            json!({"title": "Ailleurs", "theme": "food", "proposing_partner_id": b_partner}),
+            wire(CreateActionRequest {
+                proposing_partner_id: Some(b_partner),
+                ..food_action("Ailleurs".into())
+            }),
             &vec![admin.clone()],
             "proposing_partner_id",
         ),
         invalid(
             Method::POST,
             format!("{base}/plans/{a_plan}/actions"),
-            json!({"title": "Ailleurs", "theme": "food", "lead_partner_id": b_partner}),
+            wire(CreateActionRequest {
+                lead_partner_id: Some(b_partner),
+                ..food_action("Ailleurs".into())
+            }),
             &only_coordinator,
             "lead_partner_id",
         ),
         invalid(
             Method::PATCH,
             format!("{base}/actions/{a_action}"),
-            json!({"contributing_partner_ids": [b_partner]}),
+            wire(UpdateActionRequest {
+                contributing_partner_ids: Some(vec![b_partner]),
+                ..UpdateActionRequest::default()
+            }),
             &managers,
             "contributing_partner_ids",
         ),
         invalid(
             Method::POST,
             format!("{base}/indicators/{a_indicator}/measurements"),
-            json!({"value": 1.0, "partner_id": b_partner}),
+            wire(CreateMeasurementRequest {
+                value: 1.0,
+                partner_id: Some(b_partner),
+                ..CreateMeasurementRequest::default()
+            }),
             &managers,
             "partner_id",
         ),
         invalid(
             Method::POST,
             format!("{base}/events"),
-            json!({"title": "Forum", "kind": "forum", "starts_at": "2026-03-12T09:00:00Z", "partner_ids": [b_partner]}),
+            wire(CreateEventRequest {
+                partner_ids: vec![b_partner],
+                ..forum("Forum".into())
+            }),
             &managers,
             "partner_ids",
         ),
         invalid(
             Method::POST,
             format!("{base}/events"),
-            json!({"title": "Forum", "kind": "forum", "starts_at": "2026-03-12T09:00:00Z", "action_ids": [b_action]}),
+            wire(CreateEventRequest {
+                action_ids: vec![b_action],
+                ..forum("Forum".into())
+            }),
             &managers,
             "action_ids",
         ),
@@ -1846,7 +2310,10 @@ async fn successors_are_designated_for_own_mandates_only() {
         )
         .await;
     let base = format!("/api/v1/alliances/{}/mandates", a.alliance);
-    let body = json!({"email": "successor@example.org"});
+    let body = DesignateSuccessorRequest {
+        email: "successor@example.org".into(),
+        ..DesignateSuccessorRequest::default()
+    };
     let client = &city_representative.client;
     let refused = client
         .post(&format!("{base}/{}/successor", a.coordinator.mandate))
@@ -1872,13 +2339,19 @@ async fn a_withdrawn_partner_neither_signs_nor_acts() {
     let plan = create(
         &a.coordinator.client,
         &format!("{base}/plans"),
-        json!({"academic_year": "2025-2026"}),
+        CreatePlanRequest {
+            academic_year: "2025-2026".into(),
+            ..CreatePlanRequest::default()
+        },
     )
     .await;
     let withdrawn = ctx
         .admin
         .patch(&format!("{base}/partners/{}", a.partner_q))
-        .json(&json!({"status": "withdrawn"}))
+        .json(&UpdatePartnerRequest {
+            status: Some("withdrawn".into()),
+            ..UpdatePartnerRequest::default()
+        })
         .send()
         .await;
     assert_eq!(withdrawn.status().as_u16(), 200, "{}", withdrawn.text());
@@ -1891,17 +2364,24 @@ async fn a_withdrawn_partner_neither_signs_nor_acts() {
         (
             Method::POST,
             signatures.clone(),
-            Some(json!({"partner_id": a.partner_q})),
+            Some(wire(SignCharterRequest {
+                partner_id: Some(a.partner_q),
+            })),
         ),
-        (Method::POST, signatures.clone(), Some(json!({}))),
+        (
+            Method::POST,
+            signatures.clone(),
+            Some(wire(SignCharterRequest::default())),
+        ),
         (Method::GET, format!("{base}/mandates"), None),
         (Method::GET, format!("{base}/journal"), None),
         (
             Method::POST,
             format!("{base}/plans/{plan}/actions"),
-            Some(
-                json!({"title": "Après le départ", "theme": "food", "proposing_partner_id": a.partner_q}),
-            ),
+            Some(wire(CreateActionRequest {
+                proposing_partner_id: Some(a.partner_q),
+                ..food_action("Après le départ".into())
+            })),
         ),
     ];
     for (method, path, body) in refused {
@@ -1922,11 +2402,17 @@ async fn a_withdrawn_partner_neither_signs_nor_acts() {
     let invalid = [
         (
             format!("{base}/invitations"),
-            json!({"email": "late@example.org", "partner_id": a.partner_q, "role": "member"}),
+            wire(invitation("late@example.org", a.partner_q)),
         ),
         (
             format!("{base}/mandates"),
-            json!({"user_id": a.member_p.user, "partner_id": a.partner_q, "role": "member", "starts_on": today()}),
+            wire(CreateMandateRequest {
+                user_id: a.member_p.user,
+                partner_id: a.partner_q,
+                role: "member".into(),
+                starts_on: today(),
+                ..CreateMandateRequest::default()
+            }),
         ),
     ];
     for (path, body) in invalid {
@@ -1946,7 +2432,7 @@ async fn a_withdrawn_partner_neither_signs_nor_acts() {
         .representative_p
         .client
         .post(&signatures)
-        .json(&json!({}))
+        .json(&SignCharterRequest::default())
         .send()
         .await;
     assert_eq!(signed.status().as_u16(), 201, "{}", signed.text());

@@ -1,9 +1,69 @@
 use actix_web::http::StatusCode;
+use agir_http::routes::actions::{CreateActionRequest, UpdateActionRequest};
+use agir_http::routes::alliances::CreateAllianceRequest;
+use agir_http::routes::cities::CreateCityRequest;
+use agir_http::routes::labels::{ApplyLabelRequest, DecideLabelRequest};
+use agir_http::routes::partners::CreatePartnerRequest;
+use agir_http::routes::plans::{CreatePlanRequest, TransitionRequest};
+use agir_http::routes::results::{CreateIndicatorRequest, CreateMeasurementRequest, ReviewRequest};
 use agir_tests::fixture::days_from_today;
 use agir_tests::{Client, TestApp};
+use serde::Serialize;
 use serde_json::{Value, json};
 
-async fn post(client: &Client, path: &str, body: Value) -> Value {
+fn application(year: &str) -> ApplyLabelRequest {
+    ApplyLabelRequest {
+        academic_year: year.into(),
+        note: None,
+    }
+}
+
+fn decision(status: &str) -> DecideLabelRequest {
+    DecideLabelRequest {
+        status: status.into(),
+        note: None,
+    }
+}
+
+fn plan_of(year: &str) -> CreatePlanRequest {
+    CreatePlanRequest {
+        academic_year: year.into(),
+        ..CreatePlanRequest::default()
+    }
+}
+
+fn action_status(status: &str) -> UpdateActionRequest {
+    UpdateActionRequest {
+        status: Some(status.into()),
+        ..UpdateActionRequest::default()
+    }
+}
+
+fn catalogue(catalogue: &str) -> CreateIndicatorRequest {
+    CreateIndicatorRequest {
+        catalogue: Some(catalogue.into()),
+        ..CreateIndicatorRequest::default()
+    }
+}
+
+fn recorded(value: f64, partner: &str) -> CreateMeasurementRequest {
+    CreateMeasurementRequest {
+        value,
+        partner_id: Some(partner.parse().unwrap()),
+        ..CreateMeasurementRequest::default()
+    }
+}
+
+fn brest() -> CreateCityRequest {
+    CreateCityRequest {
+        name: "Brest".into(),
+        insee_code: "29019".into(),
+        department: "Finistère".into(),
+        region: "Bretagne".into(),
+    }
+}
+
+async fn post(client: &Client, path: &str, body: impl Serialize) -> Value {
     let response = client.post(path).json(&body).send().await;
     assert!(
         response.status().is_success(),
@@ -13,7 +73,7 @@ async fn post(client: &Client, path: &str, body: Value) -> Value {
     response.json()
 }
 
-async fn patch(client: &Client, path: &str, body: Value) -> Value {
+async fn patch(client: &Client, path: &str, body: impl Serialize) -> Value {
     let response = client.patch(path).json(&body).send().await;
     assert!(
         response.status().is_success(),
@@ -36,7 +96,7 @@ async fn the_label_lifecycle_and_who_decides() {
     f.member_p
         .client
         .post(&base)
-        .json(&json!({"academic_year": "2026-2027"}))
+        .json(&application("2026-2027"))
         .send()
         .await
         .assert_problem(403, "forbidden");
@@ -44,7 +104,10 @@ async fn the_label_lifecycle_and_who_decides() {
         .coordinator
         .client
         .post(&base)
-        .json(&json!({"academic_year": "2026-2027", "note": "Reconduction"}))
+        .json(&ApplyLabelRequest {
+            note: Some("Reconduction".into()),
+            ..application("2026-2027")
+        })
         .send()
         .await;
     assert_eq!(applied.status(), StatusCode::CREATED, "{}", applied.text());
@@ -58,7 +121,7 @@ async fn the_label_lifecycle_and_who_decides() {
     f.coordinator
         .client
         .post(&base)
-        .json(&json!({"academic_year": "2026-2027"}))
+        .json(&application("2026-2027"))
         .send()
         .await
         .assert_problem(409, "label_exists");
@@ -67,39 +130,37 @@ async fn the_label_lifecycle_and_who_decides() {
     f.coordinator
         .client
         .patch(&path)
-        .json(&json!({"status": "granted"}))
+        .json(&decision("granted"))
         .send()
         .await
         .assert_problem(403, "forbidden");
     admin
         .patch(&path)
-        .json(&json!({"status": "withdrawn"}))
+        .json(&decision("withdrawn"))
         .send()
         .await
         .assert_problem(409, "invalid_transition");
     // Not public until granted.
     let public: Value = app.anonymous().get(&base).send().await.json();
     assert_eq!(public["items"].as_array().unwrap().len(), 0);
-    let granted = patch(&admin, &path, json!({"status": "granted", "note": "Bravo"})).await;
+    let granted = patch(
+        &admin,
+        &path,
+        DecideLabelRequest {
+            note: Some("Bravo".into()),
+            ..decision("granted")
+        },
+    )
+    .await;
     assert_eq!(granted["status"], "granted");
     let public: Value = app.anonymous().get(&base).send().await.json();
     assert_eq!(public["items"][0]["academic_year"], "2026-2027");
-    let withdrawn = patch(&admin, &path, json!({"status": "withdrawn"})).await;
+    let withdrawn = patch(&admin, &path, decision("withdrawn")).await;
     assert_eq!(withdrawn["status"], "withdrawn");
 
     // A granted label of a past year is reported expired.
-    let old = post(
-        &f.coordinator.client,
-        &base,
-        json!({"academic_year": "2020-2021"}),
-    )
-    .await;
-    let expired = patch(
-        &admin,
-        &format!("{base}/{}", id(&old)),
-        json!({"status": "granted"}),
-    )
-    .await;
+    let old = post(&f.coordinator.client, &base, application("2020-2021")).await;
+    let expired = patch(&admin, &format!("{base}/{}", id(&old)), decision("granted")).await;
     assert_eq!(expired["status"], "expired");
     let network: Value = app
         .anonymous()
@@ -149,13 +210,22 @@ async fn two_cities(app: &TestApp) -> Network {
         let c = post(
             &admin,
             "/api/v1/cities",
-            json!({"name": city, "insee_code": insee, "department": "D", "region": region}),
+            CreateCityRequest {
+                name: city.into(),
+                insee_code: insee.into(),
+                department: "D".into(),
+                region: region.into(),
+            },
         )
         .await;
         let a = post(
             &admin,
             "/api/v1/alliances",
-            json!({"city_id": id(&c), "name": format!("Alliance de {city}")}),
+            CreateAllianceRequest {
+                city_id: id(&c).parse().unwrap(),
+                name: format!("Alliance de {city}"),
+                ..CreateAllianceRequest::default()
+            },
         )
         .await;
         let alliance = id(&a);
@@ -164,7 +234,11 @@ async fn two_cities(app: &TestApp) -> Network {
             partners.push(id(&post(
                 &admin,
                 &format!("/api/v1/alliances/{alliance}/partners"),
-                json!({"name": format!("{city} {i}"), "kind": kind}),
+                CreatePartnerRequest {
+                    name: format!("{city} {i}"),
+                    kind: (*kind).into(),
+                    ..CreatePartnerRequest::default()
+                },
             )
             .await));
         }
@@ -190,26 +264,36 @@ async fn two_cities(app: &TestApp) -> Network {
     let plan = id(&post(
         &coordinator_a,
         &format!("/api/v1/alliances/{rennes}/plans"),
-        json!({"academic_year": "2025-2026"}),
+        plan_of("2025-2026"),
     )
     .await);
     let compost = id(&post(
         &coordinator_a,
         &format!("/api/v1/alliances/{rennes}/plans/{plan}/actions"),
-        json!({"title": "Compost collectif en résidence étudiante", "description": "Les étudiants compostent leurs déchets", "theme": "waste"}),
+        CreateActionRequest {
+            title: "Compost collectif en résidence étudiante".into(),
+            description: "Les étudiants compostent leurs déchets".into(),
+            theme: "waste".into(),
+            ..CreateActionRequest::default()
+        },
     )
     .await);
     let collecte = id(&post(
         &coordinator_a,
         &format!("/api/v1/alliances/{rennes}/plans/{plan}/actions"),
-        json!({"title": "Collecte de fruits et légumes", "description": "Redistribution aux publics fragiles", "theme": "food"}),
+        CreateActionRequest {
+            title: "Collecte de fruits et légumes".into(),
+            description: "Redistribution aux publics fragiles".into(),
+            theme: "food".into(),
+            ..CreateActionRequest::default()
+        },
     )
     .await);
     for to in ["consultation", "voting", "adopted"] {
         post(
             &coordinator_a,
             &format!("/api/v1/alliances/{rennes}/plans/{plan}/transition"),
-            json!({"to": to}),
+            TransitionRequest { to: (*to).into() },
         )
         .await;
     }
@@ -221,7 +305,7 @@ async fn two_cities(app: &TestApp) -> Network {
             patch(
                 &coordinator_a,
                 &format!("/api/v1/alliances/{rennes}/actions/{action}"),
-                json!({"status": status}),
+                action_status(status),
             )
             .await;
         }
@@ -229,26 +313,32 @@ async fn two_cities(app: &TestApp) -> Network {
     let kg = id(&post(
         &coordinator_a,
         &format!("/api/v1/alliances/{rennes}/actions/{compost}/indicators"),
-        json!({"catalogue": "compost_kg", "target": 100}),
+        CreateIndicatorRequest {
+            target: Some(100.0),
+            ..catalogue("compost_kg")
+        },
     )
     .await);
     let food = id(&post(
         &coordinator_a,
         &format!("/api/v1/alliances/{rennes}/actions/{collecte}/indicators"),
-        json!({"catalogue": "food_collected_kg"}),
+        catalogue("food_collected_kg"),
     )
     .await);
     // The city records; the university confirms the compost, not the food.
     let m1 = id(&post(
         &coordinator_a,
         &format!("/api/v1/alliances/{rennes}/indicators/{kg}/measurements"),
-        json!({"value": 80, "note": "pesée", "partner_id": rennes_partners[0]}),
+        CreateMeasurementRequest {
+            note: Some("pesée".into()),
+            ..recorded(80.0, &rennes_partners[0])
+        },
     )
     .await);
     post(
         &coordinator_a,
         &format!("/api/v1/alliances/{rennes}/indicators/{food}/measurements"),
-        json!({"value": 30, "partner_id": rennes_partners[0]}),
+        recorded(30.0, &rennes_partners[0]),
     )
     .await;
     let (rep, rep_client) = app.user("rep@univ-rennes.example.org").await;
@@ -264,39 +354,46 @@ async fn two_cities(app: &TestApp) -> Network {
     post(
         &rep_client,
         &format!("/api/v1/alliances/{rennes}/measurements/{m1}/review"),
-        json!({"verdict": "confirm"}),
+        ReviewRequest {
+            verdict: "confirm".into(),
+            ..ReviewRequest::default()
+        },
     )
     .await;
 
     let albi_plan = id(&post(
         &coordinator_b,
         &format!("/api/v1/alliances/{albi}/plans"),
-        json!({"academic_year": "2025-2026"}),
+        plan_of("2025-2026"),
     )
     .await);
     post(
         &coordinator_b,
         &format!("/api/v1/alliances/{albi}/plans/{albi_plan}/actions"),
-        json!({"title": "Compost secret", "theme": "waste"}),
+        CreateActionRequest {
+            title: "Compost secret".into(),
+            theme: "waste".into(),
+            ..CreateActionRequest::default()
+        },
     )
     .await;
     // A granted label in Bretagne, an application in Occitanie.
     let label = post(
         &coordinator_a,
         &format!("/api/v1/alliances/{rennes}/labels"),
-        json!({"academic_year": "2026-2027"}),
+        application("2026-2027"),
     )
     .await;
     patch(
         &admin,
         &format!("/api/v1/alliances/{rennes}/labels/{}", id(&label)),
-        json!({"status": "granted"}),
+        decision("granted"),
     )
     .await;
     post(
         &coordinator_b,
         &format!("/api/v1/alliances/{albi}/labels"),
-        json!({"academic_year": "2026-2027"}),
+        application("2026-2027"),
     )
     .await;
     Network {
@@ -388,7 +485,7 @@ async fn totals_stay_exact_when_measurements_arrive_together() {
             .post(&format!(
                 "/api/v1/alliances/{rennes}/indicators/{food}/measurements"
             ))
-            .json(&json!({"value": value, "partner_id": partner}))
+            .json(&recorded(f64::from(value), partner))
             .send()
     });
     for response in futures_util::future::join_all(writes).await {
@@ -421,7 +518,7 @@ async fn totals_stay_exact_when_measurements_arrive_together() {
     patch(
         &network.coordinator_a,
         &format!("/api/v1/alliances/{rennes}/actions/{collecte}"),
-        json!({"status": "completed"}),
+        action_status("completed"),
     )
     .await;
     let stats: Value = app
@@ -602,7 +699,7 @@ async fn network_answers_revalidate_with_their_etag() {
         .await;
     assert_eq!(other.status(), StatusCode::OK);
     // Any write changes the version.
-    post(&network.admin, "/api/v1/cities", json!({"name": "Brest", "insee_code": "29019", "department": "Finistère", "region": "Bretagne"})).await;
+    post(&network.admin, "/api/v1/cities", brest()).await;
     let changed = app
         .anonymous()
         .get("/api/v1/network/stats")
@@ -690,7 +787,7 @@ async fn plan_with(
     let plan = id(&post(
         coordinator,
         &format!("/api/v1/alliances/{alliance}/plans"),
-        json!({"academic_year": year}),
+        plan_of(year),
     )
     .await);
     let mut actions = Vec::new();
@@ -698,7 +795,12 @@ async fn plan_with(
         actions.push(id(&post(
             coordinator,
             &format!("/api/v1/alliances/{alliance}/plans/{plan}/actions"),
-            json!({"title": title, "theme": "food", "proposing_partner_id": f.city_partner}),
+            CreateActionRequest {
+                title: (*title).into(),
+                theme: "food".into(),
+                proposing_partner_id: Some(f.city_partner),
+                ..CreateActionRequest::default()
+            },
         )
         .await));
     }
@@ -710,7 +812,7 @@ async fn transition(f: &agir_tests::fixture::AllianceFixture, plan: &str, to: &[
         post(
             &f.coordinator.client,
             &format!("/api/v1/alliances/{}/plans/{plan}/transition", f.alliance),
-            json!({"to": to}),
+            TransitionRequest { to: (*to).into() },
         )
         .await;
     }
@@ -731,7 +833,11 @@ async fn csv_exports_neutralise_formulas_in_text_cells() {
             "/api/v1/alliances/{}/actions/{}/indicators",
             f.alliance, actions[0]
         ),
-        json!({"catalogue": "food_collected_kg", "name": "@pesée", "target": 100}),
+        CreateIndicatorRequest {
+            name: Some("@pesée".into()),
+            target: Some(100.0),
+            ..catalogue("food_collected_kg")
+        },
     )
     .await;
 
@@ -795,20 +901,24 @@ async fn exports_and_stats_hold_only_the_actions_the_network_shows() {
         let indicator = id(&post(
             coordinator,
             &format!("/api/v1/alliances/{alliance}/actions/{action}/indicators"),
-            json!({"catalogue": "food_collected_kg"}),
+            catalogue("food_collected_kg"),
         )
         .await);
         post(
             coordinator,
             &format!("/api/v1/alliances/{alliance}/indicators/{indicator}/measurements"),
-            json!({"value": value, "partner_id": f.city_partner}),
+            CreateMeasurementRequest {
+                value: f64::from(value),
+                partner_id: Some(f.city_partner),
+                ..CreateMeasurementRequest::default()
+            },
         )
         .await;
     }
     patch(
         coordinator,
         &format!("/api/v1/alliances/{alliance}/actions/{}", actions[1]),
-        json!({"status": "rejected"}),
+        action_status("rejected"),
     )
     .await;
     transition(&f, &plan, &["consultation", "voting", "adopted"]).await;
@@ -1005,12 +1115,7 @@ async fn a_write_that_commits_late_still_changes_the_network_etag() {
     .unwrap();
 
     // Meanwhile another write commits, and the network is read (and cached).
-    post(
-        &network.admin,
-        "/api/v1/cities",
-        json!({"name": "Brest", "insee_code": "29019", "department": "Finistère", "region": "Bretagne"}),
-    )
-    .await;
+    post(&network.admin, "/api/v1/cities", brest()).await;
     let before = stats().await;
     assert_eq!(before.json::<Value>()["partners"]["total"], 5);
     let etag = before.header("etag").unwrap();

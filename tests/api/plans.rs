@@ -1,22 +1,101 @@
 use actix_web::http::StatusCode;
+use agir_http::routes::actions::{CreateActionRequest, UpdateActionRequest};
+use agir_http::routes::comments::{CommentRequest, EndorseRequest};
+use agir_http::routes::events::{CreateEventRequest, UpdateEventRequest};
+use agir_http::routes::invitations::CreateInvitationRequest;
+use agir_http::routes::plans::{
+    CarryOverRequest, CreatePlanRequest, TransitionRequest, UpdatePlanRequest,
+};
+use agir_http::routes::results::{CreateIndicatorRequest, CreateMeasurementRequest, ReviewRequest};
+use agir_http::routes::votes::CreateVoteRequest;
 use agir_tests::{AllianceFixture, Client, TestApp, TestResponse};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
 use serde_json::{Value, json};
 
+fn new_plan(year: &str) -> CreatePlanRequest {
+    CreatePlanRequest {
+        academic_year: year.into(),
+        ..CreatePlanRequest::default()
+    }
+}
+
 async fn plan(f: &AllianceFixture, year: &str) -> String {
-    let response = f
-        .coordinator
+    f.coordinator
         .client
-        .post(&format!("/api/v1/alliances/{}/plans", f.alliance))
-        .json(&json!({"academic_year": year}))
-        .send()
-        .await;
-    assert_eq!(
-        response.status(),
-        StatusCode::CREATED,
-        "{}",
-        response.text()
-    );
-    response.json::<Value>()["id"].as_str().unwrap().to_owned()
+        .created_id(
+            &format!("/api/v1/alliances/{}/plans", f.alliance),
+            &new_plan(year),
+        )
+        .await
+}
+
+fn to(phase: &str) -> TransitionRequest {
+    TransitionRequest { to: phase.into() }
+}
+
+fn carry_over_to(year: &str) -> CarryOverRequest {
+    CarryOverRequest {
+        to_academic_year: year.into(),
+    }
+}
+
+/// A proposal on waste, for SDGs 12 and 11.
+fn proposal(title: &str) -> CreateActionRequest {
+    CreateActionRequest {
+        title: title.into(),
+        theme: "waste".into(),
+        sdgs: vec![12, 11],
+        ..CreateActionRequest::default()
+    }
+}
+
+fn action_status(status: &str) -> UpdateActionRequest {
+    UpdateActionRequest {
+        status: Some(status.into()),
+        ..UpdateActionRequest::default()
+    }
+}
+
+fn comment_body(body: &str) -> CommentRequest {
+    CommentRequest { body: body.into() }
+}
+
+fn verdict(verdict: &str) -> ReviewRequest {
+    ReviewRequest {
+        verdict: verdict.into(),
+        ..ReviewRequest::default()
+    }
+}
+
+fn measurement(value: f64) -> CreateMeasurementRequest {
+    CreateMeasurementRequest {
+        value,
+        ..CreateMeasurementRequest::default()
+    }
+}
+
+fn at(instant: &str) -> DateTime<Utc> {
+    instant.parse().unwrap()
+}
+
+/// A consent vote of the partners adopting a plan or an action.
+fn adoption_vote(
+    title: &str,
+    subject: &str,
+    subject_id: &str,
+    closes_at: DateTime<Utc>,
+) -> CreateVoteRequest {
+    CreateVoteRequest {
+        title: title.into(),
+        subject: subject.into(),
+        subject_id: Some(subject_id.parse().unwrap()),
+        method: "consent".into(),
+        electorate: "partners".into(),
+        quorum_percent: 0,
+        closes_at,
+        ..CreateVoteRequest::default()
+    }
 }
 
 async fn transition(f: &AllianceFixture, plan: &str, to: &str) -> TestResponse {
@@ -26,7 +105,7 @@ async fn transition(f: &AllianceFixture, plan: &str, to: &str) -> TestResponse {
             "/api/v1/alliances/{}/plans/{plan}/transition",
             f.alliance
         ))
-        .json(&json!({"to": to}))
+        .json(&TransitionRequest { to: to.into() })
         .send()
         .await
 }
@@ -35,13 +114,8 @@ async fn propose(
     client: &Client,
     f: &AllianceFixture,
     plan: &str,
-    title: &str,
-    extra: Value,
+    body: CreateActionRequest,
 ) -> TestResponse {
-    let mut body = json!({"title": title, "theme": "waste", "sdgs": [12, 11]});
-    if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
-        body.extend(extra.clone());
-    }
     client
         .post(&format!(
             "/api/v1/alliances/{}/plans/{plan}/actions",
@@ -52,7 +126,14 @@ async fn propose(
         .await
 }
 
+#[track_caller]
 fn id(response: &TestResponse) -> String {
+    assert!(
+        response.status().is_success(),
+        "{}: {}",
+        response.status(),
+        response.text()
+    );
     response.json::<Value>()["id"].as_str().unwrap().to_owned()
 }
 
@@ -65,7 +146,7 @@ async fn plan_phases_decide_who_may_add_actions() {
         .coordinator
         .client
         .post(&format!("/api/v1/alliances/{}/plans", f.alliance))
-        .json(&json!({"academic_year": "2025-2026"}))
+        .json(&new_plan("2025-2026"))
         .send()
         .await;
     again.assert_problem(409, "plan_exists");
@@ -73,7 +154,7 @@ async fn plan_phases_decide_who_may_add_actions() {
         .coordinator
         .client
         .post(&format!("/api/v1/alliances/{}/plans", f.alliance))
-        .json(&json!({"academic_year": "2025-2027"}))
+        .json(&new_plan("2025-2027"))
         .send()
         .await;
     assert_eq!(
@@ -82,14 +163,7 @@ async fn plan_phases_decide_who_may_add_actions() {
     );
 
     // Draft: members propose as their partner; observers do not.
-    let proposed = propose(
-        &f.member_p.client,
-        &f,
-        &plan,
-        "Compost collectif",
-        json!({}),
-    )
-    .await;
+    let proposed = propose(&f.member_p.client, &f, &plan, proposal("Compost collectif")).await;
     assert_eq!(
         proposed.status(),
         StatusCode::CREATED,
@@ -103,15 +177,17 @@ async fn plan_phases_decide_who_may_add_actions() {
     assert_eq!(action["proposed_by"], json!(f.member_p.user));
     assert_eq!(action["sdgs"], json!([11, 12]));
     assert_eq!(action["verification"], "unverified");
-    propose(&f.observer_p.client, &f, &plan, "Nope", json!({}))
+    propose(&f.observer_p.client, &f, &plan, proposal("Nope"))
         .await
         .assert_problem(403, "forbidden");
     propose(
         &f.member_p.client,
         &f,
         &plan,
-        "As Q",
-        json!({"proposing_partner_id": f.partner_q}),
+        CreateActionRequest {
+            proposing_partner_id: Some(f.partner_q),
+            ..proposal("As Q")
+        },
     )
     .await
     .assert_problem(403, "forbidden");
@@ -119,8 +195,11 @@ async fn plan_phases_decide_who_may_add_actions() {
         &f.member_p.client,
         &f,
         &plan,
-        "Bad",
-        json!({"theme": "space", "sdgs": [18]}),
+        CreateActionRequest {
+            theme: "space".into(),
+            sdgs: vec![18],
+            ..proposal("Bad")
+        },
     )
     .await;
     assert_eq!(bad.assert_problem(422, "validation_failed").errors.len(), 2);
@@ -157,7 +236,7 @@ async fn plan_phases_decide_who_may_add_actions() {
     f.member_p
         .client
         .post(&format!("{path}/transition"))
-        .json(&json!({"to": "consultation"}))
+        .json(&to("consultation"))
         .send()
         .await
         .assert_problem(403, "forbidden");
@@ -170,8 +249,7 @@ async fn plan_phases_decide_who_may_add_actions() {
             &f.representative_q.client,
             &f,
             &plan,
-            "Garde-manger",
-            json!({})
+            proposal("Garde-manger")
         )
         .await
         .status(),
@@ -181,10 +259,10 @@ async fn plan_phases_decide_who_may_add_actions() {
         transition(&f, &plan, "voting").await.status(),
         StatusCode::OK
     );
-    propose(&f.member_p.client, &f, &plan, "Late", json!({}))
+    propose(&f.member_p.client, &f, &plan, proposal("Late"))
         .await
         .assert_problem(409, "plan_voting");
-    propose(&f.coordinator.client, &f, &plan, "Late", json!({}))
+    propose(&f.coordinator.client, &f, &plan, proposal("Late"))
         .await
         .assert_problem(409, "plan_voting");
 
@@ -194,15 +272,14 @@ async fn plan_phases_decide_who_may_add_actions() {
     let adopted: Value = adopted.json();
     assert_eq!(adopted["phase"], "adopted");
     assert_eq!(adopted["summary"]["by_status"]["adopted"], 2);
-    propose(&f.member_p.client, &f, &plan, "Late", json!({}))
+    propose(&f.member_p.client, &f, &plan, proposal("Late"))
         .await
         .assert_problem(409, "plan_adopted");
     let added = propose(
         &f.coordinator.client,
         &f,
         &plan,
-        "Fête des réussites",
-        json!({}),
+        proposal("Fête des réussites"),
     )
     .await;
     assert_eq!(added.status(), StatusCode::CREATED);
@@ -231,7 +308,10 @@ async fn plan_phases_decide_who_may_add_actions() {
             f.alliance,
             action["id"].as_str().unwrap()
         ))
-        .json(&json!({"title": "Too late"}))
+        .json(&UpdateActionRequest {
+            title: Some("Too late".into()),
+            ..UpdateActionRequest::default()
+        })
         .send()
         .await
         .assert_problem(409, "plan_closed");
@@ -248,12 +328,22 @@ async fn attribution_is_immutable_and_editing_belongs_to_the_owning_partners() {
     let app = TestApp::spawn().await;
     let f = app.alliance_fixture(1).await;
     let plan = plan(&f, "2025-2026").await;
-    let action = id(&propose(&f.member_p.client, &f, &plan, "Disco soupe", json!({})).await);
+    let action = id(&propose(&f.member_p.client, &f, &plan, proposal("Disco soupe")).await);
     let path = format!("/api/v1/alliances/{}/actions/{action}", f.alliance);
     for body in [
-        json!({"proposing_partner_id": f.partner_q}),
-        json!({"proposed_by": f.representative_q.user}),
-        json!({"title": "Ok", "proposed_by": null}),
+        UpdateActionRequest {
+            proposing_partner_id: Some(Some(json!(f.partner_q))),
+            ..UpdateActionRequest::default()
+        },
+        UpdateActionRequest {
+            proposed_by: Some(Some(json!(f.representative_q.user))),
+            ..UpdateActionRequest::default()
+        },
+        UpdateActionRequest {
+            title: Some("Ok".into()),
+            proposed_by: Some(None),
+            ..UpdateActionRequest::default()
+        },
     ] {
         for client in [&f.member_p.client, &f.coordinator.client] {
             let refused = client.patch(&path).json(&body).send().await;
@@ -266,7 +356,10 @@ async fn attribution_is_immutable_and_editing_belongs_to_the_owning_partners() {
     f.representative_q
         .client
         .patch(&path)
-        .json(&json!({"title": "Mine now"}))
+        .json(&UpdateActionRequest {
+            title: Some("Mine now".into()),
+            ..UpdateActionRequest::default()
+        })
         .send()
         .await
         .assert_problem(403, "forbidden");
@@ -274,7 +367,11 @@ async fn attribution_is_immutable_and_editing_belongs_to_the_owning_partners() {
         .member_p
         .client
         .patch(&path)
-        .json(&json!({"lead_partner_id": f.partner_q, "description": "Avec les commerçants"}))
+        .json(&UpdateActionRequest {
+            lead_partner_id: Some(f.partner_q),
+            description: Some("Avec les commerçants".into()),
+            ..UpdateActionRequest::default()
+        })
         .send()
         .await;
     assert_eq!(edited.status(), StatusCode::OK, "{}", edited.text());
@@ -283,7 +380,10 @@ async fn attribution_is_immutable_and_editing_belongs_to_the_owning_partners() {
         .representative_q
         .client
         .patch(&path)
-        .json(&json!({"title": "Disco soupe de printemps"}))
+        .json(&UpdateActionRequest {
+            title: Some("Disco soupe de printemps".into()),
+            ..UpdateActionRequest::default()
+        })
         .send()
         .await;
     assert_eq!(edited.status(), StatusCode::OK);
@@ -295,7 +395,7 @@ async fn attribution_is_immutable_and_editing_belongs_to_the_owning_partners() {
     f.member_p
         .client
         .patch(&path)
-        .json(&json!({"status": "adopted"}))
+        .json(&action_status("adopted"))
         .send()
         .await
         .assert_problem(403, "forbidden");
@@ -303,7 +403,7 @@ async fn attribution_is_immutable_and_editing_belongs_to_the_owning_partners() {
         f.coordinator
             .client
             .patch(&path)
-            .json(&json!({"status": "adopted"}))
+            .json(&action_status("adopted"))
             .send()
             .await
             .status(),
@@ -312,7 +412,7 @@ async fn attribution_is_immutable_and_editing_belongs_to_the_owning_partners() {
     f.member_p
         .client
         .patch(&path)
-        .json(&json!({"status": "completed"}))
+        .json(&action_status("completed"))
         .send()
         .await
         .assert_problem(409, "invalid_transition");
@@ -320,7 +420,7 @@ async fn attribution_is_immutable_and_editing_belongs_to_the_owning_partners() {
         f.member_p
             .client
             .patch(&path)
-            .json(&json!({"status": "in_progress"}))
+            .json(&action_status("in_progress"))
             .send()
             .await
             .status(),
@@ -330,7 +430,7 @@ async fn attribution_is_immutable_and_editing_belongs_to_the_owning_partners() {
         f.member_p
             .client
             .patch(&path)
-            .json(&json!({"status": "completed"}))
+            .json(&action_status("completed"))
             .send()
             .await
             .status(),
@@ -340,7 +440,10 @@ async fn attribution_is_immutable_and_editing_belongs_to_the_owning_partners() {
         .coordinator
         .client
         .patch(&path)
-        .json(&json!({"contributing_partner_ids": [uuid::Uuid::now_v7()]}))
+        .json(&UpdateActionRequest {
+            contributing_partner_ids: Some(vec![uuid::Uuid::now_v7()]),
+            ..UpdateActionRequest::default()
+        })
         .send()
         .await;
     assert_eq!(
@@ -361,8 +464,10 @@ async fn two_partners_editing_one_action_never_overwrite_each_other() {
         &f.representative_p.client,
         &f,
         &plan,
-        "Collecte",
-        json!({"contributing_partner_ids": [f.partner_q]}),
+        CreateActionRequest {
+            contributing_partner_ids: vec![f.partner_q],
+            ..proposal("Collecte")
+        },
     )
     .await);
     let path = format!("/api/v1/alliances/{}/actions/{action}", f.alliance);
@@ -390,7 +495,10 @@ async fn two_partners_editing_one_action_never_overwrite_each_other() {
         .client
         .patch(&path)
         .header("if-match", &etag)
-        .json(&json!({"description": "Collecte de fruits et légumes"}))
+        .json(&UpdateActionRequest {
+            description: Some("Collecte de fruits et légumes".into()),
+            ..UpdateActionRequest::default()
+        })
         .send()
         .await;
     assert_eq!(first.status(), StatusCode::OK);
@@ -399,7 +507,10 @@ async fn two_partners_editing_one_action_never_overwrite_each_other() {
         .client
         .patch(&path)
         .header("if-match", &etag)
-        .json(&json!({"description": "Autre chose"}))
+        .json(&UpdateActionRequest {
+            description: Some("Autre chose".into()),
+            ..UpdateActionRequest::default()
+        })
         .send()
         .await;
     second.assert_problem(412, "precondition_failed");
@@ -407,7 +518,7 @@ async fn two_partners_editing_one_action_never_overwrite_each_other() {
     assert_eq!(now["description"], "Collecte de fruits et légumes");
 }
 
-async fn indicator(f: &AllianceFixture, action: &str, body: Value) -> String {
+async fn indicator(f: &AllianceFixture, action: &str, body: CreateIndicatorRequest) -> String {
     let response = f
         .representative_p
         .client
@@ -431,7 +542,7 @@ async fn measure(
     client: &Client,
     f: &AllianceFixture,
     indicator: &str,
-    body: Value,
+    body: CreateMeasurementRequest,
 ) -> TestResponse {
     client
         .post(&format!(
@@ -447,7 +558,7 @@ async fn review(
     client: &Client,
     f: &AllianceFixture,
     measurement: &str,
-    body: Value,
+    body: ReviewRequest,
 ) -> TestResponse {
     client
         .post(&format!(
@@ -482,20 +593,27 @@ async fn an_action_is_verified_exactly_when_every_indicator_has_confirmed_eviden
         &f.representative_p.client,
         &f,
         &plan,
-        "Disco soupe",
-        json!({}),
+        proposal("Disco soupe"),
     )
     .await);
     let food = indicator(
         &f,
         &action,
-        json!({"catalogue": "food_collected_kg", "target": 100}),
+        CreateIndicatorRequest {
+            catalogue: Some("food_collected_kg".into()),
+            target: Some(100.0),
+            ..CreateIndicatorRequest::default()
+        },
     )
     .await;
     let people = indicator(
         &f,
         &action,
-        json!({"name": "Soupes servies", "unit": "bols"}),
+        CreateIndicatorRequest {
+            name: Some("Soupes servies".into()),
+            unit: Some("bols".into()),
+            ..CreateIndicatorRequest::default()
+        },
     )
     .await;
     let bad = f
@@ -505,7 +623,10 @@ async fn an_action_is_verified_exactly_when_every_indicator_has_confirmed_eviden
             "/api/v1/alliances/{}/actions/{action}/indicators",
             f.alliance
         ))
-        .json(&json!({"catalogue": "kg_of_stuff"}))
+        .json(&CreateIndicatorRequest {
+            catalogue: Some("kg_of_stuff".into()),
+            ..CreateIndicatorRequest::default()
+        })
         .send()
         .await;
     assert_eq!(
@@ -519,7 +640,10 @@ async fn an_action_is_verified_exactly_when_every_indicator_has_confirmed_eviden
         &f.representative_q.client,
         &f,
         &food,
-        json!({"value": 50, "note": "pesée"}),
+        CreateMeasurementRequest {
+            note: Some("pesée".into()),
+            ..measurement(50.0)
+        },
     )
     .await
     .assert_problem(403, "forbidden");
@@ -527,75 +651,65 @@ async fn an_action_is_verified_exactly_when_every_indicator_has_confirmed_eviden
         &f.member_p.client,
         &f,
         &food,
-        json!({"value": 60, "note": "Pesée en fin de collecte"}),
+        CreateMeasurementRequest {
+            note: Some("Pesée en fin de collecte".into()),
+            ..measurement(60.0)
+        },
     )
     .await;
     assert_eq!(m1.status(), StatusCode::CREATED, "{}", m1.text());
     let m1 = id(&m1);
-    measure(&f.member_p.client, &f, &food, json!({"value": -1}))
+    measure(&f.member_p.client, &f, &food, measurement(-1.0))
         .await
         .assert_problem(422, "validation_failed");
     // P cannot confirm its own measurement; Q can.
-    review(
-        &f.representative_p.client,
-        &f,
-        &m1,
-        json!({"verdict": "confirm"}),
-    )
-    .await
-    .assert_problem(403, "forbidden");
+    review(&f.representative_p.client, &f, &m1, verdict("confirm"))
+        .await
+        .assert_problem(403, "forbidden");
     review(
         &f.member_p.client,
         &f,
         &m1,
-        json!({"verdict": "confirm", "partner_id": f.partner_q}),
+        ReviewRequest {
+            partner_id: Some(f.partner_q),
+            ..verdict("confirm")
+        },
     )
     .await
     .assert_problem(403, "forbidden");
-    review(
-        &f.representative_q.client,
-        &f,
-        &m1,
-        json!({"verdict": "dispute"}),
-    )
-    .await
-    .assert_problem(422, "validation_failed");
-    let confirmed = review(
-        &f.representative_q.client,
-        &f,
-        &m1,
-        json!({"verdict": "confirm"}),
-    )
-    .await;
+    review(&f.representative_q.client, &f, &m1, verdict("dispute"))
+        .await
+        .assert_problem(422, "validation_failed");
+    let confirmed = review(&f.representative_q.client, &f, &m1, verdict("confirm")).await;
     assert_eq!(confirmed.status(), StatusCode::OK, "{}", confirmed.text());
     assert_eq!(confirmed.json::<Value>()["review"]["status"], "confirmed");
     // One indicator of two: not yet.
     assert_eq!(verification(&f, &action).await, "unverified");
 
     // A confirmed measurement without evidence does not count.
-    let bare = id(&measure(&f.member_p.client, &f, &people, json!({"value": 120})).await);
-    review(
-        &f.coordinator.client,
-        &f,
-        &bare,
-        json!({"verdict": "confirm"}),
-    )
-    .await;
+    let bare = id(&measure(&f.member_p.client, &f, &people, measurement(120.0)).await);
+    review(&f.coordinator.client, &f, &bare, verdict("confirm"))
+        .await
+        .assert_status(StatusCode::OK);
     assert_eq!(verification(&f, &action).await, "unverified");
     let with_evidence = id(&measure(
         &f.member_p.client,
         &f,
         &people,
-        json!({"value": 30, "evidence_url": "https://www.sceaux.fr/disco-soupe"}),
+        CreateMeasurementRequest {
+            evidence_url: Some("https://www.sceaux.fr/disco-soupe".into()),
+            ..measurement(30.0)
+        },
     )
     .await);
     review(
         &f.coordinator.client,
         &f,
         &with_evidence,
-        json!({"verdict": "confirm"}),
+        verdict("confirm"),
     )
-    .await;
+    .await
+    .assert_status(StatusCode::OK);
     assert_eq!(verification(&f, &action).await, "verified");
 
     // A later dispute takes it back.
@@ -603,18 +717,17 @@ async fn an_action_is_verified_exactly_when_every_indicator_has_confirmed_eviden
         &f.representative_q.client,
         &f,
         &m1,
-        json!({"verdict": "dispute", "reason": "Pesée incomplète"}),
+        ReviewRequest {
+            reason: Some("Pesée incomplète".into()),
+            ..verdict("dispute")
+        },
     )
     .await;
     assert_eq!(disputed.status(), StatusCode::OK);
     assert_eq!(verification(&f, &action).await, "unverified");
-    review(
-        &f.representative_q.client,
-        &f,
-        &m1,
-        json!({"verdict": "confirm"}),
-    )
-    .await;
+    review(&f.representative_q.client, &f, &m1, verdict("confirm"))
+        .await
+        .assert_status(StatusCode::OK);
     assert_eq!(verification(&f, &action).await, "verified");
 
     // Progress toward the target counts confirmed values.
@@ -635,22 +748,15 @@ async fn an_action_is_verified_exactly_when_every_indicator_has_confirmed_eviden
     assert_eq!(food["verified"], true);
 
     // The plan summary reports a completed action without verification.
-    let other = id(&propose(
-        &f.representative_p.client,
-        &f,
-        &plan,
-        "Forum ESS",
-        json!({}),
-    )
-    .await);
+    let other = id(&propose(&f.representative_p.client, &f, &plan, proposal("Forum ESS")).await);
     let path = format!("/api/v1/alliances/{}/actions", f.alliance);
     for status in ["adopted", "in_progress", "completed"] {
         for a in [&action, &other] {
             f.coordinator
                 .client
                 .patch(&format!("{path}/{a}"))
-                .json(&json!({"status": status}))
-                .send()
+                .json(&action_status(status))
+                .ok()
                 .await;
         }
     }
@@ -673,19 +779,18 @@ async fn carry_over_keeps_unfinished_actions_and_their_history() {
     let plan = plan(&f, "2025-2026").await;
     let mut ids = Vec::new();
     for title in ["Fini", "Abandonné", "En cours", "Rejeté", "Proposé"] {
-        ids.push(id(&propose(
-            &f.member_p.client,
-            &f,
-            &plan,
-            title,
-            json!({}),
-        )
-        .await));
+        ids.push(id(
+            &propose(&f.member_p.client, &f, &plan, proposal(title)).await
+        ));
     }
     indicator(
         &f,
         &ids[2],
-        json!({"catalogue": "compost_kg", "target": 500}),
+        CreateIndicatorRequest {
+            catalogue: Some("compost_kg".into()),
+            target: Some(500.0),
+            ..CreateIndicatorRequest::default()
+        },
     )
     .await;
     let path = format!("/api/v1/alliances/{}/actions", f.alliance);
@@ -695,8 +800,8 @@ async fn carry_over_keeps_unfinished_actions_and_their_history() {
                 .coordinator
                 .client
                 .patch(&format!("{path}/{action}"))
-                .json(&json!({"status": status}))
-                .send()
+                .json(&action_status(status))
+                .ok()
                 .await;
             assert_eq!(r.status(), StatusCode::OK, "{}", r.text());
         }
@@ -710,14 +815,14 @@ async fn carry_over_keeps_unfinished_actions_and_their_history() {
     f.member_p
         .client
         .post(&base)
-        .json(&json!({"to_academic_year": "2026-2027"}))
+        .json(&carry_over_to("2026-2027"))
         .send()
         .await
         .assert_problem(403, "forbidden");
     f.coordinator
         .client
         .post(&base)
-        .json(&json!({"to_academic_year": "2024-2025"}))
+        .json(&carry_over_to("2024-2025"))
         .send()
         .await
         .assert_problem(422, "validation_failed");
@@ -725,7 +830,7 @@ async fn carry_over_keeps_unfinished_actions_and_their_history() {
         .coordinator
         .client
         .post(&base)
-        .json(&json!({"to_academic_year": "2026-2027"}))
+        .json(&carry_over_to("2026-2027"))
         .send()
         .await;
     assert_eq!(carried.status(), StatusCode::CREATED, "{}", carried.text());
@@ -780,7 +885,7 @@ async fn carry_over_keeps_unfinished_actions_and_their_history() {
     f.coordinator
         .client
         .post(&base)
-        .json(&json!({"to_academic_year": "2026-2027"}))
+        .json(&carry_over_to("2026-2027"))
         .send()
         .await
         .assert_problem(409, "plan_exists");
@@ -791,12 +896,12 @@ async fn comments_and_endorsements() {
     let app = TestApp::spawn().await;
     let f = app.alliance_fixture(1).await;
     let plan = plan(&f, "2025-2026").await;
-    let action = id(&propose(&f.member_p.client, &f, &plan, "Compost", json!({})).await);
+    let action = id(&propose(&f.member_p.client, &f, &plan, proposal("Compost")).await);
     let comments = format!("/api/v1/alliances/{}/actions/{action}/comments", f.alliance);
     f.observer_p
         .client
         .post(&comments)
-        .json(&json!({"body": "Je regarde"}))
+        .json(&comment_body("Je regarde"))
         .send()
         .await
         .assert_problem(403, "forbidden");
@@ -804,7 +909,7 @@ async fn comments_and_endorsements() {
         .representative_q
         .client
         .post(&comments)
-        .json(&json!({"body": "Bonne idée !"}))
+        .json(&comment_body("Bonne idée !"))
         .send()
         .await;
     assert_eq!(posted.status(), StatusCode::CREATED);
@@ -820,7 +925,7 @@ async fn comments_and_endorsements() {
     f.member_p
         .client
         .patch(&format!("{comments}/{comment}"))
-        .json(&json!({"body": "Hijacked"}))
+        .json(&comment_body("Hijacked"))
         .send()
         .await
         .assert_problem(403, "forbidden");
@@ -828,7 +933,7 @@ async fn comments_and_endorsements() {
         .representative_q
         .client
         .patch(&format!("{comments}/{comment}"))
-        .json(&json!({"body": "Très bonne idée !"}))
+        .json(&comment_body("Très bonne idée !"))
         .send()
         .await;
     assert_eq!(edited.json::<Value>()["body"], "Très bonne idée !");
@@ -855,7 +960,7 @@ async fn comments_and_endorsements() {
     f.member_p
         .client
         .post(&endorsements)
-        .json(&json!({}))
+        .json(&EndorseRequest::default())
         .send()
         .await
         .assert_problem(403, "forbidden");
@@ -863,7 +968,7 @@ async fn comments_and_endorsements() {
         f.representative_q
             .client
             .post(&endorsements)
-            .json(&json!({}))
+            .json(&EndorseRequest::default())
             .send()
             .await
             .status(),
@@ -872,7 +977,7 @@ async fn comments_and_endorsements() {
     f.representative_q
         .client
         .post(&endorsements)
-        .json(&json!({}))
+        .json(&EndorseRequest::default())
         .send()
         .await
         .assert_problem(409, "already_endorsed");
@@ -909,11 +1014,15 @@ async fn events_plan_the_june_handover() {
     let app = TestApp::spawn().await;
     let f = app.alliance_fixture(1).await;
     let base = format!("/api/v1/alliances/{}/events", f.alliance);
-    let body = json!({
-        "title": "Rencontre de passation", "kind": "handover",
-        "starts_at": "2026-06-18T17:00:00Z", "ends_at": "2026-06-18T19:00:00Z",
-        "place": "Hôtel de ville", "partner_ids": [f.partner_p, f.partner_q]
-    });
+    let body = CreateEventRequest {
+        title: "Rencontre de passation".into(),
+        kind: "handover".into(),
+        starts_at: at("2026-06-18T17:00:00Z"),
+        ends_at: Some(at("2026-06-18T19:00:00Z")),
+        place: Some("Hôtel de ville".into()),
+        partner_ids: vec![f.partner_p, f.partner_q],
+        ..CreateEventRequest::default()
+    };
     f.representative_p
         .client
         .post(&base)
@@ -928,7 +1037,13 @@ async fn events_plan_the_june_handover() {
         .coordinator
         .client
         .post(&base)
-        .json(&json!({"title": "X", "kind": "meeting", "starts_at": "2026-06-18T17:00:00Z", "ends_at": "2026-06-18T16:00:00Z"}))
+        .json(&CreateEventRequest {
+            title: "X".into(),
+            kind: "meeting".into(),
+            starts_at: at("2026-06-18T17:00:00Z"),
+            ends_at: Some(at("2026-06-18T16:00:00Z")),
+            ..CreateEventRequest::default()
+        })
         .send()
         .await;
     assert_eq!(
@@ -938,8 +1053,13 @@ async fn events_plan_the_june_handover() {
     f.coordinator
         .client
         .post(&base)
-        .json(&json!({"title": "Fête des réussites", "kind": "celebration", "starts_at": "2026-06-25T18:00:00Z"}))
-        .send()
+        .json(&CreateEventRequest {
+            title: "Fête des réussites".into(),
+            kind: "celebration".into(),
+            starts_at: at("2026-06-25T18:00:00Z"),
+            ..CreateEventRequest::default()
+        })
+        .created()
         .await;
     let handovers: Value = app
         .anonymous()
@@ -965,7 +1085,10 @@ async fn events_plan_the_june_handover() {
         .coordinator
         .client
         .patch(&format!("{base}/{event}"))
-        .json(&json!({"attendance": 34}))
+        .json(&UpdateEventRequest {
+            attendance: Some(Some(34)),
+            ..UpdateEventRequest::default()
+        })
         .send()
         .await;
     assert_eq!(attended.json::<Value>()["attendance"], 34);
@@ -994,26 +1117,36 @@ async fn action_lists_filter_by_status_theme_and_partner() {
         &f.member_p.client,
         &f,
         &plan,
-        "Compost",
-        json!({"theme": "waste"}),
+        CreateActionRequest {
+            theme: "waste".into(),
+            ..proposal("Compost")
+        },
     )
-    .await;
+    .await
+    .assert_status(StatusCode::CREATED);
     propose(
         &f.member_p.client,
         &f,
         &plan,
-        "Disco soupe",
-        json!({"theme": "food", "contributing_partner_ids": [f.partner_q]}),
+        CreateActionRequest {
+            theme: "food".into(),
+            contributing_partner_ids: vec![f.partner_q],
+            ..proposal("Disco soupe")
+        },
     )
-    .await;
+    .await
+    .assert_status(StatusCode::CREATED);
     propose(
         &f.representative_q.client,
         &f,
         &plan,
-        "Vélo",
-        json!({"theme": "mobility"}),
+        CreateActionRequest {
+            theme: "mobility".into(),
+            ..proposal("Vélo")
+        },
     )
-    .await;
+    .await
+    .assert_status(StatusCode::CREATED);
     let list = async |query: &str| -> Vec<String> {
         let page: Value = f
             .member_p
@@ -1050,19 +1183,29 @@ async fn public_events_hide_links_to_actions_of_plans_not_yet_public() {
     let coordinator = &f.coordinator.client;
     let base = format!("/api/v1/alliances/{}", f.alliance);
     let plan = coordinator
-        .created_id(
-            &format!("{base}/plans"),
-            &json!({"academic_year": "2025-2026"}),
-        )
+        .created_id(&format!("{base}/plans"), &new_plan("2025-2026"))
         .await;
     let action = coordinator
         .created_id(
             &format!("{base}/plans/{plan}/actions"),
-            &json!({"title": "Compost secret", "theme": "waste"}),
+            &CreateActionRequest {
+                title: "Compost secret".into(),
+                theme: "waste".into(),
+                ..CreateActionRequest::default()
+            },
         )
         .await;
     let event = coordinator
-        .created_id(&format!("{base}/events"), &json!({"title": "Atelier", "kind": "public_action", "starts_at": "2026-03-18T17:00:00Z", "action_ids": [action]}))
+        .created_id(
+            &format!("{base}/events"),
+            &CreateEventRequest {
+                title: "Atelier".into(),
+                kind: "public_action".into(),
+                starts_at: at("2026-03-18T17:00:00Z"),
+                action_ids: vec![action.parse().unwrap()],
+                ..CreateEventRequest::default()
+            },
+        )
         .await;
     let links = |client: Client| {
         let (list, one) = (format!("{base}/events"), format!("{base}/events/{event}"));
@@ -1078,7 +1221,7 @@ async fn public_events_hide_links_to_actions_of_plans_not_yet_public() {
     for to in ["consultation", "voting", "adopted"] {
         let response = coordinator
             .post(&format!("{base}/plans/{plan}/transition"))
-            .json(&json!({"to": to}))
+            .json(&TransitionRequest { to: to.into() })
             .send()
             .await;
         assert_eq!(response.status(), StatusCode::OK, "{}", response.text());
@@ -1095,7 +1238,7 @@ async fn user_ids_of_public_actions_are_shown_to_members_only() {
     let other = app.alliance_fixture(2).await;
     let admin = app.admin().await;
     let plan = plan(&f, "2025-2026").await;
-    let proposed = propose(&f.member_p.client, &f, &plan, "Compost", json!({})).await;
+    let proposed = propose(&f.member_p.client, &f, &plan, proposal("Compost")).await;
     assert_eq!(
         proposed.status(),
         StatusCode::CREATED,
@@ -1114,7 +1257,10 @@ async fn user_ids_of_public_actions_are_shown_to_members_only() {
             "/api/v1/alliances/{}/actions/{action}/indicators",
             f.alliance
         ))
-        .json(&json!({"catalogue": "compost_kg"}))
+        .json(&CreateIndicatorRequest {
+            catalogue: Some("compost_kg".into()),
+            ..CreateIndicatorRequest::default()
+        })
         .send()
         .await;
     assert_eq!(
@@ -1131,7 +1277,10 @@ async fn user_ids_of_public_actions_are_shown_to_members_only() {
             "/api/v1/alliances/{}/indicators/{indicator}/measurements",
             f.alliance
         ))
-        .json(&json!({"value": 12, "note": "pesée"}))
+        .json(&CreateMeasurementRequest {
+            note: Some("pesée".into()),
+            ..measurement(12.0)
+        })
         .send()
         .await;
     assert_eq!(
@@ -1188,7 +1337,7 @@ async fn user_ids_of_public_actions_are_shown_to_members_only() {
     }
 }
 
-async fn create_vote(f: &AllianceFixture, body: Value) -> String {
+async fn create_vote(f: &AllianceFixture, body: CreateVoteRequest) -> String {
     let response = f
         .coordinator
         .client
@@ -1219,8 +1368,22 @@ async fn close_early(f: &AllianceFixture, vote: &str) {
     assert_eq!(closed.status(), StatusCode::OK, "{}", closed.text());
 }
 
-async fn patch(client: &Client, path: &str, body: Value) -> TestResponse {
+async fn patch(client: &Client, path: &str, body: impl Serialize) -> TestResponse {
     client.patch(path).json(&body).send().await
+}
+
+fn action_title(title: &str) -> UpdateActionRequest {
+    UpdateActionRequest {
+        title: Some(title.into()),
+        ..UpdateActionRequest::default()
+    }
+}
+
+fn action_description(description: &str) -> UpdateActionRequest {
+    UpdateActionRequest {
+        description: Some(description.into()),
+        ..UpdateActionRequest::default()
+    }
 }
 
 #[actix_web::test]
@@ -1228,35 +1391,40 @@ async fn an_action_under_vote_keeps_its_text_until_the_vote_closes() {
     let app = TestApp::spawn().await;
     let f = app.alliance_fixture(1).await;
     let plan = plan(&f, "2025-2026").await;
-    let voted = id(&propose(&f.member_p.client, &f, &plan, "Compost partagé", json!({})).await);
-    let later = id(&propose(&f.member_p.client, &f, &plan, "Friperie", json!({})).await);
+    let voted = id(&propose(&f.member_p.client, &f, &plan, proposal("Compost partagé")).await);
+    let later = id(&propose(&f.member_p.client, &f, &plan, proposal("Friperie")).await);
     let base = format!("/api/v1/alliances/{}", f.alliance);
     let closes_at = chrono::Utc::now() + chrono::Duration::days(3);
     let vote = create_vote(
         &f,
-        json!({"title": "Adopter le compost ?", "subject": "action_adoption", "subject_id": voted,
-               "method": "consent", "electorate": "partners", "quorum_percent": 0, "closes_at": closes_at}),
+        adoption_vote("Adopter le compost ?", "action_adoption", &voted, closes_at),
     )
     .await;
     // A vote that opens tomorrow does not freeze its action yet.
     create_vote(
         &f,
-        json!({"title": "Adopter la friperie ?", "subject": "action_adoption", "subject_id": later,
-               "method": "consent", "electorate": "partners", "quorum_percent": 0,
-               "opens_at": chrono::Utc::now() + chrono::Duration::days(1), "closes_at": closes_at}),
+        CreateVoteRequest {
+            opens_at: Some(chrono::Utc::now() + chrono::Duration::days(1)),
+            ..adoption_vote(
+                "Adopter la friperie ?",
+                "action_adoption",
+                &later,
+                closes_at,
+            )
+        },
     )
     .await;
     let path = format!("{base}/actions/{voted}");
     for client in [&f.member_p.client, &f.coordinator.client] {
-        patch(client, &path, json!({"title": "Compost (version 2)"}))
+        patch(client, &path, action_title("Compost (version 2)"))
             .await
             .assert_problem(409, "vote_open");
-        patch(client, &path, json!({"description": "Autre chose"}))
+        patch(client, &path, action_description("Autre chose"))
             .await
             .assert_problem(409, "vote_open");
     }
     // The vote decides adoption: no status decision beside it.
-    patch(&f.coordinator.client, &path, json!({"status": "adopted"}))
+    patch(&f.coordinator.client, &path, action_status("adopted"))
         .await
         .assert_problem(409, "vote_open");
     let unchanged: Value = f.member_p.client.get(&path).send().await.json();
@@ -1264,7 +1432,7 @@ async fn an_action_under_vote_keeps_its_text_until_the_vote_closes() {
     let edited = patch(
         &f.member_p.client,
         &format!("{base}/actions/{later}"),
-        json!({"title": "Friperie solidaire"}),
+        action_title("Friperie solidaire"),
     )
     .await;
     assert_eq!(edited.status(), StatusCode::OK, "{}", edited.text());
@@ -1273,7 +1441,7 @@ async fn an_action_under_vote_keeps_its_text_until_the_vote_closes() {
     let edited = patch(
         &f.member_p.client,
         &path,
-        json!({"description": "Après le vote"}),
+        action_description("Après le vote"),
     )
     .await;
     assert_eq!(edited.status(), StatusCode::OK, "{}", edited.text());
@@ -1284,7 +1452,7 @@ async fn a_plan_under_vote_keeps_its_text_and_its_actions_until_the_vote_closes(
     let app = TestApp::spawn().await;
     let f = app.alliance_fixture(1).await;
     let plan = plan(&f, "2025-2026").await;
-    let action = id(&propose(&f.member_p.client, &f, &plan, "Compost partagé", json!({})).await);
+    let action = id(&propose(&f.member_p.client, &f, &plan, proposal("Compost partagé")).await);
     for to in ["consultation", "voting"] {
         assert_eq!(transition(&f, &plan, to).await.status(), StatusCode::OK);
     }
@@ -1295,42 +1463,50 @@ async fn a_plan_under_vote_keeps_its_text_and_its_actions_until_the_vote_closes(
     let polished = patch(
         &f.coordinator.client,
         &plan_path,
-        json!({"title": "Plan 2025-2026"}),
+        UpdatePlanRequest {
+            title: Some("Plan 2025-2026".into()),
+            ..UpdatePlanRequest::default()
+        },
     )
     .await;
     assert_eq!(polished.status(), StatusCode::OK, "{}", polished.text());
     let vote = create_vote(
         &f,
-        json!({"title": "Adoption du plan", "subject": "plan_adoption", "subject_id": plan,
-               "method": "consent", "electorate": "partners", "quorum_percent": 0,
-               "closes_at": chrono::Utc::now() + chrono::Duration::days(3)}),
+        adoption_vote(
+            "Adoption du plan",
+            "plan_adoption",
+            &plan,
+            chrono::Utc::now() + chrono::Duration::days(3),
+        ),
     )
     .await;
     patch(
         &f.coordinator.client,
         &plan_path,
-        json!({"title": "Un autre plan"}),
+        UpdatePlanRequest {
+            title: Some("Un autre plan".into()),
+            ..UpdatePlanRequest::default()
+        },
     )
     .await
     .assert_problem(409, "vote_open");
     patch(
         &f.coordinator.client,
         &plan_path,
-        json!({"description": "Autre texte"}),
+        UpdatePlanRequest {
+            description: Some("Autre texte".into()),
+            ..UpdatePlanRequest::default()
+        },
     )
     .await
     .assert_problem(409, "vote_open");
     // Members vote on the plan as it reads, its actions included.
     for client in [&f.member_p.client, &f.coordinator.client] {
-        patch(
-            client,
-            &action_path,
-            json!({"title": "Compost (version 2)"}),
-        )
-        .await
-        .assert_problem(409, "vote_open");
+        patch(client, &action_path, action_title("Compost (version 2)"))
+            .await
+            .assert_problem(409, "vote_open");
     }
-    let proposed = propose(&f.coordinator.client, &f, &plan, "Ajout tardif", json!({})).await;
+    let proposed = propose(&f.coordinator.client, &f, &plan, proposal("Ajout tardif")).await;
     assert_eq!(
         proposed.status(),
         StatusCode::CONFLICT,
@@ -1344,7 +1520,7 @@ async fn a_plan_under_vote_keeps_its_text_and_its_actions_until_the_vote_closes(
     let after = patch(
         &f.member_p.client,
         &action_path,
-        json!({"description": "Après le vote"}),
+        action_description("Après le vote"),
     )
     .await;
     assert_eq!(after.status(), StatusCode::OK, "{}", after.text());
@@ -1372,8 +1548,11 @@ async fn a_database_error_checking_a_partner_is_not_a_validation_error() {
         &f.member_p.client,
         &f,
         &plan,
-        "Compost",
-        json!({"lead_partner_id": f.partner_q, "contributing_partner_ids": [f.partner_q]}),
+        CreateActionRequest {
+            lead_partner_id: Some(f.partner_q),
+            contributing_partner_ids: vec![f.partner_q],
+            ..proposal("Compost")
+        },
     )
     .await;
     refused.assert_problem(500, "internal_error");
@@ -1381,10 +1560,13 @@ async fn a_database_error_checking_a_partner_is_not_a_validation_error() {
     f.coordinator
         .client
         .post(&format!("/api/v1/alliances/{}/events", f.alliance))
-        .json(
-            &json!({"title": "Forum", "kind": "forum", "starts_at": chrono::Utc::now(),
-                      "partner_ids": [f.partner_p]}),
-        )
+        .json(&CreateEventRequest {
+            title: "Forum".into(),
+            kind: "forum".into(),
+            starts_at: chrono::Utc::now(),
+            partner_ids: vec![f.partner_p],
+            ..CreateEventRequest::default()
+        })
         .send()
         .await
         .assert_problem(500, "internal_error");
@@ -1392,7 +1574,12 @@ async fn a_database_error_checking_a_partner_is_not_a_validation_error() {
     f.coordinator
         .client
         .post(&format!("/api/v1/alliances/{}/invitations", f.alliance))
-        .json(&json!({"email": "x@example.org", "partner_id": f.partner_p, "role": "member"}))
+        .json(&CreateInvitationRequest {
+            email: "x@example.org".into(),
+            partner_id: f.partner_p,
+            role: "member".into(),
+            ..CreateInvitationRequest::default()
+        })
         .send()
         .await
         .assert_problem(500, "internal_error");
@@ -1415,7 +1602,7 @@ async fn a_vote_waits_for_an_edit_of_its_subject_in_progress() {
     let app = TestApp::spawn().await;
     let f = app.alliance_fixture(1).await;
     let plan = plan(&f, "2025-2026").await;
-    let action = id(&propose(&f.member_p.client, &f, &plan, "Compost partagé", json!({})).await);
+    let action = id(&propose(&f.member_p.client, &f, &plan, proposal("Compost partagé")).await);
     for to in ["consultation", "voting"] {
         assert_eq!(transition(&f, &plan, to).await.status(), StatusCode::OK);
     }
@@ -1423,15 +1610,16 @@ async fn a_vote_waits_for_an_edit_of_its_subject_in_progress() {
     let cases = [
         (
             format!("SELECT id FROM plans WHERE id = '{plan}' FOR SHARE"),
-            json!({"title": "Adopter le plan ?", "subject": "plan_adoption", "subject_id": plan,
-                   "method": "consent", "electorate": "partners", "quorum_percent": 0,
-                   "closes_at": closes_at}),
+            adoption_vote("Adopter le plan ?", "plan_adoption", &plan, closes_at),
         ),
         (
             format!("SELECT id FROM actions WHERE id = '{action}' FOR NO KEY UPDATE"),
-            json!({"title": "Adopter le compost ?", "subject": "action_adoption",
-                   "subject_id": action, "method": "consent", "electorate": "partners",
-                   "quorum_percent": 0, "closes_at": closes_at}),
+            adoption_vote(
+                "Adopter le compost ?",
+                "action_adoption",
+                &action,
+                closes_at,
+            ),
         ),
     ];
     let mut watch = app.db.connect().await;

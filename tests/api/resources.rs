@@ -2,9 +2,12 @@
 
 use actix_web::http::{Method, StatusCode};
 use agir_http::auth::password::Hold;
+use agir_http::routes::auth::{LoginRequest, RefreshRequest};
+use agir_http::routes::invitations::{AcceptInvitationRequest, CreateInvitationRequest};
+use agir_http::routes::me::ChangePasswordRequest;
 use agir_tests::app::PASSWORD;
 use agir_tests::{TestApp, TestResponse};
-use serde_json::{Value, json};
+use serde_json::Value;
 use uuid::Uuid;
 
 /// `/metrics` labels come from closed sets: the matched route's pattern (one fixed label
@@ -74,17 +77,28 @@ async fn a_full_hashing_queue_answers_503_at_once() {
         .coordinator
         .client
         .post(&format!("/api/v1/alliances/{}/invitations", f.alliance))
-        .json(
-            &json!({"email": "nouvelle@example.org", "partner_id": f.partner_q, "role": "member"}),
-        )
-        .send()
+        .json(&CreateInvitationRequest {
+            email: "nouvelle@example.org".into(),
+            partner_id: f.partner_q,
+            role: "member".into(),
+            ..CreateInvitationRequest::default()
+        })
+        .created()
         .await
         .json();
     let accept_path = invitation["accept_path"].as_str().unwrap().to_owned();
-    let login = json!({"email": "member.p1@example.org", "password": PASSWORD});
-    let change =
-        json!({"current_password": PASSWORD, "new_password": "un tout nouveau mot de passe"});
-    let accept = json!({"display_name": "Nouvelle", "password": "un mot de passe solide"});
+    let login = LoginRequest {
+        email: "member.p1@example.org".into(),
+        password: PASSWORD.into(),
+    };
+    let change = ChangePasswordRequest {
+        current_password: PASSWORD.into(),
+        new_password: "un tout nouveau mot de passe".into(),
+    };
+    let accept = AcceptInvitationRequest {
+        display_name: Some("Nouvelle".into()),
+        password: Some("un mot de passe solide".into()),
+    };
 
     let holds = fill_hashing_queue(&app);
     let anonymous = app.anonymous();
@@ -146,8 +160,10 @@ async fn password_change_attempts_are_rate_limited() {
     .await;
     // The login is the account's first attempt of the minute.
     let (_, client) = app.user("devine@example.org").await;
-    let wrong =
-        json!({"current_password": "pas le bon", "new_password": "un tout nouveau mot de passe"});
+    let wrong = ChangePasswordRequest {
+        current_password: "pas le bon".into(),
+        new_password: "un tout nouveau mot de passe".into(),
+    };
     for _ in 0..2 {
         let response = client.post("/api/v1/me/password").json(&wrong).send().await;
         assert_eq!(
@@ -159,8 +175,10 @@ async fn password_change_attempts_are_rate_limited() {
     limited.assert_problem(429, "too_many_requests");
     assert!(limited.header("retry-after").is_some());
     // The right password does not get through either until the wait is over.
-    let right =
-        json!({"current_password": PASSWORD, "new_password": "un tout nouveau mot de passe"});
+    let right = ChangePasswordRequest {
+        current_password: PASSWORD.into(),
+        new_password: "un tout nouveau mot de passe".into(),
+    };
     client
         .post("/api/v1/me/password")
         .json(&right)
@@ -209,7 +227,12 @@ async fn idempotent_replays_keep_no_secret_and_need_an_open_session() {
     let tokens = app.login_tokens("coordinator1@example.org").await;
     let coordinator = app.with_token(tokens["access_token"].as_str().unwrap());
     let path = format!("/api/v1/alliances/{}/invitations", f.alliance);
-    let body = json!({"email": "invitee@example.org", "partner_id": f.partner_q, "role": "member"});
+    let body = CreateInvitationRequest {
+        email: "invitee@example.org".into(),
+        partner_id: f.partner_q,
+        role: "member".into(),
+        ..CreateInvitationRequest::default()
+    };
     let invite = || {
         coordinator
             .post(&path)
@@ -249,7 +272,9 @@ async fn idempotent_replays_keep_no_secret_and_need_an_open_session() {
     let out = app
         .anonymous()
         .post("/api/v1/auth/logout")
-        .json(&json!({"refresh_token": tokens["refresh_token"]}))
+        .json(&RefreshRequest {
+            refresh_token: tokens["refresh_token"].as_str().unwrap().into(),
+        })
         .send()
         .await;
     assert_eq!(out.status(), StatusCode::NO_CONTENT);

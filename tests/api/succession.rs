@@ -1,16 +1,46 @@
 use actix_web::http::StatusCode;
+use agir_http::routes::charters::{CreateCharterRequest, SignCharterRequest};
+use agir_http::routes::invitations::{AcceptInvitationRequest, CreateInvitationRequest};
+use agir_http::routes::mandates::DesignateSuccessorRequest;
 use agir_tests::app::PASSWORD;
 use agir_tests::fixture::{days_from_today, today};
 use agir_tests::{AllianceFixture, TestApp};
 use diesel_async::RunQueryDsl;
 use serde_json::{Value, json};
 
+/// An invited person's name and password.
+fn newcomer(display_name: &str, password: &str) -> AcceptInvitationRequest {
+    AcceptInvitationRequest {
+        display_name: Some(display_name.into()),
+        password: Some(password.into()),
+    }
+}
+
+fn successor(email: &str) -> DesignateSuccessorRequest {
+    DesignateSuccessorRequest {
+        email: email.into(),
+        ..DesignateSuccessorRequest::default()
+    }
+}
+
+fn charter(text: &str) -> CreateCharterRequest {
+    CreateCharterRequest {
+        text: text.into(),
+        make_current: true,
+    }
+}
+
 async fn invite(f: &AllianceFixture, email: &str, role: &str) -> Value {
     let response = f
         .coordinator
         .client
         .post(&format!("/api/v1/alliances/{}/invitations", f.alliance))
-        .json(&json!({"email": email, "partner_id": f.partner_p, "role": role}))
+        .json(&CreateInvitationRequest {
+            email: email.into(),
+            partner_id: f.partner_p,
+            role: role.into(),
+            ..CreateInvitationRequest::default()
+        })
         .send()
         .await;
     assert_eq!(
@@ -22,7 +52,11 @@ async fn invite(f: &AllianceFixture, email: &str, role: &str) -> Value {
     response.json()
 }
 
-async fn accept(app: &TestApp, token: &str, body: Value) -> agir_tests::TestResponse {
+async fn accept(
+    app: &TestApp,
+    token: &str,
+    body: AcceptInvitationRequest,
+) -> agir_tests::TestResponse {
     app.anonymous()
         .post(&format!("/api/v1/invitations/{token}/accept"))
         .json(&body)
@@ -43,14 +77,9 @@ async fn an_invitation_creates_the_account_and_the_mandate_once() {
         format!("/api/v1/invitations/{token}/accept")
     );
 
-    let missing = accept(&app, token, json!({})).await;
+    let missing = accept(&app, token, AcceptInvitationRequest::default()).await;
     missing.assert_problem(422, "validation_failed");
-    let accepted = accept(
-        &app,
-        token,
-        json!({"display_name": "Inès", "password": "a long enough password"}),
-    )
-    .await;
+    let accepted = accept(&app, token, newcomer("Inès", "a long enough password")).await;
     assert_eq!(
         accepted.status(),
         StatusCode::CREATED,
@@ -70,17 +99,13 @@ async fn an_invitation_creates_the_account_and_the_mandate_once() {
     assert_eq!(members.status(), StatusCode::OK);
 
     // Single use.
-    accept(
-        &app,
-        token,
-        json!({"display_name": "Again", "password": "a long enough password"}),
-    )
-    .await
-    .assert_problem(409, "invitation_used");
+    accept(&app, token, newcomer("Again", "a long enough password"))
+        .await
+        .assert_problem(409, "invitation_used");
     accept(
         &app,
         "no-such-token",
-        json!({"display_name": "X", "password": "a long enough password"}),
+        newcomer("X", "a long enough password"),
     )
     .await
     .assert_problem(404, "not_found");
@@ -114,7 +139,7 @@ async fn expired_and_revoked_invitations_are_refused() {
     accept(
         &app,
         expired["token"].as_str().unwrap(),
-        json!({"display_name": "L", "password": "a long enough password"}),
+        newcomer("L", "a long enough password"),
     )
     .await
     .assert_problem(409, "invitation_expired");
@@ -138,7 +163,7 @@ async fn expired_and_revoked_invitations_are_refused() {
     accept(
         &app,
         revoked["token"].as_str().unwrap(),
-        json!({"display_name": "R", "password": "a long enough password"}),
+        newcomer("R", "a long enough password"),
     )
     .await
     .assert_problem(409, "invitation_revoked");
@@ -165,22 +190,18 @@ async fn an_existing_account_accepts_with_its_token() {
     let invitation = invite(&f, "ada@example.org", "observer").await;
     let token = invitation["token"].as_str().unwrap();
     // Without a token, the existing account is not taken over.
-    accept(
-        &app,
-        token,
-        json!({"display_name": "Ada", "password": "a long enough password"}),
-    )
-    .await
-    .assert_problem(409, "account_exists");
+    accept(&app, token, newcomer("Ada", "a long enough password"))
+        .await
+        .assert_problem(409, "account_exists");
     other
         .post(&format!("/api/v1/invitations/{token}/accept"))
-        .json(&json!({}))
+        .json(&AcceptInvitationRequest::default())
         .send()
         .await
         .assert_problem(403, "forbidden");
     let accepted = ada
         .post(&format!("/api/v1/invitations/{token}/accept"))
-        .json(&json!({}))
+        .json(&AcceptInvitationRequest::default())
         .send()
         .await;
     assert_eq!(
@@ -271,7 +292,10 @@ async fn a_designated_successor_takes_over_the_day_after() {
     );
 
     // A representative of another partner may not designate P's successor; P's may.
-    let body = json!({"email": "next.president@example.org", "handover_notes": "Passation en juin : clés, comptes, contacts."});
+    let body = DesignateSuccessorRequest {
+        handover_notes: Some("Passation en juin : clés, comptes, contacts.".into()),
+        ..successor("next.president@example.org")
+    };
     f.representative_q
         .client
         .post(&format!("{mandate_path}/successor"))
@@ -322,7 +346,7 @@ async fn a_designated_successor_takes_over_the_day_after() {
     let accepted = accept(
         &app,
         invitation["token"].as_str().unwrap(),
-        json!({"display_name": "Next President", "password": PASSWORD}),
+        newcomer("Next President", PASSWORD),
     )
     .await;
     assert_eq!(
@@ -393,7 +417,7 @@ async fn a_successor_needs_an_end_date_to_follow() {
             "/api/v1/alliances/{}/mandates/{open_ended}/successor",
             f.alliance
         ))
-        .json(&json!({"email": "next@example.org"}))
+        .json(&successor("next@example.org"))
         .send()
         .await;
     response.assert_problem(409, "mandate_has_no_end");
@@ -408,7 +432,7 @@ async fn partners_sign_the_current_charter_version() {
         .coordinator
         .client
         .post(&base)
-        .json(&json!({"text": "Coopération, confiance, écoute."}))
+        .json(&charter("Coopération, confiance, écoute."))
         .send()
         .await;
     assert_eq!(v1.status(), StatusCode::CREATED, "{}", v1.text());
@@ -417,21 +441,25 @@ async fn partners_sign_the_current_charter_version() {
     f.member_p
         .client
         .post(&format!("{base}/1/signatures"))
-        .json(&json!({}))
+        .json(&SignCharterRequest::default())
         .send()
         .await
         .assert_problem(403, "forbidden");
     app.admin()
         .await
         .post(&format!("{base}/1/signatures"))
-        .json(&json!({"partner_id": f.partner_p}))
+        .json(&SignCharterRequest {
+            partner_id: Some(f.partner_p),
+        })
         .send()
         .await
         .assert_problem(403, "forbidden");
     f.representative_q
         .client
         .post(&format!("{base}/1/signatures"))
-        .json(&json!({"partner_id": f.partner_p}))
+        .json(&SignCharterRequest {
+            partner_id: Some(f.partner_p),
+        })
         .send()
         .await
         .assert_problem(403, "forbidden");
@@ -439,7 +467,7 @@ async fn partners_sign_the_current_charter_version() {
         .representative_p
         .client
         .post(&format!("{base}/1/signatures"))
-        .json(&json!({}))
+        .json(&SignCharterRequest::default())
         .send()
         .await;
     assert_eq!(signed.status(), StatusCode::CREATED, "{}", signed.text());
@@ -447,7 +475,7 @@ async fn partners_sign_the_current_charter_version() {
     f.representative_p
         .client
         .post(&format!("{base}/1/signatures"))
-        .json(&json!({}))
+        .json(&SignCharterRequest::default())
         .send()
         .await
         .assert_problem(409, "already_signed");
@@ -464,8 +492,8 @@ async fn partners_sign_the_current_charter_version() {
         .coordinator
         .client
         .post(&base)
-        .json(&json!({"text": "Coopération, confiance, écoute, ouverture."}))
-        .send()
+        .json(&charter("Coopération, confiance, écoute, ouverture."))
+        .created()
         .await;
     assert_eq!(v2.json::<Value>()["version"], 2);
     let public: Value = app.anonymous().get(&base).send().await.json();
@@ -478,14 +506,14 @@ async fn partners_sign_the_current_charter_version() {
     f.representative_q
         .client
         .post(&format!("{base}/1/signatures"))
-        .json(&json!({}))
+        .json(&SignCharterRequest::default())
         .send()
         .await
         .assert_problem(409, "charter_not_current");
     f.representative_p
         .client
         .post(&format!("{base}/9/signatures"))
-        .json(&json!({}))
+        .json(&SignCharterRequest::default())
         .send()
         .await
         .assert_problem(404, "not_found");
@@ -545,7 +573,7 @@ async fn lea_can_neither_designate_herself_nor_accept_her_own_succession() {
     let refused = lea
         .client
         .post(&path)
-        .json(&json!({"email": "Rep.P1@Example.org"}))
+        .json(&successor("Rep.P1@Example.org"))
         .send()
         .await;
     let problem = refused.assert_problem(422, "validation_failed");
@@ -555,7 +583,7 @@ async fn lea_can_neither_designate_herself_nor_accept_her_own_succession() {
     f.coordinator
         .client
         .post(&path)
-        .json(&json!({"email": "rep.p1@example.org"}))
+        .json(&successor("rep.p1@example.org"))
         .send()
         .await
         .assert_problem(422, "validation_failed");
@@ -566,7 +594,7 @@ async fn lea_can_neither_designate_herself_nor_accept_her_own_succession() {
     let designated = lea
         .client
         .post(&path)
-        .json(&json!({"email": "next.president@example.org"}))
+        .json(&successor("next.president@example.org"))
         .send()
         .await;
     assert_eq!(
@@ -589,7 +617,7 @@ async fn lea_can_neither_designate_herself_nor_accept_her_own_succession() {
             "/api/v1/invitations/{}/accept",
             invitation["token"].as_str().unwrap()
         ))
-        .json(&json!({}))
+        .json(&AcceptInvitationRequest::default())
         .send()
         .await
         .assert_problem(409, "own_successor");
@@ -623,7 +651,7 @@ async fn a_successor_is_designated_only_for_a_current_or_future_mandate() {
     f.coordinator
         .client
         .post(&successor_path(&f, ended))
-        .json(&json!({"email": "back@example.org"}))
+        .json(&successor("back@example.org"))
         .send()
         .await
         .assert_problem(409, "mandate_ended");
@@ -641,7 +669,7 @@ async fn a_successor_is_designated_only_for_a_current_or_future_mandate() {
         .coordinator
         .client
         .post(&successor_path(&f, future))
-        .json(&json!({"email": "after@example.org"}))
+        .json(&successor("after@example.org"))
         .send()
         .await;
     assert_eq!(
@@ -664,23 +692,31 @@ async fn a_successor_serves_until_the_end_of_the_academic_year_at_most() {
     // The fixture's mandates end 300 days from today.
     let starts_on = days_from_today(301);
     let closing = end_of_academic_year(starts_on);
-    let designate = |body: Value| {
+    let designate = |body: DesignateSuccessorRequest| {
         let client = f.representative_p.client.clone();
         let path = path.clone();
         async move { client.post(&path).json(&body).send().await }
     };
-    let default = designate(json!({"email": "next@example.org"})).await;
+    let default = designate(successor("next@example.org")).await;
     assert_eq!(default.status(), StatusCode::CREATED, "{}", default.text());
     let default: Value = default.json();
     assert_eq!(default["starts_on"], json!(starts_on));
     assert_eq!(default["ends_on"], json!(closing));
 
     for bad in [closing.succ_opt().unwrap(), days_from_today(300)] {
-        let refused = designate(json!({"email": "next@example.org", "ends_on": bad})).await;
+        let refused = designate(DesignateSuccessorRequest {
+            ends_on: Some(bad),
+            ..successor("next@example.org")
+        })
+        .await;
         let problem = refused.assert_problem(422, "validation_failed");
         assert_eq!(problem.errors[0].field, "ends_on", "{bad}");
     }
-    let earlier = designate(json!({"email": "next@example.org", "ends_on": starts_on})).await;
+    let earlier = designate(DesignateSuccessorRequest {
+        ends_on: Some(starts_on),
+        ..successor("next@example.org")
+    })
+    .await;
     assert_eq!(earlier.status(), StatusCode::CREATED, "{}", earlier.text());
     let earlier: Value = earlier.json();
     assert_eq!(earlier["ends_on"], json!(starts_on));
@@ -689,7 +725,7 @@ async fn a_successor_serves_until_the_end_of_the_academic_year_at_most() {
     let accepted = accept(
         &app,
         earlier["token"].as_str().unwrap(),
-        json!({"display_name": "Next", "password": PASSWORD}),
+        newcomer("Next", PASSWORD),
     )
     .await;
     assert_eq!(
@@ -721,7 +757,7 @@ async fn a_representative_designates_no_role_above_their_own() {
     f.representative_p
         .client
         .post(&successor_path(&f, coordinating))
-        .json(&json!({"email": "next.coordinator@example.org"}))
+        .json(&successor("next.coordinator@example.org"))
         .send()
         .await
         .assert_problem(403, "forbidden");
@@ -730,7 +766,7 @@ async fn a_representative_designates_no_role_above_their_own() {
         .coordinator
         .client
         .post(&successor_path(&f, coordinating))
-        .json(&json!({"email": "next.coordinator@example.org"}))
+        .json(&successor("next.coordinator@example.org"))
         .send()
         .await;
     assert_eq!(
@@ -745,7 +781,7 @@ async fn a_representative_designates_no_role_above_their_own() {
         .representative_p
         .client
         .post(&successor_path(&f, f.representative_p.mandate))
-        .json(&json!({"email": "next.rep@example.org"}))
+        .json(&successor("next.rep@example.org"))
         .send()
         .await;
     assert_eq!(own.status(), StatusCode::CREATED, "{}", own.text());
@@ -760,11 +796,7 @@ async fn a_mandate_has_one_successor() {
         let client = f.representative_p.client.clone();
         let path = path.clone();
         async move {
-            let response = client
-                .post(&path)
-                .json(&json!({"email": email}))
-                .send()
-                .await;
+            let response = client.post(&path).json(&successor(email)).send().await;
             assert_eq!(
                 response.status(),
                 StatusCode::CREATED,
@@ -780,7 +812,7 @@ async fn a_mandate_has_one_successor() {
     accept(
         &app,
         first["token"].as_str().unwrap(),
-        json!({"display_name": "First", "password": PASSWORD}),
+        newcomer("First", PASSWORD),
     )
     .await
     .assert_problem(409, "invitation_revoked");
@@ -794,7 +826,7 @@ async fn a_mandate_has_one_successor() {
     let accepted = accept(
         &app,
         second["token"].as_str().unwrap(),
-        json!({"display_name": "Second", "password": PASSWORD}),
+        newcomer("Second", PASSWORD),
     )
     .await;
     assert_eq!(
@@ -807,14 +839,14 @@ async fn a_mandate_has_one_successor() {
     f.representative_p
         .client
         .post(&path)
-        .json(&json!({"email": "third@example.org"}))
+        .json(&successor("third@example.org"))
         .send()
         .await
         .assert_problem(409, "successor_exists");
     f.coordinator
         .client
         .post(&path)
-        .json(&json!({"email": "third@example.org"}))
+        .json(&successor("third@example.org"))
         .send()
         .await
         .assert_problem(409, "successor_exists");
@@ -831,7 +863,7 @@ async fn a_mandate_has_one_successor() {
     accept(
         &app,
         first["token"].as_str().unwrap(),
-        json!({"display_name": "First", "password": PASSWORD}),
+        newcomer("First", PASSWORD),
     )
     .await
     .assert_problem(409, "successor_exists");

@@ -1,6 +1,18 @@
 use actix_web::http::StatusCode;
+use agir_http::routes::auth::LoginRequest;
+use agir_http::routes::me::UpdateMeRequest;
+use agir_http::routes::users::{CreateUserRequest, UpdateUserRequest};
 use agir_tests::TestApp;
 use serde_json::{Value, json};
+
+fn account(email: &str, display_name: &str) -> CreateUserRequest {
+    CreateUserRequest {
+        email: email.into(),
+        display_name: display_name.into(),
+        password: "a long enough password".into(),
+        is_admin: false,
+    }
+}
 
 #[actix_web::test]
 async fn an_admin_creates_reads_lists_and_updates_accounts() {
@@ -8,7 +20,7 @@ async fn an_admin_creates_reads_lists_and_updates_accounts() {
     let admin = app.admin().await;
     let created = admin
         .post("/api/v1/users")
-        .json(&json!({"email": "Claire@Sceaux.fr", "display_name": "Claire Martin", "password": "a long enough password"}))
+        .json(&account("Claire@Sceaux.fr", "Claire Martin"))
         .send()
         .await;
     assert_eq!(created.status(), StatusCode::CREATED, "{}", created.text());
@@ -27,14 +39,17 @@ async fn an_admin_creates_reads_lists_and_updates_accounts() {
 
     let duplicate = admin
         .post("/api/v1/users")
-        .json(&json!({"email": "claire@sceaux.fr", "display_name": "Again", "password": "a long enough password"}))
+        .json(&account("claire@sceaux.fr", "Again"))
         .send()
         .await;
     duplicate.assert_problem(409, "already_exists");
 
     let renamed = admin
         .patch(&location)
-        .json(&json!({"display_name": "Claire M."}))
+        .json(&UpdateUserRequest {
+            display_name: Some("Claire M.".into()),
+            ..UpdateUserRequest::default()
+        })
         .send()
         .await;
     assert_eq!(renamed.status(), StatusCode::OK);
@@ -44,7 +59,10 @@ async fn an_admin_creates_reads_lists_and_updates_accounts() {
     let login = app
         .anonymous()
         .post("/api/v1/auth/login")
-        .json(&json!({"email": "claire@sceaux.fr", "password": "a long enough password"}))
+        .json(&LoginRequest {
+            email: "claire@sceaux.fr".into(),
+            password: "a long enough password".into(),
+        })
         .send()
         .await;
     assert_eq!(login.status(), StatusCode::OK);
@@ -66,13 +84,16 @@ async fn accounts_are_admin_business() {
         .assert_problem(403, "forbidden");
     member
         .patch(&format!("/api/v1/users/{me}"))
-        .json(&json!({"is_admin": true}))
+        .json(&UpdateUserRequest {
+            is_admin: Some(true),
+            ..UpdateUserRequest::default()
+        })
         .send()
         .await
         .assert_problem(403, "forbidden");
     member
         .post("/api/v1/users")
-        .json(&json!({"email": "x@example.org", "display_name": "X", "password": "a long enough password"}))
+        .json(&account("x@example.org", "X"))
         .send()
         .await
         .assert_problem(403, "forbidden");
@@ -96,13 +117,19 @@ async fn an_admin_cannot_disable_nor_demote_themselves() {
     let path = format!("/api/v1/users/{}", me["id"].as_str().unwrap());
     admin
         .patch(&path)
-        .json(&json!({"disabled": true}))
+        .json(&UpdateUserRequest {
+            disabled: Some(true),
+            ..UpdateUserRequest::default()
+        })
         .send()
         .await
         .assert_problem(403, "forbidden");
     admin
         .patch(&path)
-        .json(&json!({"is_admin": false}))
+        .json(&UpdateUserRequest {
+            is_admin: Some(false),
+            ..UpdateUserRequest::default()
+        })
         .send()
         .await
         .assert_problem(403, "forbidden");
@@ -118,7 +145,9 @@ async fn me_can_be_renamed() {
     let (_, ada) = app.user("ada@example.org").await;
     let renamed = ada
         .patch("/api/v1/me")
-        .json(&json!({"display_name": "Ada L."}))
+        .json(&UpdateMeRequest {
+            display_name: Some("Ada L.".into()),
+        })
         .send()
         .await;
     assert_eq!(renamed.status(), StatusCode::OK);
@@ -128,7 +157,9 @@ async fn me_can_be_renamed() {
     );
     let empty = ada
         .patch("/api/v1/me")
-        .json(&json!({"display_name": ""}))
+        .json(&UpdateMeRequest {
+            display_name: Some("".into()),
+        })
         .send()
         .await;
     empty.assert_problem(422, "validation_failed");

@@ -3,9 +3,12 @@
 //! holds no current mandate for the recording partner.
 
 use actix_web::http::StatusCode;
+use agir_http::routes::actions::CreateActionRequest;
+use agir_http::routes::plans::CreatePlanRequest;
+use agir_http::routes::results::{CreateIndicatorRequest, CreateMeasurementRequest, ReviewRequest};
 use agir_tests::fixture::days_from_today;
 use agir_tests::{AllianceFixture, Client, TestApp, TestResponse};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 fn id(response: &TestResponse) -> String {
     assert!(response.status().is_success(), "{}", response.text());
@@ -19,7 +22,10 @@ async fn indicator_of_p(f: &AllianceFixture) -> String {
         .coordinator
         .client
         .post(&format!("/api/v1/alliances/{alliance}/plans"))
-        .json(&json!({"academic_year": "2025-2026"}))
+        .json(&CreatePlanRequest {
+            academic_year: "2025-2026".into(),
+            ..CreatePlanRequest::default()
+        })
         .send()
         .await);
     let action = id(&f
@@ -28,7 +34,12 @@ async fn indicator_of_p(f: &AllianceFixture) -> String {
         .post(&format!(
             "/api/v1/alliances/{alliance}/plans/{plan}/actions"
         ))
-        .json(&json!({"title": "Disco soupe", "theme": "waste", "sdgs": [12]}))
+        .json(&CreateActionRequest {
+            title: "Disco soupe".into(),
+            theme: "waste".into(),
+            sdgs: vec![12],
+            ..CreateActionRequest::default()
+        })
         .send()
         .await);
     id(&f
@@ -37,7 +48,11 @@ async fn indicator_of_p(f: &AllianceFixture) -> String {
         .post(&format!(
             "/api/v1/alliances/{alliance}/actions/{action}/indicators"
         ))
-        .json(&json!({"catalogue": "food_collected_kg", "target": 100}))
+        .json(&CreateIndicatorRequest {
+            catalogue: Some("food_collected_kg".into()),
+            target: Some(100.0),
+            ..CreateIndicatorRequest::default()
+        })
         .send()
         .await)
 }
@@ -49,7 +64,12 @@ async fn measure_for_p(client: &Client, f: &AllianceFixture, indicator: &str) ->
             "/api/v1/alliances/{}/indicators/{indicator}/measurements",
             f.alliance
         ))
-        .json(&json!({"value": 60, "note": "Pesée en fin de collecte", "partner_id": f.partner_p}))
+        .json(&CreateMeasurementRequest {
+            value: 60.0,
+            note: Some("Pesée en fin de collecte".into()),
+            partner_id: Some(f.partner_p),
+            ..CreateMeasurementRequest::default()
+        })
         .send()
         .await)
 }
@@ -65,7 +85,11 @@ async fn confirm(
             "/api/v1/alliances/{}/measurements/{measurement}/review",
             f.alliance
         ))
-        .json(&json!({"verdict": "confirm", "partner_id": as_partner}))
+        .json(&ReviewRequest {
+            verdict: "confirm".into(),
+            partner_id: Some(as_partner),
+            ..ReviewRequest::default()
+        })
         .send()
         .await
 }

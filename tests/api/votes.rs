@@ -1,25 +1,86 @@
 use actix_web::http::StatusCode;
+use agir_http::routes::actions::CreateActionRequest;
+use agir_http::routes::mandates::UpdateMandateRequest;
+use agir_http::routes::plans::{CreatePlanRequest, TransitionRequest};
+use agir_http::routes::votes::{CastBallotRequest, CreateVoteRequest, UpdateVoteRequest};
 use agir_tests::fixture::days_from_today;
 use agir_tests::{AllianceFixture, Client, TestApp, TestResponse};
 use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 
-fn question(method: &str, electorate: &str, extra: Value) -> Value {
-    let mut body = json!({
-        "title": "Quelle action en priorité ?",
-        "subject": "question",
-        "method": method,
-        "electorate": electorate,
-        "quorum_percent": 0,
-        "closes_at": Utc::now() + Duration::days(7),
-    });
-    if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
-        body.extend(extra.clone());
+/// A question closing in a week, without quorum.
+fn question(method: &str, electorate: &str) -> CreateVoteRequest {
+    CreateVoteRequest {
+        title: "Quelle action en priorité ?".into(),
+        subject: "question".into(),
+        method: method.into(),
+        electorate: electorate.into(),
+        quorum_percent: 0,
+        closes_at: Utc::now() + Duration::days(7),
+        ..CreateVoteRequest::default()
     }
-    body
 }
 
-async fn open_vote(f: &AllianceFixture, body: Value) -> String {
+fn names(options: &[&str]) -> Vec<String> {
+    options.iter().map(|o| (*o).to_owned()).collect()
+}
+
+fn ballot(choice: &str) -> CastBallotRequest {
+    CastBallotRequest {
+        choice: Some(choice.into()),
+        ..CastBallotRequest::default()
+    }
+}
+
+fn approve(approved: &[&str]) -> CastBallotRequest {
+    CastBallotRequest {
+        options: Some(names(approved)),
+        ..CastBallotRequest::default()
+    }
+}
+
+fn graded(grades: &[(&str, &str)]) -> CastBallotRequest {
+    CastBallotRequest {
+        grades: Some(
+            grades
+                .iter()
+                .map(|(o, g)| ((*o).to_owned(), (*g).to_owned()))
+                .collect(),
+        ),
+        ..CastBallotRequest::default()
+    }
+}
+
+/// A plan of `f` for 2026-2027, with one action proposed by P's member; their ids.
+async fn plan_with_an_action(f: &AllianceFixture, title: &str, theme: &str) -> (String, String) {
+    let base = format!("/api/v1/alliances/{}", f.alliance);
+    let plan = f
+        .coordinator
+        .client
+        .created_id(
+            &format!("{base}/plans"),
+            &CreatePlanRequest {
+                academic_year: "2026-2027".into(),
+                ..CreatePlanRequest::default()
+            },
+        )
+        .await;
+    let action = f
+        .member_p
+        .client
+        .created_id(
+            &format!("{base}/plans/{plan}/actions"),
+            &CreateActionRequest {
+                title: title.into(),
+                theme: theme.into(),
+                ..CreateActionRequest::default()
+            },
+        )
+        .await;
+    (plan, action)
+}
+
+async fn open_vote(f: &AllianceFixture, body: CreateVoteRequest) -> String {
     let response = f
         .coordinator
         .client
@@ -36,7 +97,12 @@ async fn open_vote(f: &AllianceFixture, body: Value) -> String {
     response.json::<Value>()["id"].as_str().unwrap().to_owned()
 }
 
-async fn cast(client: &Client, f: &AllianceFixture, vote: &str, body: Value) -> TestResponse {
+async fn cast(
+    client: &Client,
+    f: &AllianceFixture,
+    vote: &str,
+    body: CastBallotRequest,
+) -> TestResponse {
     client
         .post(&format!(
             "/api/v1/alliances/{}/votes/{vote}/ballots",
@@ -77,40 +143,31 @@ async fn a_college_that_votes_against_is_not_outvoted() {
     let f = app.alliance_fixture(1).await;
     let vote = open_vote(
         &f,
-        question(
-            "consent",
-            "partners",
-            json!({"threshold": "simple", "by_college": true, "quorum_percent": 50}),
-        ),
+        CreateVoteRequest {
+            threshold: Some("simple".into()),
+            by_college: true,
+            quorum_percent: 50,
+            ..question("consent", "partners")
+        },
     )
     .await;
     // City (coordinator) and school (Q) for, students (P) against: 2 for, 1 against overall.
     assert_eq!(
-        cast(&f.coordinator.client, &f, &vote, json!({"choice": "for"}))
+        cast(&f.coordinator.client, &f, &vote, ballot("for"))
             .await
             .status(),
         StatusCode::CREATED
     );
     assert_eq!(
-        cast(
-            &f.representative_q.client,
-            &f,
-            &vote,
-            json!({"choice": "for"})
-        )
-        .await
-        .status(),
+        cast(&f.representative_q.client, &f, &vote, ballot("for"))
+            .await
+            .status(),
         StatusCode::CREATED
     );
     assert_eq!(
-        cast(
-            &f.representative_p.client,
-            &f,
-            &vote,
-            json!({"choice": "against"})
-        )
-        .await
-        .status(),
+        cast(&f.representative_p.client, &f, &vote, ballot("against"))
+            .await
+            .status(),
         StatusCode::CREATED
     );
     let live: Value = results(&f.member_p.client, &f, &vote).await.json();
@@ -125,13 +182,7 @@ async fn a_college_that_votes_against_is_not_outvoted() {
     );
     assert_eq!(live["outcome"], "rejected");
     // The students change their mind: a later ballot of the partner replaces the earlier.
-    let replaced = cast(
-        &f.representative_p.client,
-        &f,
-        &vote,
-        json!({"choice": "abstain"}),
-    )
-    .await;
+    let replaced = cast(&f.representative_p.client, &f, &vote, ballot("abstain")).await;
     assert_eq!(replaced.status(), StatusCode::OK);
     assert_eq!(replaced.json::<Value>()["replaced"], true);
     let closed = close(&f, &vote).await;
@@ -142,14 +193,9 @@ async fn a_college_that_votes_against_is_not_outvoted() {
     assert_eq!(fin["turnout"], 3);
     assert_eq!(fin["electorate"], 3);
     assert_eq!(fin["quorum_reached"], true);
-    cast(
-        &f.representative_p.client,
-        &f,
-        &vote,
-        json!({"choice": "for"}),
-    )
-    .await
-    .assert_problem(409, "vote_closed");
+    cast(&f.representative_p.client, &f, &vote, ballot("for"))
+        .await
+        .assert_problem(409, "vote_closed");
 }
 
 #[actix_web::test]
@@ -160,17 +206,18 @@ async fn quorum_is_reached_exactly_at_its_value() {
     for (quorum, reached) in [(66, true), (67, false)] {
         let vote = open_vote(
             &f,
-            question("consent", "partners", json!({"quorum_percent": quorum})),
+            CreateVoteRequest {
+                quorum_percent: quorum,
+                ..question("consent", "partners")
+            },
         )
         .await;
-        cast(&f.coordinator.client, &f, &vote, json!({"choice": "for"})).await;
-        cast(
-            &f.representative_q.client,
-            &f,
-            &vote,
-            json!({"choice": "abstain"}),
-        )
-        .await;
+        cast(&f.coordinator.client, &f, &vote, ballot("for"))
+            .await
+            .assert_status(StatusCode::CREATED);
+        cast(&f.representative_q.client, &f, &vote, ballot("abstain"))
+            .await
+            .assert_status(StatusCode::CREATED);
         let closed = close(&f, &vote).await;
         let fin: Value = results(&f.member_p.client, &f, &vote).await.json();
         assert_eq!(fin["quorum_reached"], reached, "quorum {quorum}");
@@ -185,7 +232,7 @@ async fn quorum_is_reached_exactly_at_its_value() {
 async fn each_method_counts_as_computed_by_hand() {
     let app = TestApp::spawn().await;
     let f = app.alliance_fixture(1).await;
-    let options = json!(["Compost", "Collecte", "Garde-manger"]);
+    let options = names(&["Compost", "Collecte", "Garde-manger"]);
     let voters = [
         &f.coordinator.client,
         &f.representative_p.client,
@@ -195,7 +242,10 @@ async fn each_method_counts_as_computed_by_hand() {
 
     let single = open_vote(
         &f,
-        question("single_choice", "members", json!({"options": options})),
+        CreateVoteRequest {
+            options: options.clone(),
+            ..question("single_choice", "members")
+        },
     )
     .await;
     for (client, choice) in voters
@@ -203,28 +253,16 @@ async fn each_method_counts_as_computed_by_hand() {
         .zip(["Collecte", "Compost", "Collecte", "Garde-manger"])
     {
         assert_eq!(
-            cast(client, &f, &single, json!({"choice": choice}))
-                .await
-                .status(),
+            cast(client, &f, &single, ballot(choice)).await.status(),
             StatusCode::CREATED
         );
     }
-    cast(
-        &f.member_p.client,
-        &f,
-        &single,
-        json!({"choice": "Piscine"}),
-    )
-    .await
-    .assert_problem(422, "validation_failed");
-    cast(
-        &f.member_p.client,
-        &f,
-        &single,
-        json!({"options": ["Compost"]}),
-    )
-    .await
-    .assert_problem(422, "validation_failed");
+    cast(&f.member_p.client, &f, &single, ballot("Piscine"))
+        .await
+        .assert_problem(422, "validation_failed");
+    cast(&f.member_p.client, &f, &single, approve(&["Compost"]))
+        .await
+        .assert_problem(422, "validation_failed");
     close(&f, &single).await;
     let fin: Value = results(&f.member_p.client, &f, &single).await.json();
     assert_eq!(fin["outcome"], "winner");
@@ -238,16 +276,22 @@ async fn each_method_counts_as_computed_by_hand() {
 
     let approval = open_vote(
         &f,
-        question("approval", "members", json!({"options": options})),
+        CreateVoteRequest {
+            options,
+            ..question("approval", "members")
+        },
     )
     .await;
-    for (client, approved) in voters.iter().zip([
-        json!(["Compost", "Collecte"]),
-        json!(["Compost"]),
-        json!([]),
-        json!(["Garde-manger", "Compost"]),
-    ]) {
-        cast(client, &f, &approval, json!({"options": approved})).await;
+    let approvals: [&[&str]; 4] = [
+        &["Compost", "Collecte"],
+        &["Compost"],
+        &[],
+        &["Garde-manger", "Compost"],
+    ];
+    for (client, approved) in voters.iter().zip(approvals) {
+        cast(client, &f, &approval, approve(approved))
+            .await
+            .assert_status(StatusCode::CREATED);
     }
     close(&f, &approval).await;
     let fin: Value = results(&f.member_p.client, &f, &approval).await.json();
@@ -262,11 +306,10 @@ async fn each_method_counts_as_computed_by_hand() {
 
     let mj = open_vote(
         &f,
-        question(
-            "majority_judgment",
-            "members",
-            json!({"options": ["A", "B"]}),
-        ),
+        CreateVoteRequest {
+            options: names(&["A", "B"]),
+            ..question("majority_judgment", "members")
+        },
     )
     .await;
     let grades = [
@@ -276,17 +319,12 @@ async fn each_method_counts_as_computed_by_hand() {
         ("reject", "passable"),
     ];
     for (client, (a, b)) in voters.iter().zip(grades) {
-        let r = cast(client, &f, &mj, json!({"grades": {"A": a, "B": b}})).await;
+        let r = cast(client, &f, &mj, graded(&[("A", a), ("B", b)])).await;
         assert_eq!(r.status(), StatusCode::CREATED, "{}", r.text());
     }
-    cast(
-        &f.member_p.client,
-        &f,
-        &mj,
-        json!({"grades": {"A": "good"}}),
-    )
-    .await
-    .assert_problem(422, "validation_failed");
+    cast(&f.member_p.client, &f, &mj, graded(&[("A", "good")]))
+        .await
+        .assert_problem(422, "validation_failed");
     close(&f, &mj).await;
     let fin: Value = results(&f.member_p.client, &f, &mj).await.json();
     // A: excellent, good, fair, reject -> lower median fair; B: very_good, good, good, passable -> good.
@@ -299,7 +337,7 @@ async fn each_method_counts_as_computed_by_hand() {
 async fn the_electorate_is_frozen_at_opening() {
     let app = TestApp::spawn().await;
     let f = app.alliance_fixture(1).await;
-    let vote = open_vote(&f, question("consent", "partners", json!({}))).await;
+    let vote = open_vote(&f, question("consent", "partners")).await;
     // A partner that joins after opening cannot vote.
     let late = app
         .partner(f.alliance, "Nouvelle association", "association")
@@ -307,7 +345,7 @@ async fn the_electorate_is_frozen_at_opening() {
     let newcomer = app
         .person("newcomer@example.org", f.alliance, late, "representative")
         .await;
-    cast(&newcomer.client, &f, &vote, json!({"choice": "for"}))
+    cast(&newcomer.client, &f, &vote, ballot("for"))
         .await
         .assert_problem(403, "forbidden");
     // A representative whose mandate ended cannot vote for their partner.
@@ -318,27 +356,28 @@ async fn the_electorate_is_frozen_at_opening() {
             "/api/v1/alliances/{}/mandates/{}",
             f.alliance, f.representative_q.mandate
         ))
-        .json(&json!({"ends_on": days_from_today(-1)}))
+        .json(&UpdateMandateRequest {
+            ends_on: Some(Some(days_from_today(-1))),
+            ..UpdateMandateRequest::default()
+        })
         .send()
         .await;
     assert_eq!(ended.status(), StatusCode::OK, "{}", ended.text());
-    cast(
-        &f.representative_q.client,
-        &f,
-        &vote,
-        json!({"choice": "for"}),
-    )
-    .await
-    .assert_problem(403, "forbidden");
+    cast(&f.representative_q.client, &f, &vote, ballot("for"))
+        .await
+        .assert_problem(403, "forbidden");
     // Members and observers do not vote for a partner; an admin never votes.
-    cast(&f.member_p.client, &f, &vote, json!({"choice": "for"}))
+    cast(&f.member_p.client, &f, &vote, ballot("for"))
         .await
         .assert_problem(403, "forbidden");
     cast(
         &app.admin().await,
         &f,
         &vote,
-        json!({"choice": "for", "partner_id": f.partner_p}),
+        CastBallotRequest {
+            partner_id: Some(f.partner_p),
+            ..ballot("for")
+        },
     )
     .await
     .assert_problem(403, "forbidden");
@@ -356,18 +395,25 @@ async fn the_electorate_is_frozen_at_opening() {
 async fn settings_are_frozen_once_the_vote_opens() {
     let app = TestApp::spawn().await;
     let f = app.alliance_fixture(1).await;
-    let open = open_vote(&f, question("consent", "partners", json!({}))).await;
+    let open = open_vote(&f, question("consent", "partners")).await;
     let path = format!("/api/v1/alliances/{}/votes/{open}", f.alliance);
     f.coordinator
         .client
         .patch(&path)
-        .json(&json!({"quorum_percent": 10}))
+        .json(&UpdateVoteRequest {
+            quorum_percent: Some(10),
+            ..UpdateVoteRequest::default()
+        })
         .send()
         .await
         .assert_problem(409, "vote_open");
     let scheduled = open_vote(
         &f,
-        question("consent", "partners", json!({"opens_at": Utc::now() + Duration::days(1), "closes_at": Utc::now() + Duration::days(8)})),
+        CreateVoteRequest {
+            opens_at: Some(Utc::now() + Duration::days(1)),
+            closes_at: Utc::now() + Duration::days(8),
+            ..question("consent", "partners")
+        },
     )
     .await;
     let path = format!("/api/v1/alliances/{}/votes/{scheduled}", f.alliance);
@@ -375,28 +421,26 @@ async fn settings_are_frozen_once_the_vote_opens() {
         .coordinator
         .client
         .patch(&path)
-        .json(&json!({"quorum_percent": 75, "threshold": "unanimity"}))
+        .json(&UpdateVoteRequest {
+            quorum_percent: Some(75),
+            threshold: Some("unanimity".into()),
+            ..UpdateVoteRequest::default()
+        })
         .send()
         .await;
     assert_eq!(changed.status(), StatusCode::OK, "{}", changed.text());
     assert_eq!(changed.json::<Value>()["threshold"], "unanimity");
-    cast(
-        &f.coordinator.client,
-        &f,
-        &scheduled,
-        json!({"choice": "for"}),
-    )
-    .await
-    .assert_problem(409, "vote_not_open");
+    cast(&f.coordinator.client, &f, &scheduled, ballot("for"))
+        .await
+        .assert_problem(409, "vote_not_open");
     let bad = f
         .coordinator
         .client
         .post(&format!("/api/v1/alliances/{}/votes", f.alliance))
-        .json(&question(
-            "single_choice",
-            "partners",
-            json!({"options": ["only one"]}),
-        ))
+        .json(&CreateVoteRequest {
+            options: names(&["only one"]),
+            ..question("single_choice", "partners")
+        })
         .send()
         .await;
     assert_eq!(
@@ -406,7 +450,7 @@ async fn settings_are_frozen_once_the_vote_opens() {
     f.member_p
         .client
         .post(&format!("/api/v1/alliances/{}/votes", f.alliance))
-        .json(&question("consent", "partners", json!({})))
+        .json(&question("consent", "partners"))
         .send()
         .await
         .assert_problem(403, "forbidden");
@@ -418,10 +462,15 @@ async fn results_after_close_are_hidden_from_everyone_until_then() {
     let f = app.alliance_fixture(1).await;
     let vote = open_vote(
         &f,
-        question("consent", "members", json!({"results": "after_close"})),
+        CreateVoteRequest {
+            results: Some("after_close".into()),
+            ..question("consent", "members")
+        },
     )
     .await;
-    cast(&f.member_p.client, &f, &vote, json!({"choice": "for"})).await;
+    cast(&f.member_p.client, &f, &vote, ballot("for"))
+        .await
+        .assert_status(StatusCode::CREATED);
     for client in [
         &f.coordinator.client,
         &f.member_p.client,
@@ -442,15 +491,20 @@ async fn results_after_close_are_hidden_from_everyone_until_then() {
 async fn a_secret_vote_shows_who_took_part_never_what_they_chose() {
     let app = TestApp::spawn().await;
     let f = app.alliance_fixture(1).await;
-    let vote = open_vote(&f, question("consent", "members", json!({"secret": true}))).await;
-    cast(&f.member_p.client, &f, &vote, json!({"choice": "against"})).await;
-    cast(
-        &f.representative_q.client,
+    let vote = open_vote(
         &f,
-        &vote,
-        json!({"choice": "for"}),
+        CreateVoteRequest {
+            secret: true,
+            ..question("consent", "members")
+        },
     )
     .await;
+    cast(&f.member_p.client, &f, &vote, ballot("against"))
+        .await
+        .assert_status(StatusCode::CREATED);
+    cast(&f.representative_q.client, &f, &vote, ballot("for"))
+        .await
+        .assert_status(StatusCode::CREATED);
     let read: Value = f
         .coordinator
         .client
@@ -505,8 +559,10 @@ async fn a_secret_vote_shows_who_took_part_never_what_they_chose() {
         }
     }
     // A vote that is not secret shows who chose what.
-    let open = open_vote(&f, question("consent", "members", json!({}))).await;
-    cast(&f.member_p.client, &f, &open, json!({"choice": "against"})).await;
+    let open = open_vote(&f, question("consent", "members")).await;
+    cast(&f.member_p.client, &f, &open, ballot("against"))
+        .await
+        .assert_status(StatusCode::CREATED);
     let live: Value = results(&f.coordinator.client, &f, &open).await.json();
     assert_eq!(live["ballots"][0]["voter_id"], json!(f.member_p.user));
     assert_eq!(live["ballots"][0]["choice"], json!({"choice": "against"}));
@@ -516,16 +572,14 @@ async fn a_secret_vote_shows_who_took_part_never_what_they_chose() {
 async fn fifty_concurrent_ballots_of_one_partner_count_once() {
     let app = TestApp::spawn().await;
     let f = app.alliance_fixture(1).await;
-    let vote = open_vote(&f, question("consent", "partners", json!({}))).await;
+    let vote = open_vote(&f, question("consent", "partners")).await;
     let casts = (0..50).map(|i| {
         let client = f.representative_p.client.clone();
         let vote = vote.clone();
         let f = &f;
         async move {
             let choice = if i % 2 == 0 { "for" } else { "against" };
-            cast(&client, f, &vote, json!({"choice": choice}))
-                .await
-                .status()
+            cast(&client, f, &vote, ballot(choice)).await.status()
         }
     });
     let statuses = futures_util::future::join_all(casts).await;
@@ -548,7 +602,10 @@ async fn two_hundred_concurrent_voters_are_all_counted() {
     let crowd = app.crowd(f.alliance, f.partner_p, 200).await;
     let vote = open_vote(
         &f,
-        question("consent", "members", json!({"quorum_percent": 90})),
+        CreateVoteRequest {
+            quorum_percent: 90,
+            ..question("consent", "members")
+        },
     )
     .await;
     let casts = crowd.iter().enumerate().map(|(i, client)| {
@@ -556,9 +613,7 @@ async fn two_hundred_concurrent_voters_are_all_counted() {
         let f = &f;
         async move {
             let choice = if i % 4 == 0 { "against" } else { "for" };
-            cast(client, f, &vote, json!({"choice": choice}))
-                .await
-                .status()
+            cast(client, f, &vote, ballot(choice)).await.status()
         }
     });
     let statuses = futures_util::future::join_all(casts).await;
@@ -583,31 +638,24 @@ async fn a_plan_adoption_vote_adopts_the_plan_and_its_actions() {
     let app = TestApp::spawn().await;
     let f = app.alliance_fixture(1).await;
     let base = format!("/api/v1/alliances/{}", f.alliance);
-    let plan: Value = f
-        .coordinator
-        .client
-        .post(&format!("{base}/plans"))
-        .json(&json!({"academic_year": "2026-2027"}))
-        .send()
-        .await
-        .json();
-    let plan = plan["id"].as_str().unwrap().to_owned();
-    f.member_p
-        .client
-        .post(&format!("{base}/plans/{plan}/actions"))
-        .json(&json!({"title": "Garde-manger solidaire", "theme": "solidarity"}))
-        .send()
-        .await;
-    let body = json!({
-        "title": "Adoption du plan", "subject": "plan_adoption", "subject_id": plan,
-        "method": "consent", "electorate": "partners", "quorum_percent": 50, "threshold": "two_thirds",
-        "closes_at": Utc::now() + Duration::days(3)
-    });
+    let (plan, _) = plan_with_an_action(&f, "Garde-manger solidaire", "solidarity").await;
+    let closes_at = Utc::now() + Duration::days(3);
+    let body = || CreateVoteRequest {
+        title: "Adoption du plan".into(),
+        subject: "plan_adoption".into(),
+        subject_id: Some(plan.parse().unwrap()),
+        method: "consent".into(),
+        electorate: "partners".into(),
+        quorum_percent: 50,
+        threshold: Some("two_thirds".into()),
+        closes_at,
+        ..CreateVoteRequest::default()
+    };
     let refused = f
         .coordinator
         .client
         .post(&format!("{base}/votes"))
-        .json(&body)
+        .json(&body())
         .send()
         .await;
     refused.assert_problem(409, "plan_not_voting");
@@ -615,15 +663,15 @@ async fn a_plan_adoption_vote_adopts_the_plan_and_its_actions() {
         f.coordinator
             .client
             .post(&format!("{base}/plans/{plan}/transition"))
-            .json(&json!({"to": to}))
-            .send()
+            .json(&TransitionRequest { to: to.into() })
+            .ok()
             .await;
     }
-    let vote = open_vote(&f, body.clone()).await;
+    let vote = open_vote(&f, body()).await;
     f.coordinator
         .client
         .post(&format!("{base}/votes"))
-        .json(&body)
+        .json(&body())
         .send()
         .await
         .assert_problem(409, "vote_exists");
@@ -632,7 +680,9 @@ async fn a_plan_adoption_vote_adopts_the_plan_and_its_actions() {
         &f.representative_p.client,
         &f.representative_q.client,
     ] {
-        cast(client, &f, &vote, json!({"choice": "for"})).await;
+        cast(client, &f, &vote, ballot("for"))
+            .await
+            .assert_status(StatusCode::CREATED);
     }
     let closed = close(&f, &vote).await;
     assert_eq!(closed["outcome"], "adopted");
@@ -666,40 +716,21 @@ async fn the_automatic_close_applies_the_effect_once_when_two_processes_race() {
     };
     let f = app.alliance_fixture(1).await;
     let base = format!("/api/v1/alliances/{}", f.alliance);
-    let plan: Value = f
-        .coordinator
-        .client
-        .post(&format!("{base}/plans"))
-        .json(&json!({"academic_year": "2026-2027"}))
-        .send()
-        .await
-        .json();
-    let plan = plan["id"].as_str().unwrap().to_owned();
-    let action: Value = f
-        .member_p
-        .client
-        .post(&format!("{base}/plans/{plan}/actions"))
-        .json(&json!({"title": "Compost", "theme": "waste"}))
-        .send()
-        .await
-        .json();
-    let action = action["id"].as_str().unwrap().to_owned();
+    let (_, action) = plan_with_an_action(&f, "Compost", "waste").await;
     let vote = open_vote(
         &f,
-        json!({
-            "title": "Adopter le compost ?", "subject": "action_adoption", "subject_id": action,
-            "method": "consent", "electorate": "partners", "quorum_percent": 0,
-            "closes_at": Utc::now() + Duration::milliseconds(1500)
-        }),
+        CreateVoteRequest {
+            title: "Adopter le compost ?".into(),
+            subject: "action_adoption".into(),
+            subject_id: Some(action.parse().unwrap()),
+            closes_at: Utc::now() + Duration::milliseconds(1500),
+            ..question("consent", "partners")
+        },
     )
     .await;
-    cast(
-        &f.representative_q.client,
-        &f,
-        &vote,
-        json!({"choice": "for"}),
-    )
-    .await;
+    cast(&f.representative_q.client, &f, &vote, ballot("for"))
+        .await
+        .assert_status(StatusCode::CREATED);
     tokio::time::sleep(std::time::Duration::from_millis(1700)).await;
 
     let alliance = agir_domain::ids::AllianceId(f.alliance);
@@ -711,14 +742,9 @@ async fn the_automatic_close_applies_the_effect_once_when_two_processes_race() {
     .await;
     assert!(a.is_ok() && b.is_ok());
     // Nobody asked; it is closed, adopted, once.
-    cast(
-        &f.representative_p.client,
-        &f,
-        &vote,
-        json!({"choice": "against"}),
-    )
-    .await
-    .assert_problem(409, "vote_closed");
+    cast(&f.representative_p.client, &f, &vote, ballot("against"))
+        .await
+        .assert_problem(409, "vote_closed");
     let read: Value = f
         .member_p
         .client
@@ -775,42 +801,29 @@ async fn a_ballot_settles_a_vote_whose_time_has_come() {
     // Opens by itself: the first ballot after its time opens it, and counts.
     let scheduled = open_vote(
         &f,
-        question(
-            "consent",
-            "partners",
-            json!({"opens_at": Utc::now() + Duration::milliseconds(700)}),
-        ),
+        CreateVoteRequest {
+            opens_at: Some(Utc::now() + Duration::milliseconds(700)),
+            ..question("consent", "partners")
+        },
     )
     .await;
     // Closes by itself: the first ballot after its time closes it, and is refused.
     let closing = open_vote(
         &f,
-        question(
-            "consent",
-            "partners",
-            json!({"closes_at": Utc::now() + Duration::milliseconds(700)}),
-        ),
+        CreateVoteRequest {
+            closes_at: Utc::now() + Duration::milliseconds(700),
+            ..question("consent", "partners")
+        },
     )
     .await;
     tokio::time::sleep(std::time::Duration::from_millis(900)).await;
 
-    let first = cast(
-        &f.representative_p.client,
-        &f,
-        &scheduled,
-        json!({"choice": "for"}),
-    )
-    .await;
+    let first = cast(&f.representative_p.client, &f, &scheduled, ballot("for")).await;
     assert_eq!(first.status(), StatusCode::CREATED, "{}", first.text());
     assert_eq!(status(scheduled.clone()).await, "open");
-    cast(
-        &f.representative_p.client,
-        &f,
-        &closing,
-        json!({"choice": "for"}),
-    )
-    .await
-    .assert_problem(409, "vote_closed");
+    cast(&f.representative_p.client, &f, &closing, ballot("for"))
+        .await
+        .assert_problem(409, "vote_closed");
     assert_eq!(status(closing.clone()).await, "closed");
 
     let journal: Value = f
@@ -907,11 +920,11 @@ async fn a_secret_vote_with_live_results_is_refused_on_create_and_on_update() {
         .coordinator
         .client
         .post(&votes)
-        .json(&question(
-            "consent",
-            "members",
-            json!({"secret": true, "results": "live"}),
-        ))
+        .json(&CreateVoteRequest {
+            secret: true,
+            results: Some("live".into()),
+            ..question("consent", "members")
+        })
         .send()
         .await;
     let problem = refused.assert_problem(422, "validation_failed");
@@ -925,14 +938,16 @@ async fn a_secret_vote_with_live_results_is_refused_on_create_and_on_update() {
     // anyone reads is that he took part, never the counts before the close.
     let vote = open_vote(
         &f,
-        question(
-            "consent",
-            "members",
-            json!({"secret": true, "results": "after_close"}),
-        ),
+        CreateVoteRequest {
+            secret: true,
+            results: Some("after_close".into()),
+            ..question("consent", "members")
+        },
     )
     .await;
-    cast(&f.member_p.client, &f, &vote, json!({"choice": "for"})).await;
+    cast(&f.member_p.client, &f, &vote, ballot("for"))
+        .await
+        .assert_status(StatusCode::CREATED);
     for client in [&f.observer_p.client, &f.representative_q.client] {
         results(client, &f, &vote)
             .await
@@ -942,35 +957,45 @@ async fn a_secret_vote_with_live_results_is_refused_on_create_and_on_update() {
     // On update, the settings are judged as they will stand together.
     let scheduled = open_vote(
         &f,
-        question(
-            "consent",
-            "members",
-            json!({"opens_at": Utc::now() + Duration::days(1)}),
-        ),
+        CreateVoteRequest {
+            opens_at: Some(Utc::now() + Duration::days(1)),
+            ..question("consent", "members")
+        },
     )
     .await;
     let path = format!("{votes}/{scheduled}");
-    let patch = |body: Value| {
+    let patch = |body: UpdateVoteRequest| {
         let client = &f.coordinator.client;
         let path = path.clone();
         async move { client.patch(&path).json(&body).send().await }
     };
-    let problem = patch(json!({"secret": true}))
-        .await
-        .assert_problem(422, "validation_failed");
+    let problem = patch(UpdateVoteRequest {
+        secret: Some(true),
+        ..UpdateVoteRequest::default()
+    })
+    .await
+    .assert_problem(422, "validation_failed");
     assert_eq!(problem.errors[0].field, "results");
     let read: Value = f.coordinator.client.get(&path).send().await.json();
     assert_eq!(read["secret"], false, "nothing changed");
-    let made_secret = patch(json!({"secret": true, "results": "after_close"})).await;
+    let made_secret = patch(UpdateVoteRequest {
+        secret: Some(true),
+        results: Some("after_close".into()),
+        ..UpdateVoteRequest::default()
+    })
+    .await;
     assert_eq!(
         made_secret.status(),
         StatusCode::OK,
         "{}",
         made_secret.text()
     );
-    let problem = patch(json!({"results": "live"}))
-        .await
-        .assert_problem(422, "validation_failed");
+    let problem = patch(UpdateVoteRequest {
+        results: Some("live".into()),
+        ..UpdateVoteRequest::default()
+    })
+    .await
+    .assert_problem(422, "validation_failed");
     assert_eq!(problem.errors[0].field, "results");
     let read: Value = f.coordinator.client.get(&path).send().await.json();
     assert_eq!(
@@ -1006,11 +1031,12 @@ async fn a_secret_by_college_result_shows_counts_only_for_colleges_of_three_ball
         .await;
     let vote = open_vote(
         &f,
-        question(
-            "consent",
-            "partners",
-            json!({"secret": true, "by_college": true, "threshold": "simple"}),
-        ),
+        CreateVoteRequest {
+            secret: true,
+            by_college: true,
+            threshold: Some("simple".into()),
+            ..question("consent", "partners")
+        },
     )
     .await;
     let ballots = [
@@ -1023,7 +1049,7 @@ async fn a_secret_by_college_result_shows_counts_only_for_colleges_of_three_ball
         (&students[2].client, "for"),
     ];
     for (client, choice) in ballots {
-        let cast = cast(client, &f, &vote, json!({"choice": choice})).await;
+        let cast = cast(client, &f, &vote, ballot(choice)).await;
         assert_eq!(cast.status(), StatusCode::CREATED, "{}", cast.text());
     }
     close(&f, &vote).await;
@@ -1064,11 +1090,11 @@ async fn a_closed_secret_vote_keeps_who_took_part_and_the_choices_but_not_the_pa
     ];
     let vote = open_vote(
         &f,
-        question(
-            "single_choice",
-            "members",
-            json!({"options": options, "secret": true}),
-        ),
+        CreateVoteRequest {
+            options: options.iter().map(|o| (*o).to_owned()).collect(),
+            secret: true,
+            ..question("single_choice", "members")
+        },
     )
     .await;
     let ballot_path = format!("/api/v1/alliances/{}/votes/{vote}/ballots", f.alliance);
@@ -1076,7 +1102,7 @@ async fn a_closed_secret_vote_keeps_who_took_part_and_the_choices_but_not_the_pa
         client
             .post(&ballot_path)
             .header("Idempotency-Key", &key)
-            .json(&json!({"choice": choice}))
+            .json(&ballot(choice))
             .send()
     };
     for (who, choice) in voters {
@@ -1252,15 +1278,13 @@ async fn a_closed_secret_vote_keeps_who_took_part_and_the_choices_but_not_the_pa
 async fn a_stored_ballot_that_does_not_read_fails_the_close_and_nothing_is_stored() {
     let app = TestApp::spawn().await;
     let f = app.alliance_fixture(1).await;
-    let vote = open_vote(&f, question("consent", "members", json!({}))).await;
-    cast(&f.member_p.client, &f, &vote, json!({"choice": "for"})).await;
-    cast(
-        &f.representative_q.client,
-        &f,
-        &vote,
-        json!({"choice": "against"}),
-    )
-    .await;
+    let vote = open_vote(&f, question("consent", "members")).await;
+    cast(&f.member_p.client, &f, &vote, ballot("for"))
+        .await
+        .assert_status(StatusCode::CREATED);
+    cast(&f.representative_q.client, &f, &vote, ballot("against"))
+        .await
+        .assert_status(StatusCode::CREATED);
     // A ballot the tally cannot read, written behind the API's back.
     let mut conn = app.db.connect().await;
     {
@@ -1338,14 +1362,10 @@ async fn the_vote_list_settles_its_own_alliances_due_votes_only() {
         .unwrap();
     }
     // One of this alliance, due to close too (its clock moved back behind the API's back).
-    let vote = open_vote(&f, question("consent", "partners", json!({}))).await;
-    cast(
-        &f.representative_p.client,
-        &f,
-        &vote,
-        json!({"choice": "for"}),
-    )
-    .await;
+    let vote = open_vote(&f, question("consent", "partners")).await;
+    cast(&f.representative_p.client, &f, &vote, ballot("for"))
+        .await
+        .assert_status(StatusCode::CREATED);
     {
         use diesel_async::RunQueryDsl;
         diesel::sql_query(format!(

@@ -14,13 +14,14 @@ use agir_domain::ids::UserId;
 use agir_domain::user::{DisplayName, Email};
 use agir_http::auth::password::Argon2Params;
 use agir_http::problem::Problem;
+use agir_http::routes::auth::LoginRequest;
 use agir_http::{AppState, HttpConfig, build_app};
 use agir_persistence::journal::Actor;
 use agir_persistence::{PoolOptions, pool};
 use futures_util::future::LocalBoxFuture;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::db::TestDb;
 
@@ -129,19 +130,15 @@ impl TestApp {
 
     /// The whole token pair of a login.
     pub async fn login_tokens(&self, email: &str) -> Value {
-        let response = self
-            .anonymous()
+        self.anonymous()
             .post("/api/v1/auth/login")
-            .json(&json!({"email": email, "password": PASSWORD}))
-            .send()
-            .await;
-        assert_eq!(
-            response.status(),
-            StatusCode::OK,
-            "login of {email}: {}",
-            response.text()
-        );
-        response.json()
+            .json(&LoginRequest {
+                email: email.to_owned(),
+                password: PASSWORD.to_owned(),
+            })
+            .ok()
+            .await
+            .json()
     }
 
     /// A new user and a client logged in as them.
@@ -187,7 +184,7 @@ impl Client {
         self.token.as_deref()
     }
 
-    fn request(&self, req: TestRequest, path: &str) -> RequestBuilder {
+    fn request(&self, req: TestRequest, method: &str, path: &str) -> RequestBuilder {
         let mut req = req.uri(path).peer_addr(self.peer);
         if let Some(token) = &self.token {
             req = req.insert_header(("authorization", format!("Bearer {token}")));
@@ -195,22 +192,17 @@ impl Client {
         RequestBuilder {
             call: self.call.clone(),
             req,
+            what: format!("{method} {path}"),
         }
     }
 
     pub fn get(&self, path: &str) -> RequestBuilder {
-        self.request(TestRequest::get(), path)
+        self.request(TestRequest::get(), "GET", path)
     }
 
     /// POSTs `body`, asserts 201 Created and returns the new resource's `id`.
     pub async fn created_id<T: Serialize>(&self, path: &str, body: &T) -> String {
-        let response = self.post(path).json(body).send().await;
-        assert_eq!(
-            response.status(),
-            StatusCode::CREATED,
-            "{path}: {}",
-            response.text()
-        );
+        let response = self.post(path).json(body).created().await;
         response.json::<serde_json::Value>()["id"]
             .as_str()
             .unwrap_or_else(|| panic!("{path}: no id in {}", response.text()))
@@ -218,25 +210,31 @@ impl Client {
     }
 
     pub fn post(&self, path: &str) -> RequestBuilder {
-        self.request(TestRequest::post(), path)
+        self.request(TestRequest::post(), "POST", path)
     }
 
     pub fn patch(&self, path: &str) -> RequestBuilder {
-        self.request(TestRequest::patch(), path)
+        self.request(TestRequest::patch(), "PATCH", path)
     }
 
     pub fn delete(&self, path: &str) -> RequestBuilder {
-        self.request(TestRequest::delete(), path)
+        self.request(TestRequest::delete(), "DELETE", path)
     }
 
     pub fn method(&self, method: actix_web::http::Method, path: &str) -> RequestBuilder {
-        self.request(TestRequest::default().method(method), path)
+        self.request(
+            TestRequest::default().method(method.clone()),
+            method.as_str(),
+            path,
+        )
     }
 }
 
 pub struct RequestBuilder {
     call: Call,
     req: TestRequest,
+    /// Method and path, for failure messages.
+    what: String,
 }
 
 impl RequestBuilder {
@@ -273,6 +271,42 @@ impl RequestBuilder {
             body,
         }
     }
+
+    /// Sends and asserts the status, with the answer's body in the failure message:
+    /// for setup calls, whose failure would otherwise surface later as a puzzle.
+    #[track_caller]
+    pub fn expect(self, status: StatusCode) -> impl Future<Output = TestResponse> {
+        let caller = std::panic::Location::caller();
+        async move {
+            let what = self.what.clone();
+            let response = self.send().await;
+            assert_eq!(
+                response.status(),
+                status,
+                "{what} (at {caller}): {}",
+                response.text()
+            );
+            response
+        }
+    }
+
+    /// Sends and asserts 200 OK.
+    #[track_caller]
+    pub fn ok(self) -> impl Future<Output = TestResponse> {
+        self.expect(StatusCode::OK)
+    }
+
+    /// Sends and asserts 201 Created.
+    #[track_caller]
+    pub fn created(self) -> impl Future<Output = TestResponse> {
+        self.expect(StatusCode::CREATED)
+    }
+
+    /// Sends and asserts 204 No Content.
+    #[track_caller]
+    pub fn no_content(self) -> impl Future<Output = TestResponse> {
+        self.expect(StatusCode::NO_CONTENT)
+    }
 }
 
 /// An answer, read whole.
@@ -307,6 +341,13 @@ impl TestResponse {
     pub fn json<T: DeserializeOwned>(&self) -> T {
         serde_json::from_slice(&self.body)
             .unwrap_or_else(|e| panic!("not the expected JSON ({e}): {}", self.text()))
+    }
+
+    /// Asserts the status (the body in the failure message) and hands the answer on.
+    #[track_caller]
+    pub fn assert_status(self, status: StatusCode) -> Self {
+        assert_eq!(self.status, status, "unexpected status: {}", self.text());
+        self
     }
 
     /// The problem body, checking it is served as `application/problem+json`.

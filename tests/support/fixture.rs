@@ -1,8 +1,11 @@
 //! A small alliance with one person per role, built through the API.
 
-use actix_web::http::StatusCode;
+use agir_http::routes::alliances::CreateAllianceRequest;
+use agir_http::routes::cities::CreateCityRequest;
+use agir_http::routes::mandates::CreateMandateRequest;
+use agir_http::routes::partners::CreatePartnerRequest;
 use chrono::{Days, NaiveDate, Utc};
-use serde_json::{Value, json};
+use serde_json::Value;
 use uuid::Uuid;
 
 use super::app::{Client, TestApp};
@@ -49,58 +52,51 @@ pub fn days_from_today(days: i64) -> NaiveDate {
     }
 }
 
-#[track_caller]
-fn created(response: &super::TestResponse, what: &str) -> Value {
-    assert_eq!(
-        response.status(),
-        StatusCode::CREATED,
-        "creating {what}: {}",
-        response.text()
-    );
-    response.json()
-}
-
-fn id(value: &Value) -> Uuid {
+fn id(response: &super::TestResponse) -> Uuid {
+    let value: Value = response.json();
     value["id"]
         .as_str()
         .and_then(|s| s.parse().ok())
-        .unwrap_or_default()
+        .unwrap_or_else(|| panic!("no id in {}", response.text()))
 }
 
 impl TestApp {
     /// A city and an alliance (as the platform admin).
     pub async fn city_and_alliance(&self, city: &str, insee: &str, alliance: &str) -> (Uuid, Uuid) {
         let admin = self.admin().await;
-        let c = created(
-            &admin
-                .post("/api/v1/cities")
-                .json(&json!({"name": city, "insee_code": insee, "department": "Hauts-de-Seine", "region": "Île-de-France"}))
-                .send()
-                .await,
-            "city",
-        );
-        let a = created(
-            &admin
-                .post("/api/v1/alliances")
-                .json(&json!({"city_id": id(&c), "name": alliance}))
-                .send()
-                .await,
-            "alliance",
-        );
-        (id(&c), id(&a))
+        let city = id(&admin
+            .post("/api/v1/cities")
+            .json(&CreateCityRequest {
+                name: city.to_owned(),
+                insee_code: insee.to_owned(),
+                department: "Hauts-de-Seine".to_owned(),
+                region: "Île-de-France".to_owned(),
+            })
+            .created()
+            .await);
+        let alliance = id(&admin
+            .post("/api/v1/alliances")
+            .json(&CreateAllianceRequest {
+                city_id: city,
+                name: alliance.to_owned(),
+                ..CreateAllianceRequest::default()
+            })
+            .created()
+            .await);
+        (city, alliance)
     }
 
     pub async fn partner(&self, alliance: Uuid, name: &str, kind: &str) -> Uuid {
         let admin = self.admin().await;
-        let p = created(
-            &admin
-                .post(&format!("/api/v1/alliances/{alliance}/partners"))
-                .json(&json!({"name": name, "kind": kind}))
-                .send()
-                .await,
-            "partner",
-        );
-        id(&p)
+        id(&admin
+            .post(&format!("/api/v1/alliances/{alliance}/partners"))
+            .json(&CreatePartnerRequest {
+                name: name.to_owned(),
+                kind: kind.to_owned(),
+                ..CreatePartnerRequest::default()
+            })
+            .created()
+            .await)
     }
 
     /// A mandate for an existing user, made by the admin; returns its id.
@@ -114,18 +110,18 @@ impl TestApp {
         ends_on: Option<NaiveDate>,
     ) -> Uuid {
         let admin = self.admin().await;
-        let m = created(
-            &admin
-                .post(&format!("/api/v1/alliances/{alliance}/mandates"))
-                .json(&json!({
-                    "user_id": user, "partner_id": partner, "role": role,
-                    "starts_on": starts_on, "ends_on": ends_on
-                }))
-                .send()
-                .await,
-            "mandate",
-        );
-        id(&m)
+        id(&admin
+            .post(&format!("/api/v1/alliances/{alliance}/mandates"))
+            .json(&CreateMandateRequest {
+                user_id: user,
+                partner_id: partner,
+                role: role.to_owned(),
+                starts_on,
+                ends_on,
+                handover_notes: None,
+            })
+            .created()
+            .await)
     }
 
     /// A new account with a current mandate, logged in.

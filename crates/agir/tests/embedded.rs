@@ -4,55 +4,16 @@
 
 #![expect(clippy::unwrap_used, reason = "tests fail loudly")]
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+mod common;
+
+use std::net::SocketAddr;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
-/// A minimal HTTP/1.1 exchange over a real socket.
-fn http(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    body: Option<&str>,
-) -> Option<(u16, String)> {
-    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2)).ok()?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .ok()?;
-    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
-    if let Some(token) = token {
-        request.push_str(&format!("Authorization: Bearer {token}\r\n"));
-    }
-    let body = body.unwrap_or("");
-    if !body.is_empty() {
-        request.push_str(&format!(
-            "Content-Type: application/json\r\nContent-Length: {}\r\n",
-            body.len()
-        ));
-    }
-    request.push_str("\r\n");
-    request.push_str(body);
-    stream.write_all(request.as_bytes()).ok()?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response).ok()?;
-    let status = response.split(' ').nth(1)?.parse().ok()?;
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
-    Some((status, body))
-}
-
-fn free_port() -> SocketAddr {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-}
+use agir_http::routes::users::CreateUserRequest;
+use common::{call, free_port, http, login, serve_embedded, try_login};
 
 struct Server {
     child: Child,
@@ -61,32 +22,8 @@ struct Server {
 
 impl Server {
     fn start(data_dir: &Path) -> Self {
-        let addr = free_port();
-        let child = Command::new(env!("CARGO_BIN_EXE_agir"))
-            .arg("serve")
-            .env_remove("DATABASE_URL")
-            .env_remove("AGIR_JWT_SECRET")
-            .env("AGIR_DATA_DIR", data_dir)
-            .env("AGIR_BIND", addr.to_string())
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let server = Self { child, addr };
-        server.wait_ready();
-        server
-    }
-
-    fn wait_ready(&self) {
-        let deadline = Instant::now() + Duration::from_secs(120);
-        while Instant::now() < deadline {
-            if let Some((200, _)) = http(self.addr, "GET", "/readyz", None, None) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(200));
-        }
-        panic!("the server did not become ready at {}", self.addr);
+        let (child, addr) = serve_embedded(data_dir, "warn");
+        Self { child, addr }
     }
 
     fn signal(&mut self, signal: &str) {
@@ -114,14 +51,16 @@ impl Drop for Server {
     }
 }
 
-fn login(addr: SocketAddr, email: &str, password: &str) -> Option<String> {
-    let body = format!(r#"{{"email":"{email}","password":"{password}"}}"#);
-    let (status, body) = http(addr, "POST", "/api/v1/auth/login", None, Some(&body))?;
-    if status != 200 {
-        return None;
-    }
-    let json: serde_json::Value = serde_json::from_str(&body).ok()?;
-    json["access_token"].as_str().map(str::to_owned)
+/// An account created by `admin`, with the password the test logs in with.
+fn create_account(addr: SocketAddr, admin: &str, email: &str, display_name: &str) {
+    let body = serde_json::to_value(CreateUserRequest {
+        email: email.into(),
+        display_name: display_name.into(),
+        password: "a long enough password".into(),
+        is_admin: false,
+    })
+    .unwrap();
+    call(addr, "POST", "/api/v1/users", Some(admin), Some(&body), 201);
 }
 
 /// No postmaster of this data folder is left running.
@@ -148,19 +87,8 @@ fn the_embedded_database_starts_on_an_empty_folder_and_keeps_its_data() {
 
     let mut server = Server::start(&data_dir);
     assert!(data_dir.join("jwt-secret").exists());
-    let admin =
-        login(server.addr, "admin@avuf.demo", "agir-ensemble-demo").expect("demo admin login");
-    let body =
-        r#"{"email":"kept@example.org","display_name":"Kept","password":"a long enough password"}"#;
-    let (status, created) = http(
-        server.addr,
-        "POST",
-        "/api/v1/users",
-        Some(&admin),
-        Some(body),
-    )
-    .unwrap();
-    assert_eq!(status, 201, "{created}");
+    let admin = login(server.addr, "admin@avuf.demo", "agir-ensemble-demo");
+    create_account(server.addr, &admin, "kept@example.org", "Kept");
 
     // A second server on the same data folder fails fast and says why.
     let started = Instant::now();
@@ -183,34 +111,24 @@ fn the_embedded_database_starts_on_an_empty_folder_and_keeps_its_data() {
         stderr.contains("PostgreSQL did not become ready"),
         "{stderr}"
     );
-    let (status, _) = http(server.addr, "GET", "/readyz", None, None).unwrap();
-    assert_eq!(status, 200, "the first server was disturbed");
+    let ready = http(server.addr, "GET", "/readyz", None, None).unwrap();
+    assert_eq!(ready.status, 200, "the first server was disturbed");
 
     server.signal("TERM");
     assert_postgres_stopped(&data_dir);
 
     // Restarted: the account is there, and the token key is the same (the old token still works).
     let mut server = Server::start(&data_dir);
-    assert!(login(server.addr, "kept@example.org", "a long enough password").is_some());
-    let (status, _) = http(server.addr, "GET", "/api/v1/me", Some(&admin), None).unwrap();
-    assert_eq!(status, 200);
-    let body = r#"{"email":"after.kill@example.org","display_name":"K","password":"a long enough password"}"#;
-    let (status, _) = http(
-        server.addr,
-        "POST",
-        "/api/v1/users",
-        Some(&admin),
-        Some(body),
-    )
-    .unwrap();
-    assert_eq!(status, 201);
+    assert!(try_login(server.addr, "kept@example.org", "a long enough password").is_some());
+    call(server.addr, "GET", "/api/v1/me", Some(&admin), None, 200);
+    create_account(server.addr, &admin, "after.kill@example.org", "K");
 
     // Killed outright: PostgreSQL is still shut down by its watchdog, and nothing acknowledged is lost.
     server.signal("KILL");
     assert_postgres_stopped(&data_dir);
     let server = Server::start(&data_dir);
     assert!(
-        login(
+        try_login(
             server.addr,
             "after.kill@example.org",
             "a long enough password"
@@ -218,16 +136,14 @@ fn the_embedded_database_starts_on_an_empty_folder_and_keeps_its_data() {
         .is_some()
     );
     // The demo is loaded once only.
-    let (status, users) = http(
+    let users = call(
         server.addr,
         "GET",
         "/api/v1/users?limit=200",
         Some(&admin),
         None,
-    )
-    .unwrap();
-    assert_eq!(status, 200);
-    let users: serde_json::Value = serde_json::from_str(&users).unwrap();
+        200,
+    );
     let demo_admins = users["items"]
         .as_array()
         .unwrap()

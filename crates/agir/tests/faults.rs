@@ -4,8 +4,9 @@
 
 #![expect(clippy::unwrap_used, reason = "tests fail loudly")]
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+mod common;
+
+use std::net::SocketAddr;
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -13,76 +14,19 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use agir_http::routes::alliances::CreateAllianceRequest;
+use agir_http::routes::cities::CreateCityRequest;
+use agir_http::routes::mandates::CreateMandateRequest;
+use agir_http::routes::partners::CreatePartnerRequest;
+use agir_http::routes::users::CreateUserRequest;
+use agir_http::routes::votes::{CastBallotRequest, CreateVoteRequest};
 use agir_persistence::embedded::{ClusterOptions, EmbeddedPostgres};
-use serde_json::{Value, json};
+use common::{call, free_port, http, ready_within};
+use serde_json::Value;
 
 const SECRET: &str = "fault-tests-secret-of-at-least-thirty-two-bytes";
 const ADMIN: &str = "admin@faults.test";
 const PASSWORD: &str = "a long enough password";
-
-struct Response {
-    status: u16,
-    content_type: String,
-    body: String,
-}
-
-impl Response {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or(Value::Null)
-    }
-}
-
-fn http(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    body: Option<&Value>,
-) -> Option<Response> {
-    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2)).ok()?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .ok()?;
-    let body = body.map(Value::to_string).unwrap_or_default();
-    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
-    if let Some(token) = token {
-        request.push_str(&format!("Authorization: Bearer {token}\r\n"));
-    }
-    if !body.is_empty() {
-        request.push_str(&format!(
-            "Content-Type: application/json\r\nContent-Length: {}\r\n",
-            body.len()
-        ));
-    }
-    request.push_str("\r\n");
-    request.push_str(&body);
-    stream.write_all(request.as_bytes()).ok()?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response).ok()?;
-    let (head, body) = response.split_once("\r\n\r\n")?;
-    let status = head.split(' ').nth(1)?.parse().ok()?;
-    let content_type = head
-        .lines()
-        .find_map(|l| {
-            l.to_ascii_lowercase()
-                .strip_prefix("content-type: ")
-                .map(str::to_owned)
-        })
-        .unwrap_or_default();
-    // Chunked bodies are not used by these endpoints' JSON answers.
-    Some(Response {
-        status,
-        content_type,
-        body: body.to_owned(),
-    })
-}
-
-fn free_port() -> SocketAddr {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-}
 
 struct Server {
     child: Child,
@@ -103,14 +47,11 @@ impl Server {
             .spawn()
             .unwrap();
         let server = Self { child };
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while Instant::now() < deadline {
-            if http(addr, "GET", "/readyz", None, None).is_some_and(|r| r.status == 200) {
-                return server;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        panic!("the server did not become ready");
+        assert!(
+            ready_within(addr, Duration::from_secs(60)),
+            "the server did not become ready"
+        );
+        server
     }
 
     fn kill(&mut self) {
@@ -167,27 +108,17 @@ impl Drop for Cluster {
 }
 
 fn login(addr: SocketAddr, email: &str) -> String {
-    let r = http(
-        addr,
-        "POST",
-        "/api/v1/auth/login",
-        None,
-        Some(&json!({"email": email, "password": PASSWORD})),
-    )
-    .unwrap();
-    assert_eq!(r.status, 200, "login {email}: {}", r.body);
-    r.json()["access_token"].as_str().unwrap().to_owned()
+    common::login(addr, email, PASSWORD)
 }
 
+#[track_caller]
 fn created(addr: SocketAddr, token: &str, path: &str, body: Value) -> Value {
-    let r = http(addr, "POST", path, Some(token), Some(&body)).unwrap();
-    assert!(
-        r.status == 201 || r.status == 200,
-        "{path}: {} {}",
-        r.status,
-        r.body
-    );
-    r.json()
+    call(addr, "POST", path, Some(token), Some(&body), 201)
+}
+
+/// The `id` of a created resource.
+fn uuid(created: &Value) -> uuid::Uuid {
+    created["id"].as_str().unwrap().parse().unwrap()
 }
 
 /// An alliance with a members vote open, and `voters` people who may vote.
@@ -197,20 +128,36 @@ fn alliance_with_a_vote(addr: SocketAddr, voters: usize) -> (String, String, Str
         addr,
         &admin,
         "/api/v1/cities",
-        json!({"name": "Sceaux", "insee_code": "92071", "department": "Hauts-de-Seine", "region": "Île-de-France"}),
+        serde_json::to_value(CreateCityRequest {
+            name: "Sceaux".into(),
+            insee_code: "92071".into(),
+            department: "Hauts-de-Seine".into(),
+            region: "Île-de-France".into(),
+        })
+        .unwrap(),
     );
     let alliance = created(
         addr,
         &admin,
         "/api/v1/alliances",
-        json!({"city_id": city["id"], "name": "Alliance"}),
+        serde_json::to_value(CreateAllianceRequest {
+            city_id: uuid(&city),
+            name: "Alliance".into(),
+            ..CreateAllianceRequest::default()
+        })
+        .unwrap(),
     );
     let alliance = alliance["id"].as_str().unwrap().to_owned();
     let partner = created(
         addr,
         &admin,
         &format!("/api/v1/alliances/{alliance}/partners"),
-        json!({"name": "Ville", "kind": "local_authority"}),
+        serde_json::to_value(CreatePartnerRequest {
+            name: "Ville".into(),
+            kind: "local_authority".into(),
+            ..CreatePartnerRequest::default()
+        })
+        .unwrap(),
     );
     let mut tokens = Vec::new();
     for i in 0..voters {
@@ -219,14 +166,27 @@ fn alliance_with_a_vote(addr: SocketAddr, voters: usize) -> (String, String, Str
             addr,
             &admin,
             "/api/v1/users",
-            json!({"email": email, "display_name": format!("Voter {i}"), "password": PASSWORD}),
+            serde_json::to_value(CreateUserRequest {
+                email: email.clone(),
+                display_name: format!("Voter {i}"),
+                password: PASSWORD.into(),
+                is_admin: false,
+            })
+            .unwrap(),
         );
         let role = if i == 0 { "coordinator" } else { "member" };
         created(
             addr,
             &admin,
             &format!("/api/v1/alliances/{alliance}/mandates"),
-            json!({"user_id": user["id"], "partner_id": partner["id"], "role": role, "starts_on": "2020-01-01"}),
+            serde_json::to_value(CreateMandateRequest {
+                user_id: uuid(&user),
+                partner_id: uuid(&partner),
+                role: role.into(),
+                starts_on: chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
+                ..CreateMandateRequest::default()
+            })
+            .unwrap(),
         );
         tokens.push(login(addr, &email));
     }
@@ -234,10 +194,16 @@ fn alliance_with_a_vote(addr: SocketAddr, voters: usize) -> (String, String, Str
         addr,
         &tokens[0],
         &format!("/api/v1/alliances/{alliance}/votes"),
-        json!({
-            "title": "Compost ?", "subject": "question", "method": "consent", "electorate": "members",
-            "quorum_percent": 0, "closes_at": chrono::Utc::now() + chrono::Duration::days(1)
-        }),
+        serde_json::to_value(CreateVoteRequest {
+            title: "Compost ?".into(),
+            subject: "question".into(),
+            method: "consent".into(),
+            electorate: "members".into(),
+            quorum_percent: 0,
+            closes_at: chrono::Utc::now() + chrono::Duration::days(1),
+            ..CreateVoteRequest::default()
+        })
+        .unwrap(),
     );
     (
         admin,
@@ -263,17 +229,16 @@ fn a_server_killed_in_a_burst_of_ballots_keeps_every_acknowledged_one() {
         .map(|(i, token)| {
             let (token, acknowledged, stop) = (token.clone(), acknowledged.clone(), stop.clone());
             let path = format!("/api/v1/alliances/{alliance}/votes/{vote}/ballots");
+            let ballot = serde_json::to_value(CastBallotRequest {
+                choice: Some("for".into()),
+                ..CastBallotRequest::default()
+            })
+            .unwrap();
             std::thread::spawn(move || {
                 // Stagger so that some ballots land before the kill and some after.
                 std::thread::sleep(Duration::from_millis(15 * i as u64));
                 while !stop.load(Ordering::SeqCst) {
-                    match http(
-                        addr,
-                        "POST",
-                        &path,
-                        Some(&token),
-                        Some(&json!({"choice": "for"})),
-                    ) {
+                    match http(addr, "POST", &path, Some(&token), Some(&ballot)) {
                         Some(r) if r.status == 201 || r.status == 200 => {
                             acknowledged.lock().unwrap().push(i);
                             return;
@@ -297,16 +262,14 @@ fn a_server_killed_in_a_burst_of_ballots_keeps_every_acknowledged_one() {
     );
 
     let server = Server::start(&cluster.url(), addr);
-    let results = http(
+    let results = call(
         addr,
         "GET",
         &format!("/api/v1/alliances/{alliance}/votes/{vote}/results"),
         Some(&tokens[0]),
         None,
-    )
-    .unwrap();
-    assert_eq!(results.status, 200, "{}", results.body);
-    let results = results.json();
+        200,
+    );
     let turnout = results["turnout"].as_u64().unwrap() as usize;
     // Every acknowledged ballot is there (in-flight ones may have committed too).
     assert!(
@@ -322,15 +285,14 @@ fn a_server_killed_in_a_burst_of_ballots_keeps_every_acknowledged_one() {
         .collect();
     assert_eq!(stored.len(), turnout);
     // Nothing half-written: every stored ballot has its journal entry, and the chain holds.
-    let journal = http(
+    let journal = call(
         addr,
         "GET",
         &format!("/api/v1/alliances/{alliance}/journal?limit=200"),
         Some(&tokens[0]),
         None,
-    )
-    .unwrap()
-    .json();
+        200,
+    );
     let journaled: Vec<String> = journal["items"]
         .as_array()
         .unwrap()
@@ -349,15 +311,14 @@ fn a_server_killed_in_a_burst_of_ballots_keeps_every_acknowledged_one() {
         stored.len(),
         "a journal entry without its ballot"
     );
-    let verify = http(
+    let verify = call(
         addr,
         "GET",
         &format!("/api/v1/alliances/{alliance}/journal/verify"),
         Some(&tokens[0]),
         None,
-    )
-    .unwrap()
-    .json();
+        200,
+    );
     assert_eq!(verify["intact"], true);
     drop(server);
 }
@@ -401,16 +362,10 @@ fn with_the_database_down_the_api_answers_503_and_recovers_by_itself() {
 
     // PostgreSQL comes back: the API recovers without a restart.
     cluster.restart();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let mut ready = false;
-    while Instant::now() < deadline {
-        if http(addr, "GET", "/readyz", None, None).is_some_and(|r| r.status == 200) {
-            ready = true;
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    assert!(ready, "the API did not recover");
+    assert!(
+        ready_within(addr, Duration::from_secs(30)),
+        "the API did not recover"
+    );
     let me = http(addr, "GET", "/api/v1/me", Some(&admin), None).unwrap();
     assert_eq!(me.status, 200, "{}", me.body);
     drop(server);

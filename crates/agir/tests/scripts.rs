@@ -3,14 +3,18 @@
 
 #![expect(clippy::unwrap_used, reason = "tests fail loudly")]
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+mod common;
+
+use std::io::Write;
+use std::net::SocketAddr;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+use agir_http::routes::invitations::AcceptInvitationRequest;
+use agir_http::routes::labels::ApplyLabelRequest;
+use common::{call, login, serve_embedded};
 
 const ADMIN_EMAIL: &str = "admin@avuf.demo";
 const ADMIN_PASSWORD: &str = "agir-ensemble-demo";
@@ -22,65 +26,6 @@ const SCRIPTS: [&str; 5] = [
     "export-network.sh",
 ];
 const EXPORTS: [&str; 5] = ["labels", "alliances", "partners", "actions", "indicators"];
-
-/// A minimal HTTP/1.1 exchange over a real socket.
-fn http(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    body: Option<&str>,
-) -> Option<(u16, String)> {
-    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2)).ok()?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .ok()?;
-    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
-    if let Some(token) = token {
-        request.push_str(&format!("Authorization: Bearer {token}\r\n"));
-    }
-    let body = body.unwrap_or("");
-    if !body.is_empty() {
-        request.push_str(&format!(
-            "Content-Type: application/json\r\nContent-Length: {}\r\n",
-            body.len()
-        ));
-    }
-    request.push_str("\r\n");
-    request.push_str(body);
-    stream.write_all(request.as_bytes()).ok()?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response).ok()?;
-    let status = response.split(' ').nth(1)?.parse().ok()?;
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
-    Some((status, body))
-}
-
-/// A JSON exchange that must answer `expected`.
-fn call(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    body: Option<&Value>,
-    expected: u16,
-) -> Value {
-    let body = body.map(Value::to_string);
-    let (status, answer) = http(addr, method, path, token, body.as_deref())
-        .unwrap_or_else(|| panic!("{method} {path}: no answer"));
-    assert_eq!(status, expected, "{method} {path}: {answer}");
-    serde_json::from_str(&answer).unwrap_or_else(|e| panic!("{method} {path}: {e}: {answer}"))
-}
-
-fn free_port() -> SocketAddr {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-}
 
 /// A temporary folder, removed when dropped.
 struct TempRoot(PathBuf);
@@ -99,31 +44,12 @@ struct Server {
 
 impl Server {
     fn start(data_dir: &Path) -> Self {
-        let addr = free_port();
-        let child = Command::new(env!("CARGO_BIN_EXE_agir"))
-            .arg("serve")
-            .env_remove("DATABASE_URL")
-            .env_remove("AGIR_JWT_SECRET")
-            .env("AGIR_DATA_DIR", data_dir)
-            .env("AGIR_BIND", addr.to_string())
-            .env("RUST_LOG", "error")
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let server = Self {
+        let (child, addr) = serve_embedded(data_dir, "error");
+        Self {
             child,
             addr,
             data_dir: data_dir.to_owned(),
-        };
-        let deadline = Instant::now() + Duration::from_secs(120);
-        while Instant::now() < deadline {
-            if let Some((200, _)) = http(server.addr, "GET", "/readyz", None, None) {
-                return server;
-            }
-            std::thread::sleep(Duration::from_millis(200));
         }
-        panic!("the server did not become ready at {}", server.addr);
     }
 
     /// SIGTERM, then waits for the server and its PostgreSQL to stop.
@@ -159,12 +85,6 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn login(addr: SocketAddr, email: &str, password: &str) -> String {
-    let body = json!({"email": email, "password": password});
-    let answer = call(addr, "POST", "/api/v1/auth/login", None, Some(&body), 200);
-    answer["access_token"].as_str().unwrap().to_owned()
 }
 
 /// Runs the scripts of `scripts/` with bash, as an admin at a terminal would.
@@ -398,7 +318,11 @@ fn the_admin_scripts_run_against_a_live_server() {
         accept_path,
         format!("/api/v1/invitations/{invitation_token}/accept")
     );
-    let body = json!({"display_name": "Coordination Lyon", "password": "a long enough password"});
+    let body = serde_json::to_value(AcceptInvitationRequest {
+        display_name: Some("Coordination Lyon".into()),
+        password: Some("a long enough password".into()),
+    })
+    .unwrap();
     let accepted = call(addr, "POST", &accept_path, None, Some(&body), 201);
     assert_eq!(accepted["mandate"]["role"], "coordinator");
     assert_eq!(accepted["mandate"]["alliance_id"], alliance.as_str());
@@ -412,7 +336,11 @@ fn the_admin_scripts_run_against_a_live_server() {
     // The new coordinator applies for the label; the admin grants it.
     let coordinator = login(addr, "coordination@lyon.example", "a long enough password");
     let year = agir_domain::plan::AcademicYear::containing(chrono::Utc::now().date_naive());
-    let body = json!({"academic_year": year.to_string(), "note": "Première candidature"});
+    let body = serde_json::to_value(ApplyLabelRequest {
+        academic_year: year.to_string(),
+        note: Some("Première candidature".into()),
+    })
+    .unwrap();
     let applied = call(
         addr,
         "POST",

@@ -183,7 +183,7 @@ impl From<&ActionView> for ActionResponse {
 }
 
 /// A proposal.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
     "title": "Compost collectif en résidence étudiante",
@@ -205,51 +205,68 @@ pub struct CreateActionRequest {
     #[serde(default)]
     pub sdgs: Vec<i64>,
     /// The partner you propose for; may be left out when you take part for one partner only.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub proposing_partner_id: Option<Uuid>,
     /// Default: the proposing partner.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub lead_partner_id: Option<Uuid>,
     #[serde(default)]
     pub contributing_partner_ids: Vec<Uuid>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub planned_start: Option<NaiveDate>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub planned_end: Option<NaiveDate>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub curriculum: Option<CurriculumLink>,
 }
 
 /// Changes to an action; `null` clears a nullable field. Attribution never changes:
 /// `proposed_by` and `proposing_partner_id` are refused with 422 (code `immutable`).
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"status": "in_progress", "contributing_partner_ids": ["0192f0a4-7b1e-7cc3-9a52-3f1d2c4b5a06"]}))]
 pub struct UpdateActionRequest {
     #[schema(max_length = 200)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     #[schema(max_length = 5000)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     #[schema(value_type = Option<choices::Theme>)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub theme: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sdgs: Option<Vec<i64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub lead_partner_id: Option<Uuid>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub contributing_partner_ids: Option<Vec<Uuid>>,
     #[serde(default, deserialize_with = "crate::routes::nullable")]
     #[schema(value_type = Option<NaiveDate>)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub planned_start: Option<Option<NaiveDate>>,
     #[serde(default, deserialize_with = "crate::routes::nullable")]
     #[schema(value_type = Option<NaiveDate>)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub planned_end: Option<Option<NaiveDate>>,
     /// Adopting or rejecting a proposal is the coordinator's; progress (`in_progress`,
     /// `completed`, `abandoned`) is the owning partners'.
     #[schema(value_type = Option<choices::ActionStatus>)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     #[serde(default, deserialize_with = "crate::routes::nullable")]
     #[schema(value_type = Option<CurriculumLink>)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub curriculum: Option<Option<CurriculumLink>>,
     // Read only to refuse them by name (422 `immutable`, any value, `null` included);
     // not in the document, which allows no property it does not list.
     #[serde(default, deserialize_with = "crate::routes::nullable")]
     #[schema(ignore)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub proposed_by: Option<Option<Value>>,
     #[serde(default, deserialize_with = "crate::routes::nullable")]
     #[schema(ignore)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub proposing_partner_id: Option<Option<Value>>,
 }
 

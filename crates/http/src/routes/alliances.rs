@@ -67,7 +67,7 @@ impl From<Alliance> for AllianceResponse {
 page_schema!(AlliancePage, AllianceResponse);
 
 /// A new alliance.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
     "city_id": "0192f0a4-7b1e-7cc3-9a52-3f1d2c4b5a01",
@@ -84,16 +84,19 @@ pub struct CreateAllianceRequest {
 }
 
 /// Changes to an alliance; `status` only by platform admins.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"description": "Campus durables en ville durable, depuis 2019"}))]
 pub struct UpdateAllianceRequest {
     #[schema(max_length = 200)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[schema(max_length = 5000)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// `active` or `archived` (platform admins).
     #[schema(value_type = Option<choices::AllianceStatus>)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
 }
 

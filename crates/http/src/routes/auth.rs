@@ -13,7 +13,7 @@ use crate::problem::{ApiError, Forbidden, HashingBusy, TooManyRequests, Unauthor
 use crate::state::AppState;
 
 /// Credentials.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"email": "coordination@sceaux.fr", "password": "correct horse battery"}))]
 pub struct LoginRequest {
@@ -24,7 +24,7 @@ pub struct LoginRequest {
 }
 
 /// A refresh token to trade or to revoke.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"refresh_token": "3q2-7wAAAAB1c2VyLXNlc3Npb24tcmVmcmVzaC10b2tlbg"}))]
 pub struct RefreshRequest {

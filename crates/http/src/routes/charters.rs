@@ -84,7 +84,7 @@ fn response(charter: Charter, signatures: &[Signature]) -> CharterResponse {
 }
 
 /// A new version of the charter.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"text": "Nous partageons les valeurs de coopération, d'écoute et d'ouverture…"}))]
 pub struct CreateCharterRequest {
@@ -101,11 +101,12 @@ fn yes() -> bool {
 }
 
 /// A signature for a partner.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"partner_id": "0192f0a4-7b1e-7cc3-9a52-3f1d2c4b5a03"}))]
 pub struct SignCharterRequest {
     /// The partner signing; may be left out when the caller speaks for one partner only.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub partner_id: Option<Uuid>,
 }
 

@@ -63,7 +63,7 @@ impl From<City> for CityResponse {
 page_schema!(CityPage, CityResponse);
 
 /// A new city.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Sceaux", "insee_code": "92071", "department": "Hauts-de-Seine", "region": "Île-de-France"}))]
 pub struct CreateCityRequest {
@@ -79,17 +79,21 @@ pub struct CreateCityRequest {
 }
 
 /// Changes to a city; absent fields stay as they are.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"region": "Île-de-France"}))]
 pub struct UpdateCityRequest {
     #[schema(max_length = 200)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[schema(min_length = 5, max_length = 5)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub insee_code: Option<String>,
     #[schema(max_length = 100)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub department: Option<String>,
     #[schema(max_length = 100)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
 }
 

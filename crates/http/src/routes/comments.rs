@@ -75,7 +75,7 @@ impl CommentPath {
 page_schema!(CommentPage, CommentResponse);
 
 /// A comment's text.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"body": "La résidence Crous est partante pour accueillir le composteur."}))]
 pub struct CommentRequest {
@@ -84,11 +84,12 @@ pub struct CommentRequest {
 }
 
 /// An endorsement for a partner.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"partner_id": "0192f0a4-7b1e-7cc3-9a52-3f1d2c4b5a03"}))]
 pub struct EndorseRequest {
     /// May be left out when you speak for one partner only; otherwise 422.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub partner_id: Option<Uuid>,
 }
 

@@ -89,7 +89,7 @@ impl From<Event> for EventResponse {
 page_schema!(EventPage, EventResponse);
 
 /// A new event.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
     "title": "Rencontre de passation",
@@ -107,10 +107,13 @@ pub struct CreateEventRequest {
     #[serde(default)]
     pub description: String,
     pub starts_at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ends_at: Option<DateTime<Utc>>,
     #[schema(max_length = 100)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub place: Option<String>,
     #[schema(minimum = 0)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attendance: Option<i32>,
     #[serde(default)]
     pub partner_ids: Vec<Uuid>,
@@ -119,27 +122,36 @@ pub struct CreateEventRequest {
 }
 
 /// Changes to an event; `null` clears a nullable field; lists replace the previous ones.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"attendance": 42}))]
 pub struct UpdateEventRequest {
     #[schema(max_length = 200)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     #[schema(value_type = Option<choices::EventKind>)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
     #[schema(max_length = 5000)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub starts_at: Option<DateTime<Utc>>,
     #[serde(default, deserialize_with = "crate::routes::nullable")]
     #[schema(value_type = Option<DateTime<Utc>>)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ends_at: Option<Option<DateTime<Utc>>>,
     #[serde(default, deserialize_with = "crate::routes::nullable")]
     #[schema(max_length = 100, value_type = Option<String>)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub place: Option<Option<String>>,
     #[serde(default, deserialize_with = "crate::routes::nullable")]
     #[schema(minimum = 0, value_type = Option<i32>)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attendance: Option<Option<i32>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub partner_ids: Option<Vec<Uuid>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub action_ids: Option<Vec<Uuid>>,
 }
 

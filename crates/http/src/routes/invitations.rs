@@ -117,7 +117,7 @@ impl From<Issued> for CreatedInvitation {
 }
 
 /// An invitation to send.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
     "email": "president@ecolophi.fr",
@@ -134,24 +134,30 @@ pub struct CreateInvitationRequest {
     #[schema(value_type = choices::Role)]
     pub role: String,
     /// Default: today.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub starts_on: Option<NaiveDate>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ends_on: Option<NaiveDate>,
     #[schema(max_length = 10000)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub handover_notes: Option<String>,
     /// Days the invitation stays valid, 1 to 60 (default 14).
     #[schema(minimum = 1, maximum = 60)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_in_days: Option<i64>,
 }
 
 /// Accepting: a new person gives a name and a password; a person with an account
 /// calls with their bearer token and an empty body.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"display_name": "Inès Moreau", "password": "a long enough password"}))]
 pub struct AcceptInvitationRequest {
     #[schema(max_length = 100)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     #[schema(min_length = 10, max_length = 128, format = "password")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub password: Option<String>,
 }
 

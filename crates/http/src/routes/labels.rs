@@ -84,7 +84,7 @@ pub struct LabelPage {
 }
 
 /// An application for the label.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"academic_year": "2026-2027", "note": "Nous souhaitons reconduire l'alliance."}))]
 pub struct ApplyLabelRequest {
@@ -92,11 +92,12 @@ pub struct ApplyLabelRequest {
     #[schema(pattern = "^[0-9]{4}-[0-9]{4}$")]
     pub academic_year: String,
     #[schema(max_length = 5000)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }
 
 /// A decision.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"status": "granted", "note": "Alliance exemplaire ; pensez à associer le Crous."}))]
 pub struct DecideLabelRequest {
@@ -104,6 +105,7 @@ pub struct DecideLabelRequest {
     #[schema(value_type = choices::LabelDecision)]
     pub status: String,
     #[schema(max_length = 5000)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }
 

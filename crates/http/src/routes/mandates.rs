@@ -95,7 +95,7 @@ impl MandateResponse {
 page_schema!(MandatePage, MandateResponse);
 
 /// A new mandate for an existing account.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
     "user_id": "0192f0a4-7b1e-7cc3-9a52-3f1d2c4b5a69",
@@ -111,31 +111,37 @@ pub struct CreateMandateRequest {
     #[schema(value_type = choices::Role)]
     pub role: String,
     pub starts_on: NaiveDate,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ends_on: Option<NaiveDate>,
     #[schema(max_length = 10000)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub handover_notes: Option<String>,
 }
 
 /// Changes to a mandate; `null` clears `ends_on` or `handover_notes`. The holder
 /// may change only `handover_notes`.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"ends_on": "2026-08-31", "handover_notes": "Clés du local : accueil de la mairie."}))]
 pub struct UpdateMandateRequest {
     #[schema(value_type = Option<choices::Role>)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub starts_on: Option<NaiveDate>,
     #[serde(default, deserialize_with = "crate::routes::nullable")]
     #[schema(value_type = Option<NaiveDate>)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ends_on: Option<Option<NaiveDate>>,
     #[serde(default, deserialize_with = "crate::routes::nullable")]
     #[schema(max_length = 10000, value_type = Option<String>)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub handover_notes: Option<Option<String>>,
 }
 
 /// A successor to designate: an invitation for the same partner and role, starting
 /// the day after this mandate ends.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
     "email": "nouvelle.presidente@ecolophi.fr",
@@ -147,13 +153,16 @@ pub struct DesignateSuccessorRequest {
     pub email: String,
     /// Notes for the successor, kept on this mandate.
     #[schema(max_length = 10000)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub handover_notes: Option<String>,
     /// The end of the successor's mandate: by default the 31 August closing the
     /// academic year in which it starts; an earlier day may be given (a later one,
     /// or one before the start, is 422).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ends_on: Option<NaiveDate>,
     /// Days the invitation stays valid, 1 to 60 (default 14).
     #[schema(minimum = 1, maximum = 60)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_in_days: Option<i64>,
 }
 

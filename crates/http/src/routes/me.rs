@@ -41,16 +41,17 @@ async fn me_response(state: &AppState, user: User) -> Result<MeResponse, ApiErro
 }
 
 /// Changes to the caller's own account.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"display_name": "Claire Martin"}))]
 pub struct UpdateMeRequest {
     #[schema(max_length = 100)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
 }
 
 /// A password change.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"current_password": "the old password", "new_password": "a new long password"}))]
 pub struct ChangePasswordRequest {

@@ -83,7 +83,7 @@ impl From<Partner> for PartnerResponse {
 page_schema!(PartnerPage, PartnerResponse);
 
 /// A new partner.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Ecolo'phi", "kind": "student_association", "description": "Association étudiante de l'EPF"}))]
 pub struct CreatePartnerRequest {
@@ -95,31 +95,40 @@ pub struct CreatePartnerRequest {
     #[serde(default)]
     pub description: String,
     #[schema(max_length = 500)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
     /// Default: today.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub joined_on: Option<NaiveDate>,
 }
 
 /// Changes to a partner; `null` clears `website` or `left_on`. Withdrawing
 /// (`status: withdrawn`) sets `left_on` to today unless given.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"status": "withdrawn", "left_on": "2026-08-31"}))]
 pub struct UpdatePartnerRequest {
     #[schema(max_length = 200)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[schema(value_type = Option<choices::PartnerKind>)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
     #[schema(max_length = 5000)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     #[serde(default, deserialize_with = "crate::routes::nullable")]
     #[schema(max_length = 500, value_type = Option<String>)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub website: Option<Option<String>>,
     #[schema(value_type = Option<choices::PartnerStatus>)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub joined_on: Option<NaiveDate>,
     #[serde(default, deserialize_with = "crate::routes::nullable")]
     #[schema(value_type = Option<NaiveDate>)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub left_on: Option<Option<NaiveDate>>,
 }
 

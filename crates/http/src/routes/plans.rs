@@ -159,7 +159,7 @@ impl UpdatePlanRequest {
 }
 
 /// A new plan.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"academic_year": "2026-2027", "title": "Plan d'actions 2026-2027"}))]
 pub struct CreatePlanRequest {
@@ -168,6 +168,7 @@ pub struct CreatePlanRequest {
     pub academic_year: String,
     /// Default: "Plan d'actions <year>".
     #[schema(max_length = 200)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     #[schema(max_length = 5000)]
     #[serde(default)]
@@ -175,18 +176,20 @@ pub struct CreatePlanRequest {
 }
 
 /// Changes to a plan's title or description (its phase moves through `/transition`).
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"description": "Un plan encore plus ambitieux"}))]
 pub struct UpdatePlanRequest {
     #[schema(max_length = 200)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     #[schema(max_length = 5000)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }
 
 /// A phase change.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"to": "consultation"}))]
 pub struct TransitionRequest {
@@ -196,7 +199,7 @@ pub struct TransitionRequest {
 }
 
 /// Next year's plan.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"to_academic_year": "2026-2027"}))]
 pub struct CarryOverRequest {

@@ -176,26 +176,30 @@ impl MeasurementResponse {
 page_schema!(MeasurementPage, MeasurementResponse);
 
 /// A new indicator: a catalogue key, or a custom name and unit.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"catalogue": "food_collected_kg", "target": 200.0}))]
 pub struct CreateIndicatorRequest {
     /// `food_collected_kg`, `food_redistributed_kg`, `compost_kg`, `waste_avoided_kg`,
     /// `participants`, `students_involved`, `events_held`, `volunteer_hours`, `beneficiaries`.
     #[schema(value_type = Option<choices::Catalogue>)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub catalogue: Option<String>,
     /// For a custom indicator (required without `catalogue`).
     #[schema(max_length = 200)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// For a custom indicator (required without `catalogue`).
     #[schema(max_length = 50)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
     #[schema(minimum = 0)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub target: Option<f64>,
 }
 
 /// A new measurement.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
     "value": 62.5,
@@ -207,20 +211,24 @@ pub struct CreateMeasurementRequest {
     #[schema(minimum = 0)]
     pub value: f64,
     /// Default: today.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub measured_on: Option<NaiveDate>,
     /// Evidence: a link (a photo, a report)...
     #[schema(max_length = 500)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub evidence_url: Option<String>,
     /// ... and/or a note.
     #[schema(max_length = 5000)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
     /// The partner recording it (one taking part in the action); may be left out when
     /// you take part for one partner only.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub partner_id: Option<Uuid>,
 }
 
 /// A review by another partner.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"verdict": "dispute", "reason": "La pesée n'inclut pas les invendus rendus."}))]
 pub struct ReviewRequest {
@@ -229,8 +237,10 @@ pub struct ReviewRequest {
     pub verdict: String,
     /// Required to dispute.
     #[schema(max_length = 2000)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// The reviewing partner; may be left out when you speak for one partner only.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub partner_id: Option<Uuid>,
 }
 

@@ -64,7 +64,7 @@ impl From<User> for UserResponse {
 page_schema!(UserPage, UserResponse);
 
 /// A new account.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
     "email": "new.admin@avuf.fr",
@@ -86,14 +86,17 @@ pub struct CreateUserRequest {
 }
 
 /// Changes to an account; absent fields stay as they are.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"disabled": true}))]
 pub struct UpdateUserRequest {
     #[schema(max_length = 100)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_admin: Option<bool>,
     /// Disabling ends every session of the account at once.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub disabled: Option<bool>,
 }
 

@@ -222,7 +222,7 @@ pub struct ResultsResponse {
 
 /// A new vote. It opens at `opens_at` (default: now), when its electorate is frozen;
 /// its settings can change only until then.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
     "title": "Adoption du plan d'actions 2026-2027",
@@ -244,6 +244,7 @@ pub struct CreateVoteRequest {
     #[schema(value_type = choices::Subject)]
     pub subject: String,
     /// The plan (in phase `voting`), the proposed action, or the proposed charter version.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subject_id: Option<Uuid>,
     #[schema(value_type = choices::Method)]
     pub method: String,
@@ -256,6 +257,7 @@ pub struct CreateVoteRequest {
     pub quorum_percent: i64,
     /// `consent` only (default `simple`).
     #[schema(value_type = Option<choices::Threshold>)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub threshold: Option<String>,
     #[serde(default)]
     pub by_college: bool,
@@ -265,35 +267,49 @@ pub struct CreateVoteRequest {
     /// otherwise. A secret vote with `live` results is refused (422 on `results`): live
     /// counts beside a growing list of participants would reveal each choice.
     #[schema(value_type = Option<choices::ResultsVisibility>)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub results: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub opens_at: Option<DateTime<Utc>>,
     pub closes_at: DateTime<Utc>,
 }
 
 /// Changes to a scheduled vote (409 once it opened). The changed settings are checked
 /// with the stored ones: making a `live` vote secret needs `results: after_close` too.
-#[derive(Debug, Default, PartialEq, Deserialize, ToSchema)]
+#[derive(Debug, Default, PartialEq, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"closes_at": "2026-10-20T18:00:00Z"}))]
 pub struct UpdateVoteRequest {
     #[schema(max_length = 200)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     #[schema(max_length = 5000)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     #[schema(value_type = Option<choices::Method>)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub method: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub options: Option<Vec<String>>,
     #[schema(value_type = Option<choices::Electorate>)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub electorate: Option<String>,
     #[schema(minimum = 0, maximum = 100)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub quorum_percent: Option<i64>,
     #[schema(value_type = Option<choices::Threshold>)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub threshold: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub by_college: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub secret: Option<bool>,
     #[schema(value_type = Option<choices::ResultsVisibility>)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub results: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub opens_at: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub closes_at: Option<DateTime<Utc>>,
 }
 
@@ -301,13 +317,17 @@ pub struct UpdateVoteRequest {
 /// `options` (approval: the options approved) or `grades` (majority judgment: a grade
 /// per option). In a `partners` vote, `partner_id` says which partner votes when you
 /// speak for several.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"choice": "for"}))]
 pub struct CastBallotRequest {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub choice: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub options: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub grades: Option<BTreeMap<String, String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub partner_id: Option<Uuid>,
 }
 
