@@ -994,7 +994,7 @@ async fn load_alliance(
         conn,
         AllianceId::new(),
         AllianceChanges {
-            city_id: Some(city.id.0),
+            city: Some(city.id),
             name: Some(name("name", seed.name)?),
             description: Some(description("description", seed.description)?),
             status: None,
@@ -1744,7 +1744,7 @@ async fn create_city(
         CityId::new(),
         CityChanges {
             name: Some(name("name", seed.city)?),
-            insee_code: Some(insee_code.as_str().to_owned()),
+            insee_code: Some(insee_code.clone()),
             department: Some(place("department", seed.department)?),
             region: Some(place("region", seed.region)?),
         },
