@@ -57,7 +57,6 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
 use crate::problem::ApiError;
 use crate::routes::mandates::notes;
-use crate::routes::users::create_account;
 use crate::state::AppState;
 use agir_app::plans::apply_phase;
 
@@ -956,8 +955,9 @@ async fn load_accounts(state: &AppState) -> Result<HashMap<&'static str, UserId>
                 let name = DisplayName::parse("display_name", account.display_name)?;
                 // One hash per account: each has its own salt.
                 let hash = state.passwords.hash(DEMO_PASSWORD.to_owned()).await?;
-                create_account(
-                    state,
+                let mut conn = pool::get(&state.pool).await?;
+                agir_app::users::create_account(
+                    &mut conn,
                     Actor::system(),
                     &email,
                     &name,
