@@ -8,9 +8,10 @@ use agir_domain::user::{DisplayName, Email, User};
 use agir_persistence::journal::{self, Actor};
 use agir_persistence::mandates::{self, MandateRecord};
 use agir_persistence::page::{Page, PageRequest, TimeKey};
+use agir_persistence::sessions::Rotation;
 use agir_persistence::users::{NewUser, UserChanges};
 use agir_persistence::{AsyncConnection, AsyncPgConnection, sessions, users};
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::error::{AppError, Result, found};
 use crate::expect::{Expected, locked};
@@ -243,4 +244,34 @@ pub async fn change_password(
         Ok(ended)
     })
     .await
+}
+
+/// The account of `email` and its password hash, for a login (`None`: no such account).
+pub async fn credentials(
+    conn: &mut AsyncPgConnection,
+    email: &Email,
+) -> Result<Option<(User, String)>> {
+    Ok(users::find_credentials(conn, email).await?)
+}
+
+/// Uses a refresh token (by its hash) and stores its successor, in one transaction: a
+/// reused token revokes its whole session, and that revocation is committed.
+pub async fn rotate_refresh_token(
+    conn: &mut AsyncPgConnection,
+    presented_hash: &str,
+    next_hash: &str,
+    next_expires_at: DateTime<Utc>,
+) -> Result<Rotation> {
+    conn.transaction::<_, AppError, _>(async |conn| {
+        Ok(sessions::rotate(conn, presented_hash, next_hash, next_expires_at).await?)
+    })
+    .await
+}
+
+/// Logs out: revokes the session of a refresh token (by its hash), if there is one.
+pub async fn log_out(conn: &mut AsyncPgConnection, token_hash: &str) -> Result<()> {
+    if let Some((session, _)) = sessions::session_of_token(conn, token_hash).await? {
+        sessions::revoke(conn, session, sessions::reason::LOGOUT).await?;
+    }
+    Ok(())
 }
