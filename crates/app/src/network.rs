@@ -119,7 +119,7 @@ pub async fn labels(
     limit: i64,
 ) -> Result<Page<NetworkLabel>> {
     let rows = network::labels(conn, filter, status, today, after, limit + 1).await?;
-    Ok(Page::from_rows(rows, limit, |l| l.id))
+    Ok(Page::from_rows(rows, limit, |l| l.id.0))
 }
 
 /// A public action found across cities, with its measured results.
@@ -141,15 +141,15 @@ pub async fn actions(
         network::actions(conn, search, after.map(|k| (k.created_at, k.id)), limit + 1).await?;
     let page = Page::from_rows(rows, limit, |a| TimeKey {
         created_at: a.created_at,
-        id: a.id,
+        id: a.id.0,
     });
-    let ids: Vec<ActionId> = page.items.iter().map(|a| ActionId(a.id)).collect();
+    let ids: Vec<ActionId> = page.items.iter().map(|a| a.id).collect();
     let mut by_action: HashMap<Uuid, Vec<Indicator>> = HashMap::new();
     for i in results::indicators_of(conn, &ids).await? {
         by_action.entry(i.action_id).or_default().push(i);
     }
     Ok(page.map(|action| FoundAction {
-        results: by_action.remove(&action.id).unwrap_or_default(),
+        results: by_action.remove(&action.id.0).unwrap_or_default(),
         action,
     }))
 }

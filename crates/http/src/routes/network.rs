@@ -375,8 +375,8 @@ pub async fn network_labels(
     )
     .await?
     .map(|l| NetworkLabelResponse {
-        id: l.id,
-        alliance_id: l.alliance_id,
+        id: l.id.0,
+        alliance_id: l.alliance_id.0,
         alliance: l.alliance,
         city: l.city,
         insee_code: l.insee_code,
@@ -727,23 +727,23 @@ pub async fn network_actions(
                 } else {
                     "unverified".into()
                 },
-                id: a.id,
+                id: a.id.0,
                 title: a.title,
                 description: a.description,
                 theme: a.theme,
                 status: a.status,
                 sdgs: a.sdgs,
                 academic_year: a.academic_year,
-                alliance_id: a.alliance_id,
+                alliance_id: a.alliance_id.0,
                 alliance: a.alliance,
                 city: a.city,
                 region: a.region,
                 lead_partner: PartnerRef {
-                    id: a.lead_partner_id,
+                    id: a.lead_partner_id.0,
                     name: a.lead_partner,
                 },
                 proposing_partner: PartnerRef {
-                    id: a.proposing_partner_id,
+                    id: a.proposing_partner_id.0,
                     name: a.proposing_partner,
                 },
             }
