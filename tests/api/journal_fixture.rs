@@ -38,11 +38,11 @@ fn academic_year_start(day: NaiveDate) -> i32 {
 fn stored(entry: &JournalEntry) -> StoredEntry {
     StoredEntry {
         content: EntryContent {
-            alliance_id: entry.alliance_id,
+            alliance_id: entry.alliance.map(|a| a.0),
             seq: entry.seq,
             at: entry.at,
-            actor_user_id: entry.actor_user_id,
-            actor_partner_id: entry.actor_partner_id,
+            actor_user_id: entry.actor_user.map(|u| u.0),
+            actor_partner_id: entry.actor_partner.map(|p| p.0),
             verb: entry.verb.clone(),
             subject_type: entry.subject_type.clone(),
             subject_id: entry.subject_id,

@@ -109,17 +109,13 @@ impl TestApp {
             email.as_str().split('@').next().unwrap_or("someone"),
         )
         .expect("name");
-        agir_http::routes::users::create_account(
-            &self.state,
-            Actor::system(),
-            &email,
-            &name,
-            &hash,
-            is_admin,
-        )
-        .await
-        .expect("create account")
-        .id
+        let mut conn = agir_persistence::pool::get(&self.state.pool)
+            .await
+            .expect("connection");
+        agir_app::users::create_account(&mut conn, Actor::system(), &email, &name, &hash, is_admin)
+            .await
+            .expect("create account")
+            .id
     }
 
     /// Logs in through the API and returns a client holding the access token.

@@ -252,7 +252,8 @@ async fn create_account(
         .hash(password.expose().to_owned())
         .await
         .map_err(|e| e.to_string())?;
-    agir_http::routes::users::create_account(state, Actor::system(), &email, &name, &hash, true)
+    let mut conn = pool::get(&state.pool).await.map_err(|e| e.to_string())?;
+    agir_app::users::create_account(&mut conn, Actor::system(), &email, &name, &hash, true)
         .await
         .map_err(|e| e.to_string())?;
     Ok(())

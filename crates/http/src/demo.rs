@@ -4,7 +4,7 @@
 //!
 //! Loaded by `agir demo load` and on the first start of the embedded database. Every
 //! write goes through the persistence calls the API uses and is journaled as the API
-//! journals it: accounts through [`create_account`], then one transaction per alliance
+//! journals it: accounts through [`agir_app::users::create_account`], then one transaction per alliance
 //! for its city, the alliance, its partners, mandates and charter, and then its action
 //! plans. Loading twice changes nothing: existing accounts, cities and alliances are left
 //! as they are, and an alliance's plans are loaded only while it has no plan for the
@@ -56,7 +56,6 @@ use agir_persistence::{AsyncConnection, AsyncPgConnection, charters, comments, p
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
 use crate::problem::ApiError;
-use crate::routes::users::create_account;
 use crate::state::AppState;
 use agir_app::mandates::notes;
 use agir_app::plans::apply_phase;
@@ -956,8 +955,9 @@ async fn load_accounts(state: &AppState) -> Result<HashMap<&'static str, UserId>
                 let name = DisplayName::parse("display_name", account.display_name)?;
                 // One hash per account: each has its own salt.
                 let hash = state.passwords.hash(DEMO_PASSWORD.to_owned()).await?;
-                create_account(
-                    state,
+                let mut conn = pool::get(&state.pool).await?;
+                agir_app::users::create_account(
+                    &mut conn,
                     Actor::system(),
                     &email,
                     &name,
@@ -994,7 +994,7 @@ async fn load_alliance(
         conn,
         AllianceId::new(),
         AllianceChanges {
-            city_id: Some(city.id.0),
+            city: Some(city.id),
             name: Some(name("name", seed.name)?),
             description: Some(description("description", seed.description)?),
             status: None,
@@ -1744,7 +1744,7 @@ async fn create_city(
         CityId::new(),
         CityChanges {
             name: Some(name("name", seed.city)?),
-            insee_code: Some(insee_code.as_str().to_owned()),
+            insee_code: Some(insee_code.clone()),
             department: Some(place("department", seed.department)?),
             region: Some(place("region", seed.region)?),
         },

@@ -58,13 +58,41 @@ impl TryFrom<CityRow> for City {
     }
 }
 
-#[derive(Debug, Insertable, AsChangeset, Default)]
-#[diesel(table_name = cities)]
+/// A new city's fields, or changes to a city (`None` leaves a column as it is).
+#[derive(Debug, Clone, Default)]
 pub struct CityChanges {
     pub name: Option<String>,
-    pub insee_code: Option<String>,
+    pub insee_code: Option<InseeCode>,
     pub department: Option<String>,
     pub region: Option<String>,
+}
+
+impl CityChanges {
+    /// Nothing to change.
+    pub fn is_empty(&self) -> bool {
+        self.name.is_none()
+            && self.insee_code.is_none()
+            && self.department.is_none()
+            && self.region.is_none()
+    }
+
+    fn row(&self) -> CityChangesRow<'_> {
+        CityChangesRow {
+            name: self.name.as_deref(),
+            insee_code: self.insee_code.as_ref().map(InseeCode::as_str),
+            department: self.department.as_deref(),
+            region: self.region.as_deref(),
+        }
+    }
+}
+
+#[derive(Debug, Insertable, AsChangeset)]
+#[diesel(table_name = cities)]
+struct CityChangesRow<'a> {
+    name: Option<&'a str>,
+    insee_code: Option<&'a str>,
+    department: Option<&'a str>,
+    region: Option<&'a str>,
 }
 
 pub async fn insert_city(
@@ -73,7 +101,7 @@ pub async fn insert_city(
     city: CityChanges,
 ) -> Result<City> {
     let row: CityRow = diesel::insert_into(cities::table)
-        .values((cities::id.eq(id.0), &city))
+        .values((cities::id.eq(id.0), city.row()))
         .returning(CityRow::as_returning())
         .get_result(conn)
         .await?;
@@ -107,7 +135,7 @@ pub async fn update_city(
     changes: CityChanges,
 ) -> Result<City> {
     let row: CityRow = diesel::update(cities::table.find(id.0))
-        .set((&changes, cities::updated_at.eq(Utc::now())))
+        .set((changes.row(), cities::updated_at.eq(Utc::now())))
         .returning(CityRow::as_returning())
         .get_result(conn)
         .await?;
@@ -171,13 +199,41 @@ impl TryFrom<AllianceRow> for Alliance {
     }
 }
 
-#[derive(Debug, Insertable, AsChangeset, Default)]
-#[diesel(table_name = alliances)]
+/// A new alliance's fields, or changes to an alliance (`None` leaves a column as it is).
+#[derive(Debug, Clone, Default)]
 pub struct AllianceChanges {
-    pub city_id: Option<Uuid>,
+    pub city: Option<CityId>,
     pub name: Option<String>,
     pub description: Option<String>,
-    pub status: Option<String>,
+    pub status: Option<AllianceStatus>,
+}
+
+impl AllianceChanges {
+    /// Nothing to change.
+    pub fn is_empty(&self) -> bool {
+        self.city.is_none()
+            && self.name.is_none()
+            && self.description.is_none()
+            && self.status.is_none()
+    }
+
+    fn row(&self) -> AllianceChangesRow<'_> {
+        AllianceChangesRow {
+            city_id: self.city.map(|c| c.0),
+            name: self.name.as_deref(),
+            description: self.description.as_deref(),
+            status: self.status.map(AllianceStatus::as_str),
+        }
+    }
+}
+
+#[derive(Debug, Insertable, AsChangeset)]
+#[diesel(table_name = alliances)]
+struct AllianceChangesRow<'a> {
+    city_id: Option<Uuid>,
+    name: Option<&'a str>,
+    description: Option<&'a str>,
+    status: Option<&'a str>,
 }
 
 pub async fn insert_alliance(
@@ -186,7 +242,7 @@ pub async fn insert_alliance(
     alliance: AllianceChanges,
 ) -> Result<Alliance> {
     let row: AllianceRow = diesel::insert_into(alliances::table)
-        .values((alliances::id.eq(id.0), &alliance))
+        .values((alliances::id.eq(id.0), alliance.row()))
         .returning(AllianceRow::as_returning())
         .get_result(conn)
         .await?;
@@ -225,7 +281,7 @@ pub async fn update_alliance(
     changes: AllianceChanges,
 ) -> Result<Alliance> {
     let row: AllianceRow = diesel::update(alliances::table.find(id.0))
-        .set((&changes, alliances::updated_at.eq(Utc::now())))
+        .set((changes.row(), alliances::updated_at.eq(Utc::now())))
         .returning(AllianceRow::as_returning())
         .get_result(conn)
         .await?;

@@ -52,32 +52,70 @@ pub struct NewEntry {
 }
 
 /// A stored entry.
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
-#[diesel(table_name = je, check_for_backend(diesel::pg::Pg))]
+#[derive(Debug, Clone, PartialEq)]
 pub struct JournalEntry {
     pub id: Uuid,
-    pub alliance_id: Option<Uuid>,
+    /// `None` in the platform chain.
+    pub alliance: Option<AllianceId>,
     pub seq: i64,
     pub at: DateTime<Utc>,
-    pub actor_user_id: Option<Uuid>,
-    pub actor_partner_id: Option<Uuid>,
+    pub actor_user: Option<UserId>,
+    pub actor_partner: Option<PartnerId>,
     pub verb: String,
     pub subject_type: String,
+    /// The subject's id; its kind is `subject_type`.
     pub subject_id: Option<Uuid>,
     pub summary: Value,
     pub prev_hash: String,
     pub hash: String,
 }
 
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = je, check_for_backend(diesel::pg::Pg))]
+struct JournalRow {
+    id: Uuid,
+    alliance_id: Option<Uuid>,
+    seq: i64,
+    at: DateTime<Utc>,
+    actor_user_id: Option<Uuid>,
+    actor_partner_id: Option<Uuid>,
+    verb: String,
+    subject_type: String,
+    subject_id: Option<Uuid>,
+    summary: Value,
+    prev_hash: String,
+    hash: String,
+}
+
+impl From<JournalRow> for JournalEntry {
+    fn from(r: JournalRow) -> Self {
+        Self {
+            id: r.id,
+            alliance: r.alliance_id.map(AllianceId),
+            seq: r.seq,
+            at: r.at,
+            actor_user: r.actor_user_id.map(UserId),
+            actor_partner: r.actor_partner_id.map(PartnerId),
+            verb: r.verb,
+            subject_type: r.subject_type,
+            subject_id: r.subject_id,
+            summary: r.summary,
+            prev_hash: r.prev_hash,
+            hash: r.hash,
+        }
+    }
+}
+
 impl JournalEntry {
-    fn to_stored(&self) -> StoredEntry {
+    /// The entry as the chain hashes it.
+    pub fn to_stored(&self) -> StoredEntry {
         StoredEntry {
             content: EntryContent {
-                alliance_id: self.alliance_id,
+                alliance_id: self.alliance.map(|a| a.0),
                 seq: self.seq,
                 at: self.at,
-                actor_user_id: self.actor_user_id,
-                actor_partner_id: self.actor_partner_id,
+                actor_user_id: self.actor_user.map(|u| u.0),
+                actor_partner_id: self.actor_partner.map(|p| p.0),
                 verb: self.verb.clone(),
                 subject_type: self.subject_type.clone(),
                 subject_id: self.subject_id,
@@ -161,7 +199,7 @@ pub async fn append_entry(conn: &mut AsyncPgConnection, entry: NewEntry) -> Resu
         summary: entry.summary,
     };
     let hash = content.hash(&prev_hash);
-    let row = JournalEntry {
+    let row = JournalRow {
         id: Uuid::now_v7(),
         alliance_id: content.alliance_id,
         seq,
@@ -176,23 +214,10 @@ pub async fn append_entry(conn: &mut AsyncPgConnection, entry: NewEntry) -> Resu
         hash,
     };
     diesel::insert_into(je::table)
-        .values((
-            je::id.eq(row.id),
-            je::alliance_id.eq(row.alliance_id),
-            je::seq.eq(row.seq),
-            je::at.eq(row.at),
-            je::actor_user_id.eq(row.actor_user_id),
-            je::actor_partner_id.eq(row.actor_partner_id),
-            je::verb.eq(&row.verb),
-            je::subject_type.eq(&row.subject_type),
-            je::subject_id.eq(row.subject_id),
-            je::summary.eq(&row.summary),
-            je::prev_hash.eq(&row.prev_hash),
-            je::hash.eq(&row.hash),
-        ))
+        .values(&row)
         .execute(conn)
         .await?;
-    Ok(row)
+    Ok(row.into())
 }
 
 /// A page of a chain in sequence order; the cursor is the last sequence number.
@@ -212,7 +237,7 @@ async fn load_after(
     limit: i64,
 ) -> Result<Vec<JournalEntry>> {
     let mut query = je::table
-        .select(JournalEntry::as_select())
+        .select(JournalRow::as_select())
         .filter(je::seq.gt(after_seq))
         .order(je::seq)
         .limit(limit)
@@ -221,7 +246,8 @@ async fn load_after(
         Some(id) => query.filter(je::alliance_id.eq(id.0)),
         None => query.filter(je::alliance_id.is_null()),
     };
-    Ok(query.load(conn).await?)
+    let rows: Vec<JournalRow> = query.load(conn).await?;
+    Ok(rows.into_iter().map(JournalEntry::from).collect())
 }
 
 /// Recomputes a whole chain, a thousand entries at a time.

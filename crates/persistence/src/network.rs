@@ -1,6 +1,7 @@
 //! The AVUF network view: public aggregates and searches across every alliance,
 //! computed in SQL. Nothing here reads users: no personal data can leak.
 
+use agir_domain::ids::{ActionId, AllianceId, LabelId, PartnerId};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::pg::Pg;
 use diesel::query_builder::BoxedSqlQuery;
@@ -228,28 +229,60 @@ pub async fn stats(
 }
 
 /// A label in the network view.
-#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NetworkLabel {
-    #[diesel(sql_type = SqlUuid)]
-    pub id: Uuid,
-    #[diesel(sql_type = SqlUuid)]
-    pub alliance_id: Uuid,
-    #[diesel(sql_type = Text)]
+    pub id: LabelId,
+    pub alliance_id: AllianceId,
     pub alliance: String,
-    #[diesel(sql_type = Text)]
     pub city: String,
-    #[diesel(sql_type = Text)]
     pub insee_code: String,
-    #[diesel(sql_type = Text)]
     pub department: String,
-    #[diesel(sql_type = Text)]
     pub region: String,
-    #[diesel(sql_type = Text)]
     pub academic_year: String,
-    #[diesel(sql_type = Text)]
+    /// `granted`, or `expired` for a past academic year.
     pub status: String,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
     pub decided_at: Option<DateTime<Utc>>,
+}
+
+#[derive(QueryableByName)]
+struct LabelRow {
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    alliance_id: Uuid,
+    #[diesel(sql_type = Text)]
+    alliance: String,
+    #[diesel(sql_type = Text)]
+    city: String,
+    #[diesel(sql_type = Text)]
+    insee_code: String,
+    #[diesel(sql_type = Text)]
+    department: String,
+    #[diesel(sql_type = Text)]
+    region: String,
+    #[diesel(sql_type = Text)]
+    academic_year: String,
+    #[diesel(sql_type = Text)]
+    status: String,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    decided_at: Option<DateTime<Utc>>,
+}
+
+impl From<LabelRow> for NetworkLabel {
+    fn from(r: LabelRow) -> Self {
+        Self {
+            id: LabelId(r.id),
+            alliance_id: AllianceId(r.alliance_id),
+            alliance: r.alliance,
+            city: r.city,
+            insee_code: r.insee_code,
+            department: r.department,
+            region: r.region,
+            academic_year: r.academic_year,
+            status: r.status,
+            decided_at: r.decided_at,
+        }
+    }
 }
 
 /// Granted (and expired) labels, in a stable order (by id) for keyset pages.
@@ -282,48 +315,96 @@ pub async fn labels(
     }
     let n = sql.param(Bind::Int(limit));
     sql.push(&format!(" ORDER BY t.id LIMIT {n}"));
-    Ok(sql.build().load(conn).await?)
+    let rows: Vec<LabelRow> = sql.build().load(conn).await?;
+    Ok(rows.into_iter().map(NetworkLabel::from).collect())
 }
 
 /// A public action found across cities.
-#[derive(Debug, Clone, PartialEq, QueryableByName)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NetworkAction {
-    #[diesel(sql_type = SqlUuid)]
-    pub id: Uuid,
-    #[diesel(sql_type = Text)]
+    pub id: ActionId,
     pub title: String,
-    #[diesel(sql_type = Text)]
     pub description: String,
-    #[diesel(sql_type = Text)]
     pub theme: String,
-    #[diesel(sql_type = Text)]
     pub status: String,
-    #[diesel(sql_type = Array<Int2>)]
     pub sdgs: Vec<i16>,
-    #[diesel(sql_type = Text)]
     pub academic_year: String,
-    #[diesel(sql_type = SqlUuid)]
-    pub alliance_id: Uuid,
-    #[diesel(sql_type = Text)]
+    pub alliance_id: AllianceId,
     pub alliance: String,
-    #[diesel(sql_type = Text)]
     pub city: String,
-    #[diesel(sql_type = Text)]
     pub region: String,
-    #[diesel(sql_type = SqlUuid)]
-    pub lead_partner_id: Uuid,
-    #[diesel(sql_type = Text)]
+    pub lead_partner_id: PartnerId,
     pub lead_partner: String,
-    #[diesel(sql_type = SqlUuid)]
-    pub proposing_partner_id: Uuid,
-    #[diesel(sql_type = Text)]
+    pub proposing_partner_id: PartnerId,
     pub proposing_partner: String,
-    #[diesel(sql_type = Bool)]
     pub verified: bool,
-    #[diesel(sql_type = Nullable<Date>)]
     pub planned_start: Option<NaiveDate>,
-    #[diesel(sql_type = Timestamptz)]
     pub created_at: DateTime<Utc>,
+}
+
+#[derive(QueryableByName)]
+struct ActionRow {
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+    #[diesel(sql_type = Text)]
+    title: String,
+    #[diesel(sql_type = Text)]
+    description: String,
+    #[diesel(sql_type = Text)]
+    theme: String,
+    #[diesel(sql_type = Text)]
+    status: String,
+    #[diesel(sql_type = Array<Int2>)]
+    sdgs: Vec<i16>,
+    #[diesel(sql_type = Text)]
+    academic_year: String,
+    #[diesel(sql_type = SqlUuid)]
+    alliance_id: Uuid,
+    #[diesel(sql_type = Text)]
+    alliance: String,
+    #[diesel(sql_type = Text)]
+    city: String,
+    #[diesel(sql_type = Text)]
+    region: String,
+    #[diesel(sql_type = SqlUuid)]
+    lead_partner_id: Uuid,
+    #[diesel(sql_type = Text)]
+    lead_partner: String,
+    #[diesel(sql_type = SqlUuid)]
+    proposing_partner_id: Uuid,
+    #[diesel(sql_type = Text)]
+    proposing_partner: String,
+    #[diesel(sql_type = Bool)]
+    verified: bool,
+    #[diesel(sql_type = Nullable<Date>)]
+    planned_start: Option<NaiveDate>,
+    #[diesel(sql_type = Timestamptz)]
+    created_at: DateTime<Utc>,
+}
+
+impl From<ActionRow> for NetworkAction {
+    fn from(r: ActionRow) -> Self {
+        Self {
+            id: ActionId(r.id),
+            title: r.title,
+            description: r.description,
+            theme: r.theme,
+            status: r.status,
+            sdgs: r.sdgs,
+            academic_year: r.academic_year,
+            alliance_id: AllianceId(r.alliance_id),
+            alliance: r.alliance,
+            city: r.city,
+            region: r.region,
+            lead_partner_id: PartnerId(r.lead_partner_id),
+            lead_partner: r.lead_partner,
+            proposing_partner_id: PartnerId(r.proposing_partner_id),
+            proposing_partner: r.proposing_partner,
+            verified: r.verified,
+            planned_start: r.planned_start,
+            created_at: r.created_at,
+        }
+    }
 }
 
 /// Public actions (adopted, running or completed, in adopted or closed plans) with
@@ -400,7 +481,8 @@ pub async fn actions(
     let n = sql.param(Bind::Int(limit));
     sql.push(&format!(" ORDER BY x.created_at, x.id LIMIT {n}"));
     with_verification(&mut sql, "t.created_at, t.id");
-    Ok(sql.build().load(conn).await?)
+    let rows: Vec<ActionRow> = sql.build().load(conn).await?;
+    Ok(rows.into_iter().map(NetworkAction::from).collect())
 }
 
 /// The network's data version: the sum of every journal chain's head sequence (the
@@ -613,7 +695,7 @@ pub async fn export_batch(
             rows.into_iter()
                 .map(|l| {
                     (
-                        l.id,
+                        l.id.0,
                         vec![
                             ("id", l.id.to_string()),
                             ("alliance_id", l.alliance_id.to_string()),
@@ -706,7 +788,7 @@ pub async fn export_batch(
             rows.into_iter()
                 .map(|a| {
                     (
-                        a.id,
+                        a.id.0,
                         vec![
                             ("id", a.id.to_string()),
                             ("alliance_id", a.alliance_id.to_string()),
@@ -785,5 +867,6 @@ async fn export_actions(
     let n = sql.param(Bind::Int(limit));
     sql.push(&format!(" ORDER BY x.id LIMIT {n}"));
     with_verification(&mut sql, "t.id");
-    Ok(sql.build().load(conn).await?)
+    let rows: Vec<ActionRow> = sql.build().load(conn).await?;
+    Ok(rows.into_iter().map(NetworkAction::from).collect())
 }

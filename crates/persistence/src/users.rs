@@ -51,14 +51,32 @@ pub struct NewUser<'a> {
 }
 
 /// Changes to an account; `None` leaves a column as it is.
-#[derive(Debug, Default, AsChangeset)]
-#[diesel(table_name = users)]
+#[derive(Debug, Clone, Default)]
 pub struct UserChanges {
-    pub display_name: Option<String>,
+    pub display_name: Option<DisplayName>,
     pub is_admin: Option<bool>,
     pub disabled: Option<bool>,
     pub password_hash: Option<String>,
-    pub updated_at: Option<DateTime<Utc>>,
+}
+
+impl UserChanges {
+    /// Nothing to change.
+    pub fn is_empty(&self) -> bool {
+        self.display_name.is_none()
+            && self.is_admin.is_none()
+            && self.disabled.is_none()
+            && self.password_hash.is_none()
+    }
+}
+
+#[derive(Debug, AsChangeset)]
+#[diesel(table_name = users)]
+struct UserChangesRow<'a> {
+    display_name: Option<&'a str>,
+    is_admin: Option<bool>,
+    disabled: Option<bool>,
+    password_hash: Option<&'a str>,
+    updated_at: DateTime<Utc>,
 }
 
 pub async fn insert(conn: &mut AsyncPgConnection, new: NewUser<'_>) -> Result<User> {
@@ -137,9 +155,12 @@ pub async fn update(
     id: UserId,
     changes: UserChanges,
 ) -> Result<User> {
-    let changes = UserChanges {
-        updated_at: Some(Utc::now()),
-        ..changes
+    let changes = UserChangesRow {
+        display_name: changes.display_name.as_ref().map(DisplayName::as_str),
+        is_admin: changes.is_admin,
+        disabled: changes.disabled,
+        password_hash: changes.password_hash.as_deref(),
+        updated_at: Utc::now(),
     };
     let row: UserRow = diesel::update(users::table.find(id.0))
         .set(&changes)

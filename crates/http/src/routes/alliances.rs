@@ -2,15 +2,13 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, patch, post, web};
-use agir_domain::alliance::{self, Alliance, AllianceStatus, description, name};
+use agir_app::alliances;
+use agir_domain::alliance::{Alliance, AllianceStatus, description, name};
 use agir_domain::error::{Validator, filter_text};
-use agir_domain::ids::{AllianceId, CityId};
-use agir_domain::journal::Event;
-use agir_domain::policy;
-use agir_persistence::cities::{self, AllianceChanges, AllianceFilter};
-use agir_persistence::journal::{self, Actor};
+use agir_domain::ids::CityId;
+use agir_persistence::cities::{AllianceChanges, AllianceFilter};
 use agir_persistence::page::TimeKey;
-use agir_persistence::{AsyncConnection, pool};
+use agir_persistence::pool;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -50,17 +48,23 @@ pub struct AllianceResponse {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<Alliance> for AllianceResponse {
-    fn from(a: Alliance) -> Self {
+impl From<&Alliance> for AllianceResponse {
+    fn from(a: &Alliance) -> Self {
         Self {
             id: a.id.0,
             city_id: a.city.0,
-            name: a.name,
-            description: a.description,
+            name: a.name.clone(),
+            description: a.description.clone(),
             status: a.status.as_str().to_owned(),
             created_at: a.created_at,
             updated_at: a.updated_at,
         }
+    }
+}
+
+impl From<Alliance> for AllianceResponse {
+    fn from(a: Alliance) -> Self {
+        Self::from(&a)
     }
 }
 
@@ -140,7 +144,7 @@ pub async fn list_alliances(
             .transpose()?,
     };
     let mut conn = pool::get(&state.pool).await?;
-    let alliances = cities::list_alliances(&mut conn, &filter, &page).await?;
+    let alliances = alliances::list(&mut conn, &filter, &page).await?;
     Ok(web::Json(AlliancePage::from_page(
         alliances,
         AllianceResponse::from,
@@ -165,42 +169,15 @@ pub async fn create_alliance(
     body: web::Json<CreateAllianceRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let mut v = Validator::new();
-    let name = v.check(name("name", &body.name));
-    let description = v.check(description("description", &body.description));
+    let alliance = AllianceChanges {
+        city: Some(CityId(body.city_id)),
+        name: v.check(name("name", &body.name)),
+        description: v.check(description("description", &body.description)),
+        status: None,
+    };
     v.finish(())?;
-    let city = CityId(body.city_id);
-    let actor = Actor::user(admin.0.id());
     let mut conn = pool::get(&state.pool).await?;
-    let alliance = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            if cities::find_city(conn, city).await?.is_none() {
-                return Err(ApiError::field("city_id", "not_found", "no such city"));
-            }
-            let alliance = cities::insert_alliance(
-                conn,
-                AllianceId::new(),
-                AllianceChanges {
-                    city_id: Some(city.0),
-                    name,
-                    description,
-                    status: None,
-                },
-            )
-            .await?;
-            journal::append(
-                conn,
-                None,
-                actor,
-                &Event::AllianceCreated {
-                    alliance: alliance.id,
-                    name: alliance.name.clone(),
-                    city,
-                },
-            )
-            .await?;
-            Ok(alliance)
-        })
-        .await?;
+    let alliance = alliances::create(&mut conn, &admin.0.principal(), alliance).await?;
     let response = AllianceResponse::from(alliance);
     Ok(created(
         format!("/api/v1/alliances/{}", response.id),
@@ -219,7 +196,10 @@ pub async fn create_alliance(
 )]
 #[get("")]
 pub async fn get_alliance(scope: InAlliance) -> HttpResponse {
-    json_with_etag(StatusCode::OK, &AllianceResponse::from(scope.0.alliance))
+    json_with_etag(
+        StatusCode::OK,
+        &AllianceResponse::from(alliances::get(&scope)),
+    )
 }
 
 /// Change an alliance (its coordinator; archiving: platform admins).
@@ -247,53 +227,29 @@ pub async fn update_alliance(
     if_match: IfMatch,
     body: web::Json<UpdateAllianceRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    policy::edit_alliance(&scope.caller, body.status.is_some())?;
+    // A refusal wins over invalid fields.
+    alliances::authorize_update(&scope, body.status.is_some())?;
+    let body = body.into_inner();
     let mut v = Validator::new();
     let changes = AllianceChanges {
-        city_id: None,
-        name: body.name.as_deref().and_then(|n| v.check(name("name", n))),
+        city: None,
+        name: body.name.and_then(|n| v.check(name("name", &n))),
         description: body
             .description
-            .as_deref()
-            .and_then(|d| v.check(description("description", d))),
+            .and_then(|d| v.check(description("description", &d))),
         status: body
             .status
-            .as_deref()
-            .and_then(|s| v.check(AllianceStatus::parse("status", s)))
-            .map(|s| s.as_str().to_owned()),
+            .and_then(|s| v.check(AllianceStatus::parse("status", &s))),
     };
     v.finish(())?;
-    let id = scope.id();
-    let actor = scope.actor();
     let mut conn = pool::get(&state.pool).await?;
-    let alliance = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let current = cities::lock_alliance(conn, id)
-                .await?
-                .ok_or_else(|| ApiError::not_found("alliance"))?;
-            // Archived: read-only, but for a platform admin's (`edit_alliance` above)
-            // making it active again.
-            let unarchiving = changes.status.as_deref() == Some(AllianceStatus::Active.as_str());
-            alliance::check_writable(current.status, unarchiving)?;
-            if_match.check(&AllianceResponse::from(current.clone()))?;
-            if changes.name.is_none() && changes.description.is_none() && changes.status.is_none() {
-                return Ok(current);
-            }
-            let alliance = cities::update_alliance(conn, id, changes).await?;
-            journal::append(
-                conn,
-                Some(id),
-                actor,
-                &Event::AllianceUpdated {
-                    alliance: id,
-                    name: alliance.name.clone(),
-                    status: alliance.status,
-                },
-            )
-            .await?;
-            Ok(alliance)
-        })
-        .await?;
+    let alliance = alliances::update(
+        &mut conn,
+        &scope,
+        changes,
+        &if_match.against(|a: &Alliance| AllianceResponse::from(a)),
+    )
+    .await?;
     Ok(json_with_etag(
         StatusCode::OK,
         &AllianceResponse::from(alliance),

@@ -1,8 +1,10 @@
 //! Logging in, refreshing and logging out.
 
 use actix_web::{HttpRequest, HttpResponse, post, web};
+use agir_app::users;
 use agir_domain::user::Email;
-use agir_persistence::{AsyncConnection, pool, sessions, users};
+use agir_persistence::sessions::Rotation;
+use agir_persistence::{pool, sessions};
 use chrono::Utc;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -108,7 +110,7 @@ pub async fn login(
     let found = match Email::parse("email", &email) {
         Ok(email) => {
             let mut conn = pool::get(&state.pool).await?;
-            users::find_credentials(&mut conn, &email).await?
+            users::credentials(&mut conn, &email).await?
         }
         Err(_) => None,
     };
@@ -154,20 +156,17 @@ pub async fn refresh_tokens(
     let (next_token, next_hash) = new_refresh_token();
     let expires_at = Utc::now() + state.config.refresh_token_ttl;
     let mut conn = pool::get(&state.pool).await?;
-    let rotation = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            Ok(sessions::rotate(conn, &presented, &next_hash, expires_at).await?)
-        })
-        .await?;
+    let rotation =
+        users::rotate_refresh_token(&mut conn, &presented, &next_hash, expires_at).await?;
     match rotation {
-        sessions::Rotation::Rotated { user, session } => {
+        Rotation::Rotated { user, session } => {
             Ok(web::Json(pair(&state, user, session, next_token)?))
         }
-        sessions::Rotation::Reused { session } => {
+        Rotation::Reused { session } => {
             tracing::warn!(session.id = %session, "refresh token reused: session revoked");
             Err(invalid_refresh_token())
         }
-        sessions::Rotation::Invalid => Err(invalid_refresh_token()),
+        Rotation::Invalid => Err(invalid_refresh_token()),
     }
 }
 
@@ -190,8 +189,6 @@ pub async fn logout(
 ) -> Result<HttpResponse, ApiError> {
     let hash = hash_refresh_token(body.token()?);
     let mut conn = pool::get(&state.pool).await?;
-    if let Some((session, _)) = sessions::session_of_token(&mut conn, &hash).await? {
-        sessions::revoke(&mut conn, session, sessions::reason::LOGOUT).await?;
-    }
+    users::log_out(&mut conn, &hash).await?;
     Ok(HttpResponse::NoContent().finish())
 }

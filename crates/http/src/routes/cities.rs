@@ -2,15 +2,13 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, patch, post, web};
+use agir_app::cities;
 use agir_domain::alliance::{City, InseeCode, name, place};
 use agir_domain::error::{Validator, filter_text};
 use agir_domain::ids::CityId;
-use agir_domain::journal::Event;
-use agir_domain::policy;
-use agir_persistence::cities::{self, CityChanges, CityFilter};
-use agir_persistence::journal::{self, Actor};
+use agir_persistence::cities::{CityChanges, CityFilter};
 use agir_persistence::page::TimeKey;
-use agir_persistence::{AsyncConnection, pool};
+use agir_persistence::pool;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -46,17 +44,23 @@ pub struct CityResponse {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<City> for CityResponse {
-    fn from(c: City) -> Self {
+impl From<&City> for CityResponse {
+    fn from(c: &City) -> Self {
         Self {
             id: c.id.0,
-            name: c.name,
+            name: c.name.clone(),
             insee_code: c.insee_code.as_str().to_owned(),
-            department: c.department,
-            region: c.region,
+            department: c.department.clone(),
+            region: c.region.clone(),
             created_at: c.created_at,
             updated_at: c.updated_at,
         }
+    }
+}
+
+impl From<City> for CityResponse {
+    fn from(c: City) -> Self {
+        Self::from(&c)
     }
 }
 
@@ -130,7 +134,7 @@ pub async fn list_cities(
         department: filter_text("department", filter.department.as_deref())?,
     };
     let mut conn = pool::get(&state.pool).await?;
-    let cities = cities::list_cities(&mut conn, &filter, &page).await?;
+    let cities = cities::list(&mut conn, &filter, &page).await?;
     Ok(web::Json(CityPage::from_page(cities, CityResponse::from)))
 }
 
@@ -152,36 +156,15 @@ pub async fn create_city(
     body: web::Json<CreateCityRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let mut v = Validator::new();
-    let name = v.check(name("name", &body.name));
-    let code = v.check(InseeCode::parse("insee_code", &body.insee_code));
-    let department = v.check(place("department", &body.department));
-    let region = v.check(place("region", &body.region));
-    v.finish(())?;
-    let changes = CityChanges {
-        name,
-        insee_code: code.map(|c| c.as_str().to_owned()),
-        department,
-        region,
+    let city = CityChanges {
+        name: v.check(name("name", &body.name)),
+        insee_code: v.check(InseeCode::parse("insee_code", &body.insee_code)),
+        department: v.check(place("department", &body.department)),
+        region: v.check(place("region", &body.region)),
     };
-    let actor = Actor::user(admin.0.id());
+    v.finish(())?;
     let mut conn = pool::get(&state.pool).await?;
-    let city = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let city = cities::insert_city(conn, CityId::new(), changes).await?;
-            journal::append(
-                conn,
-                None,
-                actor,
-                &Event::CityCreated {
-                    city: city.id,
-                    name: city.name.clone(),
-                    insee_code: city.insee_code.clone(),
-                },
-            )
-            .await?;
-            Ok(city)
-        })
-        .await?;
+    let city = cities::create(&mut conn, &admin.0.principal(), city).await?;
     let response = CityResponse::from(city);
     Ok(created(
         format!("/api/v1/cities/{}", response.id),
@@ -205,9 +188,7 @@ pub async fn get_city(
     path: web::Path<CityPath>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = pool::get(&state.pool).await?;
-    let city = cities::find_city(&mut conn, CityId(path.id))
-        .await?
-        .ok_or_else(|| ApiError::not_found("city"))?;
+    let city = cities::get(&mut conn, CityId(path.id)).await?;
     Ok(json_with_etag(StatusCode::OK, &CityResponse::from(city)))
 }
 
@@ -235,55 +216,27 @@ pub async fn update_city(
     if_match: IfMatch,
     body: web::Json<UpdateCityRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    policy::manage_platform(Some(&admin.0.principal()))?;
+    let body = body.into_inner();
     let mut v = Validator::new();
     let changes = CityChanges {
-        name: body.name.as_deref().and_then(|n| v.check(name("name", n))),
+        name: body.name.and_then(|n| v.check(name("name", &n))),
         insee_code: body
             .insee_code
-            .as_deref()
-            .and_then(|c| v.check(InseeCode::parse("insee_code", c)))
-            .map(|c| c.as_str().to_owned()),
+            .and_then(|c| v.check(InseeCode::parse("insee_code", &c))),
         department: body
             .department
-            .as_deref()
-            .and_then(|d| v.check(place("department", d))),
-        region: body
-            .region
-            .as_deref()
-            .and_then(|r| v.check(place("region", r))),
+            .and_then(|d| v.check(place("department", &d))),
+        region: body.region.and_then(|r| v.check(place("region", &r))),
     };
     v.finish(())?;
-    let id = CityId(path.id);
-    let actor = Actor::user(admin.0.id());
     let mut conn = pool::get(&state.pool).await?;
-    let city = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let current = cities::lock_city(conn, id)
-                .await?
-                .ok_or_else(|| ApiError::not_found("city"))?;
-            if_match.check(&CityResponse::from(current.clone()))?;
-            if changes.name.is_none()
-                && changes.insee_code.is_none()
-                && changes.department.is_none()
-                && changes.region.is_none()
-            {
-                return Ok(current);
-            }
-            let city = cities::update_city(conn, id, changes).await?;
-            journal::append(
-                conn,
-                None,
-                actor,
-                &Event::CityUpdated {
-                    city: id,
-                    name: city.name.clone(),
-                    insee_code: city.insee_code.clone(),
-                },
-            )
-            .await?;
-            Ok(city)
-        })
-        .await?;
+    let city = cities::update(
+        &mut conn,
+        &admin.0.principal(),
+        CityId(path.id),
+        changes,
+        &if_match.against(|c: &City| CityResponse::from(c)),
+    )
+    .await?;
     Ok(json_with_etag(StatusCode::OK, &CityResponse::from(city)))
 }

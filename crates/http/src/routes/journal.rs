@@ -1,9 +1,9 @@
 //! The platform journal: writes outside any alliance (accounts, cities, new alliances).
 
 use actix_web::{get, web};
+use agir_app::journal;
 use agir_domain::journal::ChainCheck;
-use agir_domain::policy;
-use agir_persistence::journal::{self, JournalEntry};
+use agir_persistence::journal::JournalEntry;
 use agir_persistence::pool;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -57,10 +57,10 @@ impl From<JournalEntry> for JournalEntryResponse {
     fn from(e: JournalEntry) -> Self {
         Self {
             seq: e.seq,
-            alliance_id: e.alliance_id,
+            alliance_id: e.alliance.map(|a| a.0),
             at: e.at,
-            actor_user_id: e.actor_user_id,
-            actor_partner_id: e.actor_partner_id,
+            actor_user_id: e.actor_user.map(|u| u.0),
+            actor_partner_id: e.actor_partner.map(|p| p.0),
             verb: e.verb,
             subject_type: e.subject_type,
             subject_id: e.subject_id,
@@ -119,10 +119,10 @@ pub async fn list_alliance_journal(
     Authenticated(scope): Authenticated,
     params: web::Query<PageParams>,
 ) -> Result<web::Json<JournalPage>, ApiError> {
-    policy::read_private(&scope.caller)?;
+    journal::authorize_alliance(&scope)?;
     let page = params.request::<i64>()?;
     let mut conn = pool::get(&state.pool).await?;
-    let entries = journal::list(&mut conn, Some(scope.id()), &page).await?;
+    let entries = journal::list_alliance(&mut conn, &scope, &page).await?;
     Ok(web::Json(JournalPage::from_page(
         entries,
         JournalEntryResponse::from,
@@ -144,10 +144,9 @@ pub async fn verify_alliance_journal(
     state: web::Data<AppState>,
     Authenticated(scope): Authenticated,
 ) -> Result<web::Json<ChainVerification>, ApiError> {
-    policy::read_private(&scope.caller)?;
     let mut conn = pool::get(&state.pool).await?;
     Ok(web::Json(
-        journal::verify(&mut conn, Some(scope.id())).await?.into(),
+        journal::verify_alliance(&mut conn, &scope).await?.into(),
     ))
 }
 
@@ -168,10 +167,11 @@ pub async fn list_platform_journal(
     caller: Caller,
     params: web::Query<PageParams>,
 ) -> Result<web::Json<JournalPage>, ApiError> {
-    policy::read_platform_journal(&caller.principal())?;
+    let principal = caller.principal();
+    journal::authorize_platform(&principal)?;
     let page = params.request::<i64>()?;
     let mut conn = pool::get(&state.pool).await?;
-    let entries = journal::list(&mut conn, None, &page).await?;
+    let entries = journal::list_platform(&mut conn, &principal, &page).await?;
     Ok(web::Json(JournalPage::from_page(
         entries,
         JournalEntryResponse::from,
@@ -192,7 +192,10 @@ pub async fn verify_platform_journal(
     state: web::Data<AppState>,
     caller: Caller,
 ) -> Result<web::Json<ChainVerification>, ApiError> {
-    policy::read_platform_journal(&caller.principal())?;
     let mut conn = pool::get(&state.pool).await?;
-    Ok(web::Json(journal::verify(&mut conn, None).await?.into()))
+    Ok(web::Json(
+        journal::verify_platform(&mut conn, &caller.principal())
+            .await?
+            .into(),
+    ))
 }

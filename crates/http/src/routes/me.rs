@@ -2,13 +2,9 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
-use agir_domain::journal::Event;
-use agir_domain::user::User;
+use agir_app::users::{self, Me};
 use agir_domain::user::{DisplayName, NewPassword};
-use agir_persistence::journal::{self, Actor};
-use agir_persistence::users::UserChanges;
-use agir_persistence::{AsyncConnection, mandates, pool, sessions, users};
-use chrono::Utc;
+use agir_persistence::pool;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -27,17 +23,17 @@ pub struct MeResponse {
     pub mandates: Vec<MandateResponse>,
 }
 
-async fn me_response(state: &AppState, user: User) -> Result<MeResponse, ApiError> {
-    let today = Utc::now().date_naive();
-    let mut conn = pool::get(&state.pool).await?;
-    let current = mandates::current_of_user_everywhere(&mut conn, user.id, today).await?;
-    Ok(MeResponse {
-        user: user.into(),
-        mandates: current
-            .into_iter()
-            .map(|m| MandateResponse::new(m, today, true))
-            .collect(),
-    })
+impl From<&Me> for MeResponse {
+    fn from(me: &Me) -> Self {
+        Self {
+            user: UserResponse::from(&me.user),
+            mandates: me
+                .mandates
+                .iter()
+                .map(|m| MandateResponse::new(m.clone(), me.today, true))
+                .collect(),
+        }
+    }
 }
 
 /// Changes to the caller's own account.
@@ -72,10 +68,9 @@ pub struct ChangePasswordRequest {
 )]
 #[get("")]
 pub async fn get_me(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
-    Ok(json_with_etag(
-        StatusCode::OK,
-        &me_response(&state, caller.user).await?,
-    ))
+    let mut conn = pool::get(&state.pool).await?;
+    let me = users::me(&mut conn, caller.user).await?;
+    Ok(json_with_etag(StatusCode::OK, &MeResponse::from(&me)))
 }
 
 /// Change the caller's display name.
@@ -102,42 +97,15 @@ pub async fn update_me(
         .map(|n| DisplayName::parse("display_name", n))
         .transpose()?;
     let mut conn = pool::get(&state.pool).await?;
-    let me = caller.id();
-    let user = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let current = users::find_for_update(conn, me)
-                .await?
-                .ok_or(ApiError::Unauthenticated)?;
-            if_match.check(&me_response(&state, current.clone()).await?)?;
-            let Some(display_name) = display_name else {
-                // Nothing to change: nothing written, nothing journaled.
-                return Ok(current);
-            };
-            let updated = users::update(
-                conn,
-                me,
-                UserChanges {
-                    display_name: Some(display_name.into_inner()),
-                    ..UserChanges::default()
-                },
-            )
-            .await?;
-            journal::append(
-                conn,
-                None,
-                Actor::user(me),
-                &Event::DisplayNameChanged { user: me },
-            )
-            .await?;
-            Ok(updated)
-        })
-        .await?;
-    Ok(json_with_etag(
-        StatusCode::OK,
-        &me_response(&state, user).await?,
-    ))
+    let me = users::update_me(
+        &mut conn,
+        caller.id(),
+        display_name,
+        &if_match.against(|me: &Me| MeResponse::from(me)),
+    )
+    .await?;
+    Ok(json_with_etag(StatusCode::OK, &MeResponse::from(&me)))
 }
-
 /// Change the caller's password.
 ///
 /// Every other session of the account ends (its refresh and access tokens stop
@@ -191,35 +159,6 @@ pub async fn change_password(
         .hash(new_password.expose().to_owned())
         .await?;
     let mut conn = pool::get(&state.pool).await?;
-    conn.transaction::<_, ApiError, _>(async |conn| {
-        users::update(
-            conn,
-            me,
-            UserChanges {
-                password_hash: Some(hash),
-                ..UserChanges::default()
-            },
-        )
-        .await?;
-        let ended = sessions::revoke_all_for_user(
-            conn,
-            me,
-            Some(caller.session),
-            sessions::reason::PASSWORD_CHANGED,
-        )
-        .await?;
-        journal::append(
-            conn,
-            None,
-            Actor::user(me),
-            &Event::PasswordChanged {
-                user: me,
-                sessions_ended: ended,
-            },
-        )
-        .await?;
-        Ok(())
-    })
-    .await?;
+    users::change_password(&mut conn, me, caller.session, hash).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -13,17 +13,15 @@ use std::time::Duration;
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use agir_domain::alliance::PartnerKind;
+use agir_app::network;
 use agir_domain::error::filter_text;
-use agir_domain::ids::ActionId;
 use agir_domain::plan::{AcademicYear, ActionStatus, Theme};
-use agir_persistence::network::{self, ActionSearch, NetworkFilter};
+use agir_persistence::network::{ActionSearch, ExportRow, NetworkFilter};
 use agir_persistence::page::{self, DEFAULT_LIMIT, MAX_LIMIT};
-use agir_persistence::{DbPool, pool, results};
+use agir_persistence::{DbPool, pool};
 use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::stream;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use sha2::{Digest, Sha256};
 use tokio::sync::{Semaphore, SemaphorePermit};
 use utoipa::{IntoParams, ToSchema};
@@ -227,8 +225,10 @@ async fn turn<'a>(
     })
 }
 
-/// A cache key from a name and normalised values (JSON, so no value can fake another).
-fn key(name: &str, values: &serde_json::Value) -> String {
+/// A cache key from a name and normalised values (a JSON array, so no value can fake
+/// another).
+fn key(name: &str, values: &impl Serialize) -> String {
+    let values = serde_json::to_string(values).unwrap_or_default();
     format!("{name}\n{values}")
 }
 
@@ -348,13 +348,13 @@ pub async fn network_labels(
     let today = Utc::now().date_naive();
     let key = key(
         "labels",
-        &json!([
-            filter.academic_year,
-            filter.region,
-            labels.status,
+        &(
+            &filter.academic_year,
+            &filter.region,
+            &labels.status,
             limit,
-            after
-        ]),
+            after,
+        ),
     );
     let tag = match lookup(&req, &state, today, &key).await? {
         Ok(tag) => tag,
@@ -365,18 +365,18 @@ pub async fn network_labels(
         Err(cached) => return Ok(cached),
     };
     let mut conn = pool::get(&state.pool).await?;
-    let rows = network::labels(
+    let page = network::labels(
         &mut conn,
         &filter,
         labels.status.as_deref(),
         today,
         after,
-        limit + 1,
+        limit,
     )
-    .await?;
-    let page = page::Page::from_rows(rows, limit, |l| l.id).map(|l| NetworkLabelResponse {
-        id: l.id,
-        alliance_id: l.alliance_id,
+    .await?
+    .map(|l| NetworkLabelResponse {
+        id: l.id.0,
+        alliance_id: l.alliance_id.0,
         alliance: l.alliance,
         city: l.city,
         insee_code: l.insee_code,
@@ -483,7 +483,7 @@ pub async fn network_stats(
 ) -> Result<HttpResponse, ApiError> {
     let filter = network_filter(params.academic_year.as_deref(), params.region.as_deref())?;
     let today = Utc::now().date_naive();
-    let key = key("stats", &json!([filter.academic_year, filter.region]));
+    let key = key("stats", &(&filter.academic_year, &filter.region));
     let tag = match lookup(&req, &state, today, &key).await? {
         Ok(tag) => tag,
         Err(not_modified) => return Ok(not_modified),
@@ -495,13 +495,28 @@ pub async fn network_stats(
     let conn = pool::get(&state.pool).await?;
     let stats = network::stats(&conn, &filter, today).await?;
     drop(conn);
-    let mut out = NetworkStats {
-        academic_year: filter.academic_year.clone(),
-        region: filter.region.clone(),
-        alliances: AllianceStats::default(),
-        labels: LabelStats::default(),
-        partners: PartnerStats::default(),
-        actions: ActionStats::default(),
+    let out = NetworkStats {
+        academic_year: filter.academic_year,
+        region: filter.region,
+        alliances: AllianceStats {
+            total: stats.alliances.total,
+            by_status: stats.alliances.by_status,
+            by_region: stats.alliances.by_region,
+        },
+        labels: LabelStats {
+            by_status: stats.labels.by_status,
+            by_region: stats.labels.by_region,
+        },
+        partners: PartnerStats {
+            total: stats.partners.total,
+            by_kind: stats.partners.by_kind,
+            by_college: stats.partners.by_college,
+        },
+        actions: ActionStats {
+            total: stats.actions.total,
+            by_theme: stats.actions.by_theme,
+            by_status: stats.actions.by_status,
+        },
         indicators: stats
             .indicators
             .into_iter()
@@ -514,35 +529,6 @@ pub async fn network_stats(
             })
             .collect(),
     };
-    for c in stats.alliances {
-        out.alliances.total += c.count;
-        *out.alliances.by_status.entry(c.sub).or_default() += c.count;
-        *out.alliances.by_region.entry(c.key).or_default() += c.count;
-    }
-    for c in stats.labels {
-        *out.labels.by_status.entry(c.sub.clone()).or_default() += c.count;
-        *out.labels
-            .by_region
-            .entry(c.key)
-            .or_default()
-            .entry(c.sub)
-            .or_default() += c.count;
-    }
-    for c in stats.partners {
-        out.partners.total += c.count;
-        if let Ok(kind) = PartnerKind::parse("kind", &c.key) {
-            *out.partners
-                .by_college
-                .entry(kind.college().as_str().to_owned())
-                .or_default() += c.count;
-        }
-        *out.partners.by_kind.entry(c.key).or_default() += c.count;
-    }
-    for c in stats.actions {
-        out.actions.total += c.count;
-        *out.actions.by_theme.entry(c.key).or_default() += c.count;
-        *out.actions.by_status.entry(c.sub).or_default() += c.count;
-    }
     Ok(cached_json(&state, tag, &out))
 }
 
@@ -700,15 +686,15 @@ pub async fn network_actions(
     };
     let key = key(
         "actions",
-        &json!([
-            query.network.academic_year,
-            query.network.region,
-            query.theme,
-            query.status,
-            query.text,
+        &(
+            &query.network.academic_year,
+            &query.network.region,
+            &query.theme,
+            &query.status,
+            &query.text,
             limit,
-            after.as_ref().map(|k| (k.created_at, k.id))
-        ]),
+            after.as_ref().map(|k| (k.created_at, k.id)),
+        ),
     );
     let tag = match lookup(&req, &state, Utc::now().date_naive(), &key).await? {
         Ok(tag) => tag,
@@ -719,59 +705,49 @@ pub async fn network_actions(
         Err(cached) => return Ok(cached),
     };
     let mut conn = pool::get(&state.pool).await?;
-    let rows = network::actions(
-        &mut conn,
-        &query,
-        after.map(|k| (k.created_at, k.id)),
-        limit + 1,
-    )
-    .await?;
-    let page = page::Page::from_rows(rows, limit, |a| page::TimeKey {
-        created_at: a.created_at,
-        id: a.id,
-    });
-    let ids: Vec<ActionId> = page.items.iter().map(|a| ActionId(a.id)).collect();
-    let mut by_action: HashMap<Uuid, Vec<NetworkResult>> = HashMap::new();
-    for i in results::indicators_of(&mut conn, &ids).await? {
-        by_action
-            .entry(i.action_id)
-            .or_default()
-            .push(NetworkResult {
-                catalogue: i.catalogue,
-                name: i.name,
-                unit: i.unit,
-                target: i.target,
-                confirmed_total: i.confirmed_total,
-                verified: i.verified,
-            });
-    }
-    let page = page.map(|a| NetworkActionResponse {
-        results: by_action.remove(&a.id).unwrap_or_default(),
-        verification: if a.verified {
-            "verified".into()
-        } else {
-            "unverified".into()
-        },
-        id: a.id,
-        title: a.title,
-        description: a.description,
-        theme: a.theme,
-        status: a.status,
-        sdgs: a.sdgs,
-        academic_year: a.academic_year,
-        alliance_id: a.alliance_id,
-        alliance: a.alliance,
-        city: a.city,
-        region: a.region,
-        lead_partner: PartnerRef {
-            id: a.lead_partner_id,
-            name: a.lead_partner,
-        },
-        proposing_partner: PartnerRef {
-            id: a.proposing_partner_id,
-            name: a.proposing_partner,
-        },
-    });
+    let page = network::actions(&mut conn, &query, after, limit)
+        .await?
+        .map(|found| {
+            let a = found.action;
+            NetworkActionResponse {
+                results: found
+                    .results
+                    .into_iter()
+                    .map(|i| NetworkResult {
+                        catalogue: i.catalogue,
+                        name: i.name,
+                        unit: i.unit,
+                        target: i.target,
+                        confirmed_total: i.confirmed_total,
+                        verified: i.verified,
+                    })
+                    .collect(),
+                verification: if a.verified {
+                    "verified".into()
+                } else {
+                    "unverified".into()
+                },
+                id: a.id.0,
+                title: a.title,
+                description: a.description,
+                theme: a.theme,
+                status: a.status,
+                sdgs: a.sdgs,
+                academic_year: a.academic_year,
+                alliance_id: a.alliance_id.0,
+                alliance: a.alliance,
+                city: a.city,
+                region: a.region,
+                lead_partner: PartnerRef {
+                    id: a.lead_partner_id.0,
+                    name: a.lead_partner,
+                },
+                proposing_partner: PartnerRef {
+                    id: a.proposing_partner_id.0,
+                    name: a.proposing_partner,
+                },
+            }
+        });
     Ok(cached_json(
         &state,
         tag,
@@ -835,7 +811,7 @@ pub async fn network_export(
             ))
         })?;
     let today = Utc::now().date_naive();
-    let etag = match revalidate(&req, &state, today, &key("exports", &json!([file]))).await? {
+    let etag = match revalidate(&req, &state, today, &key("exports", &[&file])).await? {
         Ok(tag) => tag.etag,
         Err(not_modified) => return Ok(not_modified),
     };
@@ -926,16 +902,16 @@ fn csv_text(value: &str) -> Cow<'_, str> {
     }
 }
 
-fn csv_chunk(resource: &str, rows: &[(Uuid, network::ExportRow)], header: bool) -> Vec<u8> {
+fn csv_chunk(resource: &str, rows: &[(Uuid, ExportRow)], header: bool) -> Vec<u8> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     if header {
-        let _ = writer.write_record(network::export_columns(resource));
+        let _ = writer.write_record(agir_persistence::network::export_columns(resource));
     }
     for (_, row) in rows {
         // Numbers the server computed stay numbers (a leading `'` would make them
         // text that no spreadsheet sums); everything else is text someone typed.
         let _ = writer.write_record(row.iter().map(|(column, value)| {
-            if network::is_numeric_column(resource, column) {
+            if agir_persistence::network::is_numeric_column(resource, column) {
                 Cow::Borrowed(value.as_bytes())
             } else {
                 match csv_text(value) {
@@ -948,7 +924,7 @@ fn csv_chunk(resource: &str, rows: &[(Uuid, network::ExportRow)], header: bool) 
     writer.into_inner().unwrap_or_default()
 }
 
-fn json_chunk(rows: &[(Uuid, network::ExportRow)], first: bool, last: bool) -> Vec<u8> {
+fn json_chunk(rows: &[(Uuid, ExportRow)], first: bool, last: bool) -> Vec<u8> {
     let mut out = String::new();
     if first {
         out.push('[');
@@ -959,7 +935,7 @@ fn json_chunk(rows: &[(Uuid, network::ExportRow)], first: bool, last: bool) -> V
         }
         let object: serde_json::Map<String, serde_json::Value> = row
             .iter()
-            .map(|(k, v)| ((*k).to_owned(), json!(v)))
+            .map(|(k, v)| ((*k).to_owned(), serde_json::Value::String(v.clone())))
             .collect();
         out.push_str(&serde_json::Value::Object(object).to_string());
     }

@@ -2,15 +2,13 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, patch, post, web};
+use agir_app::users;
 use agir_domain::error::Validator;
 use agir_domain::ids::UserId;
-use agir_domain::journal::Event;
-use agir_domain::policy;
 use agir_domain::user::{DisplayName, Email, NewPassword, User};
-use agir_persistence::journal::{self, Actor};
 use agir_persistence::page::TimeKey;
-use agir_persistence::users::{NewUser, UserChanges};
-use agir_persistence::{AsyncConnection, pool, sessions, users};
+use agir_persistence::pool;
+use agir_persistence::users::UserChanges;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -47,17 +45,23 @@ pub struct UserResponse {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<User> for UserResponse {
-    fn from(user: User) -> Self {
+impl From<&User> for UserResponse {
+    fn from(user: &User) -> Self {
         Self {
             id: user.id.0,
-            email: user.email.into_inner(),
-            display_name: user.display_name.into_inner(),
+            email: user.email.as_str().to_owned(),
+            display_name: user.display_name.as_str().to_owned(),
             is_admin: user.is_admin,
             disabled: user.disabled,
             created_at: user.created_at,
             updated_at: user.updated_at,
         }
+    }
+}
+
+impl From<User> for UserResponse {
+    fn from(user: User) -> Self {
+        Self::from(&user)
     }
 }
 
@@ -114,12 +118,12 @@ pub struct UpdateUserRequest {
 #[get("")]
 pub async fn list_users(
     state: web::Data<AppState>,
-    _admin: AdminCaller,
+    admin: AdminCaller,
     params: web::Query<PageParams>,
 ) -> Result<web::Json<UserPage>, ApiError> {
     let page = params.request::<TimeKey>()?;
     let mut conn = pool::get(&state.pool).await?;
-    let users = users::list(&mut conn, &page).await?;
+    let users = users::list(&mut conn, &admin.0.principal(), &page).await?;
     Ok(web::Json(UserPage::from_page(users, UserResponse::from)))
 }
 
@@ -146,16 +150,12 @@ pub async fn create_user(
     let email = v.check(Email::parse("email", &body.email));
     let name = v.check(DisplayName::parse("display_name", &body.display_name));
     let password = v.check(NewPassword::parse("password", &body.password));
-    v.finish(())?;
-    let (Some(email), Some(name), Some(password)) = (email, name, password) else {
-        return Err(ApiError::Internal(
-            "validator let an invalid value through".into(),
-        ));
-    };
+    let (email, name, password) = v.finish((email, name, password))?;
     let hash = state.passwords.hash(password.expose().to_owned()).await?;
-    let user = create_account(
-        &state,
-        Actor::user(admin.0.id()),
+    let mut conn = pool::get(&state.pool).await?;
+    let user = users::create(
+        &mut conn,
+        &admin.0.principal(),
         &email,
         &name,
         &hash,
@@ -164,47 +164,6 @@ pub async fn create_user(
     .await?;
     let response = UserResponse::from(user);
     Ok(created(format!("/api/v1/users/{}", response.id), &response))
-}
-
-/// Creates an account and journals it, in one transaction. Shared by the admin
-/// endpoint, the bootstrap admin and the command line.
-pub async fn create_account(
-    state: &AppState,
-    actor: Actor,
-    email: &Email,
-    name: &DisplayName,
-    password_hash: &str,
-    is_admin: bool,
-) -> Result<User, ApiError> {
-    let mut conn = pool::get(&state.pool).await?;
-    let user = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let user = users::insert(
-                conn,
-                NewUser {
-                    id: UserId::new().0,
-                    email: email.as_str(),
-                    display_name: name.as_str(),
-                    password_hash,
-                    is_admin,
-                },
-            )
-            .await?;
-            // Ids, not emails: the journal is append-only and personal data must stay erasable.
-            journal::append(
-                conn,
-                None,
-                actor,
-                &Event::UserCreated {
-                    user: user.id,
-                    is_admin: user.is_admin,
-                },
-            )
-            .await?;
-            Ok(user)
-        })
-        .await?;
-    Ok(user)
 }
 
 /// Read an account.
@@ -220,13 +179,11 @@ pub async fn create_account(
 #[get("/{id}")]
 pub async fn get_user(
     state: web::Data<AppState>,
-    _admin: AdminCaller,
+    admin: AdminCaller,
     path: web::Path<UserPath>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = pool::get(&state.pool).await?;
-    let user = users::find(&mut conn, UserId(path.id))
-        .await?
-        .ok_or_else(|| ApiError::not_found("user"))?;
+    let user = users::get(&mut conn, &admin.0.principal(), UserId(path.id)).await?;
     Ok(json_with_etag(StatusCode::OK, &UserResponse::from(user)))
 }
 
@@ -257,62 +214,25 @@ pub async fn update_user(
     body: web::Json<UpdateUserRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let target = UserId(path.id);
     let display_name = body
         .display_name
         .as_deref()
         .map(|n| DisplayName::parse("display_name", n))
         .transpose()?;
-    let principal = admin.0.principal();
-    policy::change_own_admin_status(
-        &principal,
-        target,
-        body.disabled == Some(true),
-        body.is_admin == Some(false),
-    )?;
+    let changes = UserChanges {
+        display_name,
+        is_admin: body.is_admin,
+        disabled: body.disabled,
+        password_hash: None,
+    };
     let mut conn = pool::get(&state.pool).await?;
-    let user = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let current = users::find_for_update(conn, target)
-                .await?
-                .ok_or_else(|| ApiError::not_found("user"))?;
-            if_match.check(&UserResponse::from(current.clone()))?;
-            if display_name.is_none() && body.is_admin.is_none() && body.disabled.is_none() {
-                // Nothing to change: nothing written, nothing journaled.
-                return Ok(current);
-            }
-            let changes = UserChanges {
-                display_name: display_name.map(DisplayName::into_inner),
-                is_admin: body.is_admin,
-                disabled: body.disabled,
-                ..UserChanges::default()
-            };
-            let updated = users::update(conn, target, changes).await?;
-            if updated.disabled && !current.disabled {
-                sessions::revoke_all_for_user(conn, target, None, sessions::reason::DISABLED)
-                    .await?;
-            }
-            let (user, is_admin, disabled) = (target, updated.is_admin, updated.disabled);
-            let event = match (current.disabled, disabled) {
-                (false, true) => Event::UserDisabled {
-                    user,
-                    is_admin,
-                    disabled,
-                },
-                (true, false) => Event::UserEnabled {
-                    user,
-                    is_admin,
-                    disabled,
-                },
-                _ => Event::UserUpdated {
-                    user,
-                    is_admin,
-                    disabled,
-                },
-            };
-            journal::append(conn, None, Actor::user(principal.user), &event).await?;
-            Ok(updated)
-        })
-        .await?;
+    let user = users::update(
+        &mut conn,
+        &admin.0.principal(),
+        UserId(path.id),
+        changes,
+        &if_match.against(|u: &User| UserResponse::from(u)),
+    )
+    .await?;
     Ok(json_with_etag(StatusCode::OK, &UserResponse::from(user)))
 }
