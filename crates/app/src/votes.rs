@@ -354,9 +354,15 @@ pub async fn cast(
                             "this vote has not opened yet",
                         ));
                     }
-                    VoteStatus::Closed => return Ok(Attempt::Closed(vote)),
+                    VoteStatus::Closed => {
+                        return Ok(Attempt::Closed {
+                            secret: vote.secret,
+                        });
+                    }
                     VoteStatus::Open if Utc::now() >= vote.closes_at => {
-                        return Ok(Attempt::Closed(vote));
+                        return Ok(Attempt::Closed {
+                            secret: vote.secret,
+                        });
                     }
                     VoteStatus::Open => {}
                 }
@@ -403,16 +409,13 @@ pub async fn cast(
                 settle(conn, alliance, id).await?;
                 settled = true;
             }
-            Attempt::Closed(vote) => {
+            Attempt::Closed { secret } => {
                 // A ballot sent to a closed secret vote would be kept as an idempotent
                 // answer, its request hash covering the choice: forget it, as the close
                 // forgot the earlier ones.
-                if vote.secret {
-                    agir_persistence::idempotency::forget_path(
-                        conn,
-                        &ballots_path(alliance, vote.id),
-                    )
-                    .await?;
+                if secret {
+                    agir_persistence::idempotency::forget_path(conn, &ballots_path(alliance, id))
+                        .await?;
                 }
                 return Err(AppError::conflict("vote_closed", "this vote is closed"));
             }
@@ -425,8 +428,10 @@ enum Attempt {
     Cast(Receipt),
     /// The vote's time to open or close has come: settle it and try again.
     Settle,
-    /// The vote is closed (409 `vote_closed`).
-    Closed(Vote),
+    /// The vote is closed (409 `vote_closed`); whether it is secret.
+    Closed {
+        secret: bool,
+    },
 }
 
 /// Who the ballot counts for: the partner the caller speaks for (partners electorate),
