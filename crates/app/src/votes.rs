@@ -61,30 +61,14 @@ pub struct Participant {
     pub name: String,
 }
 
-/// A new vote, as sent: its settings are read here, after the caller's right to open a
-/// vote, in the order the API always refused them.
-#[derive(Debug, Clone)]
-pub struct NewVoteInput {
-    pub title: String,
-    pub description: String,
-    pub subject: String,
-    pub subject_id: Option<Uuid>,
-    pub method: String,
-    pub options: Vec<String>,
-    pub electorate: String,
-    pub quorum_percent: i64,
-    pub threshold: Option<String>,
-    pub by_college: bool,
-    pub secret: bool,
-    pub results: Option<String>,
-    pub opens_at: Option<DateTime<Utc>>,
-    pub closes_at: DateTime<Utc>,
-}
-
-/// Changes to a scheduled vote, as sent: read only once the vote is known to be
-/// scheduled and the caller's copy current, with the stored settings they complete.
+/// A vote's settings as sent, read here in the order the API always refused them. For
+/// a new vote ([`create`]): title, method, electorate, quorum and closing time are
+/// required (422 `required`), the others default (no description, options, colleges or
+/// secrecy; results by secrecy; opening now). For a change ([`update`]): the changed
+/// ones, read once the vote is known to be scheduled and the caller's copy current,
+/// together with the stored ones.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct VotePatch {
+pub struct VoteSettings {
     pub title: Option<String>,
     pub description: Option<String>,
     pub method: Option<String>,
@@ -152,28 +136,32 @@ pub async fn get(conn: &mut AsyncPgConnection, scope: &Scope, id: VoteId) -> Res
 pub async fn create(
     conn: &mut AsyncPgConnection,
     scope: &Scope,
-    input: NewVoteInput,
+    subject: &str,
+    subject_id: Option<Uuid>,
+    input: VoteSettings,
 ) -> Result<VoteView> {
     policy::manage_alliance(&scope.caller)?;
-    let title = name("title", &input.title)?;
-    let description = description("description", &input.description)?;
-    let subject = Subject::parse("subject", &input.subject)?;
+    let title = name("title", &required(input.title, "title")?)?;
+    let description = description("description", &input.description.unwrap_or_default())?;
+    let subject = Subject::parse("subject", subject)?;
     let rules = parse_rules(
         subject,
-        &input.method,
-        input.options,
-        &input.electorate,
-        input.quorum_percent,
+        &required(input.method, "method")?,
+        input.options.unwrap_or_default(),
+        &required(input.electorate, "electorate")?,
+        required(input.quorum_percent, "quorum_percent")?,
         input.threshold.as_deref(),
-        input.by_college,
+        input.by_college.unwrap_or_default(),
     )?;
-    let results = vote::results_visibility(input.secret, parse_results(input.results)?)?;
+    let secret = input.secret.unwrap_or_default();
+    let results = vote::results_visibility(secret, parse_results(input.results)?)?;
     let opens_at = input.opens_at.unwrap_or_else(Utc::now);
-    check_window(opens_at, input.closes_at)?;
+    let closes_at = required(input.closes_at, "closes_at")?;
+    check_window(opens_at, closes_at)?;
     let alliance = scope.id();
     let actor = scope.actor();
     conn.transaction::<_, AppError, _>(async |conn| {
-        check_subject(conn, scope, subject, input.subject_id).await?;
+        check_subject(conn, scope, subject, subject_id).await?;
         let vote = votes::insert(
             conn,
             NewVote {
@@ -182,11 +170,11 @@ pub async fn create(
                 title,
                 description,
                 rules,
-                subject_id: input.subject_id,
-                secret: input.secret,
+                subject_id,
+                secret,
                 results,
                 opens_at,
-                closes_at: input.closes_at,
+                closes_at,
                 created_by: actor.user,
             },
         )
@@ -220,7 +208,7 @@ pub async fn update(
     conn: &mut AsyncPgConnection,
     scope: &Scope,
     id: VoteId,
-    patch: VotePatch,
+    patch: VoteSettings,
     expected: &(impl Expected<VoteView> + Sync),
 ) -> Result<VoteView> {
     policy::manage_alliance(&scope.caller)?;
@@ -239,7 +227,7 @@ pub async fn update(
         }
         let unchanged = locked(Some(view(conn, current.clone()).await?), "vote", expected)?;
         // Nothing to change: nothing written, nothing journaled.
-        if patch == VotePatch::default() {
+        if patch == VoteSettings::default() {
             return Ok(unchanged);
         }
         let changes = changes(&current, patch)?;
@@ -263,7 +251,7 @@ pub async fn update(
 }
 
 /// The stored settings of `current` with `patch` applied, read and checked together.
-fn changes(current: &Vote, patch: VotePatch) -> Result<VoteChanges> {
+fn changes(current: &Vote, patch: VoteSettings) -> Result<VoteChanges> {
     let rules = parse_rules(
         current.rules.subject,
         patch
@@ -625,6 +613,11 @@ fn parse_rules(
     )?)
 }
 
+/// A setting a new vote cannot go without (422 `required`).
+fn required<T>(value: Option<T>, field: &str) -> Result<T> {
+    value.ok_or_else(|| AppError::field(field, "required", "a new vote needs it"))
+}
+
 fn parse_results(results: Option<String>) -> Result<Option<ResultsVisibility>> {
     Ok(results
         .as_deref()
@@ -642,61 +635,57 @@ async fn check_subject(
     id: Option<Uuid>,
 ) -> Result<()> {
     let alliance = scope.id();
-    let missing = || {
-        AppError::field(
+    let id = match (subject, id) {
+        (Subject::Question, None) => return Ok(()),
+        (Subject::Question, Some(_)) => {
+            return Err(AppError::field(
+                "subject_id",
+                "not_allowed",
+                "a question has no subject",
+            ));
+        }
+        (_, None) => {
+            return Err(AppError::field(
+                "subject_id",
+                "required",
+                "name the plan, action or charter version",
+            ));
+        }
+        (_, Some(id)) => id,
+    };
+    // Whether the subject awaits this decision, when it exists here.
+    let (awaits, code, message) = match subject {
+        Subject::PlanAdoption => (
+            plans::lock_plan(conn, alliance, PlanId(id))
+                .await?
+                .map(|plan| plan.phase == Phase::Voting),
+            "plan_not_voting",
+            "move the plan to its voting phase first",
+        ),
+        Subject::ActionAdoption => (
+            plans::lock_action(conn, alliance, ActionId(id))
+                .await?
+                .map(|action| action.status == ActionStatus::Proposed),
+            "action_not_proposed",
+            "only a proposed action is voted on",
+        ),
+        Subject::CharterAdoption => (
+            charters::lock_by_id(conn, alliance, CharterId(id))
+                .await?
+                .map(|charter| charter.status == CharterStatus::Proposed),
+            "charter_not_proposed",
+            "only a proposed charter version is voted on",
+        ),
+        Subject::Question => return Ok(()),
+    };
+    match awaits {
+        None => Err(AppError::field(
             "subject_id",
             "not_found",
             "no such subject in this alliance",
-        )
-    };
-    match (subject, id) {
-        (Subject::Question, None) => Ok(()),
-        (Subject::Question, Some(_)) => Err(AppError::field(
-            "subject_id",
-            "not_allowed",
-            "a question has no subject",
         )),
-        (_, None) => Err(AppError::field(
-            "subject_id",
-            "required",
-            "name the plan, action or charter version",
-        )),
-        (Subject::PlanAdoption, Some(id)) => {
-            let plan = plans::lock_plan(conn, alliance, PlanId(id))
-                .await?
-                .ok_or_else(missing)?;
-            if plan.phase != Phase::Voting {
-                return Err(AppError::conflict(
-                    "plan_not_voting",
-                    "move the plan to its voting phase first",
-                ));
-            }
-            Ok(())
-        }
-        (Subject::ActionAdoption, Some(id)) => {
-            let action = plans::lock_action(conn, alliance, ActionId(id))
-                .await?
-                .ok_or_else(missing)?;
-            if action.status != ActionStatus::Proposed {
-                return Err(AppError::conflict(
-                    "action_not_proposed",
-                    "only a proposed action is voted on",
-                ));
-            }
-            Ok(())
-        }
-        (Subject::CharterAdoption, Some(id)) => {
-            let charter = charters::lock_by_id(conn, alliance, CharterId(id))
-                .await?
-                .ok_or_else(missing)?;
-            if charter.status != CharterStatus::Proposed {
-                return Err(AppError::conflict(
-                    "charter_not_proposed",
-                    "only a proposed charter version is voted on",
-                ));
-            }
-            Ok(())
-        }
+        Some(false) => Err(AppError::conflict(code, message)),
+        Some(true) => Ok(()),
     }
 }
 

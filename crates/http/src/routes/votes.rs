@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, patch, post, web};
-use agir_app::votes::{self, BallotInput, NewVoteInput, VotePatch, VoteView};
+use agir_app::votes::{self, BallotInput, VoteSettings, VoteView};
 use agir_domain::ids::{PartnerId, VoteId};
 use agir_domain::policy;
 use agir_domain::vote::VoteStatus;
@@ -413,28 +413,7 @@ impl From<StoredResults> for ResultsResponse {
     }
 }
 
-impl From<CreateVoteRequest> for NewVoteInput {
-    fn from(body: CreateVoteRequest) -> Self {
-        Self {
-            title: body.title,
-            description: body.description,
-            subject: body.subject,
-            subject_id: body.subject_id,
-            method: body.method,
-            options: body.options,
-            electorate: body.electorate,
-            quorum_percent: body.quorum_percent,
-            threshold: body.threshold,
-            by_college: body.by_college,
-            secret: body.secret,
-            results: body.results,
-            opens_at: body.opens_at,
-            closes_at: body.closes_at,
-        }
-    }
-}
-
-impl From<UpdateVoteRequest> for VotePatch {
+impl From<UpdateVoteRequest> for VoteSettings {
     fn from(body: UpdateVoteRequest) -> Self {
         Self {
             title: body.title,
@@ -522,8 +501,24 @@ pub async fn create_vote(
     Authenticated(scope): Authenticated,
     body: web::Json<CreateVoteRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    // Every setting is sent: the ones the request may leave out have their defaults.
+    let settings = VoteSettings {
+        title: Some(body.title),
+        description: Some(body.description),
+        method: Some(body.method),
+        options: Some(body.options),
+        electorate: Some(body.electorate),
+        quorum_percent: Some(body.quorum_percent),
+        threshold: body.threshold,
+        by_college: Some(body.by_college),
+        secret: Some(body.secret),
+        results: body.results,
+        opens_at: body.opens_at,
+        closes_at: Some(body.closes_at),
+    };
     let mut conn = pool::get(&state.pool).await?;
-    let vote = votes::create(&mut conn, &scope, body.into_inner().into()).await?;
+    let vote = votes::create(&mut conn, &scope, &body.subject, body.subject_id, settings).await?;
     Ok(created(
         format!("/api/v1/alliances/{}/votes/{}", scope.id(), vote.vote.id),
         &VoteResponse::from(&vote),
