@@ -735,11 +735,12 @@ async fn the_automatic_close_applies_the_effect_once_when_two_processes_race() {
 
     let alliance = agir_domain::ids::AllianceId(f.alliance);
     let id = agir_domain::ids::VoteId(vote.parse().unwrap());
-    let (a, b) = futures_util::future::join(
-        agir_http::routes::votes::settle(&app.state, alliance, id),
-        agir_http::routes::votes::settle(&other, alliance, id),
-    )
-    .await;
+    // Each process settles on a connection of its own pool, as its scheduler does.
+    let settle = async |state: &agir_http::AppState| -> agir_app::Result<()> {
+        let mut conn = agir_persistence::pool::get(&state.pool).await?;
+        agir_app::votes::settle(&mut conn, alliance, id).await
+    };
+    let (a, b) = futures_util::future::join(settle(&app.state), settle(&other)).await;
     assert!(a.is_ok() && b.is_ok());
     // Nobody asked; it is closed, adopted, once.
     cast(&f.representative_p.client, &f, &vote, ballot("against"))

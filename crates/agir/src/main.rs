@@ -188,20 +188,13 @@ async fn settle_votes(state: AppState) {
     let mut interval = actix_web::rt::time::interval(std::time::Duration::from_secs(5));
     loop {
         interval.tick().await;
-        let due = match pool::get(&state.pool).await {
-            Ok(mut conn) => agir_persistence::votes::due(&mut conn, chrono::Utc::now()).await,
-            Err(err) => Err(err),
+        // Each vote that does not settle is logged there and left for the next round.
+        let settled = match pool::get(&state.pool).await {
+            Ok(mut conn) => agir_app::votes::settle_due(&mut conn).await,
+            Err(err) => Err(err.into()),
         };
-        match due {
-            Ok(due) => {
-                for (alliance, vote) in due {
-                    if let Err(err) = agir_http::routes::votes::settle(&state, alliance, vote).await
-                    {
-                        tracing::warn!(vote.id = %vote, error = %err, "vote not settled");
-                    }
-                }
-            }
-            Err(err) => tracing::warn!(error = %err, "due votes not read"),
+        if let Err(err) = settled {
+            tracing::warn!(error = %err, "due votes not read");
         }
     }
 }

@@ -1,5 +1,7 @@
 //! Votes, their frozen electorate and their ballots.
 
+use std::collections::BTreeMap;
+
 use agir_domain::alliance::College;
 use agir_domain::ids::{AllianceId, UserId, VoteId};
 use agir_domain::mandate::Role;
@@ -10,6 +12,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::Bool;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -66,7 +69,7 @@ pub struct Vote {
     pub closed_at: Option<DateTime<Utc>>,
     pub closed_by: Option<UserId>,
     /// The stored result of a closed vote.
-    pub result: Option<Value>,
+    pub result: Option<StoredResults>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -103,11 +106,80 @@ impl TryFrom<VoteRow> for Vote {
             opened_at: r.opened_at,
             closed_at: r.closed_at,
             closed_by: r.closed_by.map(UserId),
-            result: r.result,
+            result: r
+                .result
+                .map(serde_json::from_value)
+                .transpose()
+                .map_err(|e| PersistenceError::Corrupt(format!("vote result: {e}")))?,
             created_at: r.created_at,
             updated_at: r.updated_at,
         })
     }
+}
+
+/// The results of a closed vote as `votes.result` keeps them: a document of its own,
+/// apart from the API's answer (the HTTP crate maps it), so that renaming an API field
+/// never breaks a closed vote. Its JSON is the one written since votes first closed:
+/// change a name here only with a migration of the stored rows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredResults {
+    pub vote_id: Uuid,
+    #[serde(rename = "final")]
+    pub final_: bool,
+    pub electorate: usize,
+    pub turnout: usize,
+    pub turnout_percent: f64,
+    pub quorum_percent: u8,
+    pub quorum_reached: bool,
+    /// Consent votes: counts per choice.
+    pub consent: Option<StoredConsentCounts>,
+    /// `by_college` votes, by college name.
+    pub colleges: Option<BTreeMap<String, StoredCollegeResult>>,
+    /// Other methods: per option.
+    pub options: Option<Vec<StoredOptionResult>>,
+    /// `adopted`, `rejected`, `no_quorum`, `tie` or `winner`.
+    pub outcome: String,
+    pub winner: Option<String>,
+    /// Who chose what; `None` for secret votes.
+    pub ballots: Option<Vec<StoredBallotView>>,
+}
+
+/// Counts of a consent vote, stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredConsentCounts {
+    #[serde(rename = "for")]
+    pub for_: usize,
+    pub against: usize,
+    pub abstain: usize,
+}
+
+/// One college's part of a stored `by_college` result (counts `None` where a secret
+/// vote hid them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredCollegeResult {
+    #[serde(rename = "for")]
+    pub for_: Option<usize>,
+    pub against: Option<usize>,
+    pub abstain: Option<usize>,
+    /// `None` only in results stored before this field existed.
+    #[serde(default)]
+    pub threshold_met: Option<bool>,
+}
+
+/// One option's stored result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredOptionResult {
+    pub option: String,
+    pub count: Option<usize>,
+    pub grades: Option<BTreeMap<String, usize>>,
+    pub majority_grade: Option<String>,
+}
+
+/// A non-secret ballot in a stored result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredBallotView {
+    pub voter_id: Uuid,
+    pub choice: Value,
 }
 
 /// A vote to create (scheduled; opened by [`open`]).
@@ -386,9 +458,13 @@ async fn update_status(
     id: VoteId,
     status: VoteStatus,
     closed_by: Option<UserId>,
-    result: Option<&Value>,
+    result: Option<&StoredResults>,
 ) -> Result<Vote> {
     let now = Utc::now();
+    let result = result
+        .map(serde_json::to_value)
+        .transpose()
+        .map_err(|e| PersistenceError::Corrupt(format!("vote result: {e}")))?;
     let row: VoteRow = match status {
         VoteStatus::Open => {
             diesel::update(votes::table.find(id.0))
@@ -407,7 +483,7 @@ async fn update_status(
                     votes::status.eq(status.as_str()),
                     votes::closed_at.eq(now),
                     votes::closed_by.eq(closed_by.map(|u| u.0)),
-                    votes::result.eq(result),
+                    votes::result.eq(result.as_ref()),
                     votes::updated_at.eq(now),
                 ))
                 .returning(VoteRow::as_returning())
@@ -423,7 +499,7 @@ pub async fn close(
     conn: &mut AsyncPgConnection,
     id: VoteId,
     closed_by: Option<UserId>,
-    result: &Value,
+    result: &StoredResults,
 ) -> Result<Vote> {
     update_status(conn, id, VoteStatus::Closed, closed_by, Some(result)).await
 }
