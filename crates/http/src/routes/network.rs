@@ -734,10 +734,10 @@ pub async fn network_actions(
     let mut by_action: HashMap<Uuid, Vec<NetworkResult>> = HashMap::new();
     for i in results::indicators_of(&mut conn, &ids).await? {
         by_action
-            .entry(i.action_id)
+            .entry(i.action.0)
             .or_default()
             .push(NetworkResult {
-                catalogue: i.catalogue,
+                catalogue: i.catalogue.map(|c| c.as_str().to_owned()),
                 name: i.name,
                 unit: i.unit,
                 target: i.target,
