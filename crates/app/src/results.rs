@@ -205,29 +205,40 @@ pub fn recorded(measurement: &Measurement) -> Event {
     }
 }
 
-/// Without a partner named: the caller's own partner taking part in the action (403
-/// for a caller taking part for none, unless coordinator or admin, who must name it).
+/// Without a partner named: the caller's own partner taking part in the action. The
+/// coordinator and admins, who may record for any of them, name it (422); anyone else
+/// taking part for none of them is refused (403).
 fn recording_partner(scope: &Scope, participants: &[PartnerId]) -> Result<PartnerId> {
-    let mine: Vec<PartnerId> = scope
+    let mine = scope
         .caller
         .mandates
         .iter()
         .filter(|m| m.role.takes_part() && participants.contains(&m.partner))
         .map(|m| m.partner)
         .collect();
-    match mine.as_slice() {
-        [only] => Ok(*only),
-        // The coordinator and admins may record for any partner taking part: they name it.
-        [] if policy::manage_alliance(&scope.caller).is_err() => {
-            Err(AppError::Denied(Denied::Forbidden(
-                "only members of a partner taking part in the action may record its measurements",
-            )))
-        }
-        _ => Err(AppError::field(
+    let name_it = || {
+        AppError::field(
             "partner_id",
             "required",
             "say which partner taking part in the action records it",
-        )),
+        )
+    };
+    let none = if policy::manage_alliance(&scope.caller).is_ok() {
+        name_it()
+    } else {
+        AppError::Denied(Denied::Forbidden(
+            "only members of a partner taking part in the action may record its measurements",
+        ))
+    };
+    only(mine, none, name_it())
+}
+
+/// The only one of `candidates`: `none` without any, `several` with more than one.
+fn only(candidates: Vec<PartnerId>, none: AppError, several: AppError) -> Result<PartnerId> {
+    match candidates.as_slice() {
+        [only] => Ok(*only),
+        [] => Err(none),
+        _ => Err(several),
     }
 }
 
@@ -292,23 +303,19 @@ pub async fn review_measurement(
 }
 
 /// Without a partner named: the only partner the caller speaks for other than the
-/// recorder.
+/// recorder (403 without any, 422 with several).
 fn reviewing_partner(scope: &Scope, recorder: PartnerId) -> Result<PartnerId> {
-    let others: Vec<PartnerId> = scope
+    let others = scope
         .caller
         .partners_spoken_for()
         .into_iter()
         .filter(|p| *p != recorder)
         .collect();
-    match others.as_slice() {
-        [only] => Ok(*only),
-        [] => Err(AppError::Denied(Denied::Forbidden(
+    only(
+        others,
+        AppError::Denied(Denied::Forbidden(
             "only a representative of another partner than the recorder may review",
-        ))),
-        _ => Err(AppError::field(
-            "partner_id",
-            "required",
-            "say which partner reviews",
         )),
-    }
+        AppError::field("partner_id", "required", "say which partner reviews"),
+    )
 }

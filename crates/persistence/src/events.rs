@@ -75,33 +75,6 @@ pub struct EventChanges {
     pub attendance: Option<Option<i32>>,
 }
 
-/// [`EventChanges`] as columns.
-#[derive(AsChangeset)]
-#[diesel(table_name = events)]
-struct EventChangeset {
-    title: Option<String>,
-    kind: Option<&'static str>,
-    description: Option<String>,
-    starts_at: Option<DateTime<Utc>>,
-    ends_at: Option<Option<DateTime<Utc>>>,
-    place: Option<Option<String>>,
-    attendance: Option<Option<i32>>,
-}
-
-impl From<EventChanges> for EventChangeset {
-    fn from(c: EventChanges) -> Self {
-        Self {
-            title: c.title,
-            kind: c.kind.map(EventKind::as_str),
-            description: c.description,
-            starts_at: c.starts_at,
-            ends_at: c.ends_at,
-            place: c.place,
-            attendance: c.attendance,
-        }
-    }
-}
-
 async fn complete(conn: &mut AsyncPgConnection, rows: Vec<EventRow>) -> Result<Vec<Event>> {
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
     let partners: Vec<(Uuid, Uuid)> = event_partners::table
@@ -274,7 +247,13 @@ pub async fn update(
 ) -> Result<Event> {
     diesel::update(events::table.find(id.0))
         .set((
-            EventChangeset::from(changes),
+            changes.title.map(|v| events::title.eq(v)),
+            changes.kind.map(|v| events::kind.eq(v.as_str())),
+            changes.description.map(|v| events::description.eq(v)),
+            changes.starts_at.map(|v| events::starts_at.eq(v)),
+            changes.ends_at.map(|v| events::ends_at.eq(v)),
+            changes.place.map(|v| events::place.eq(v)),
+            changes.attendance.map(|v| events::attendance.eq(v)),
             events::updated_at.eq(Utc::now()),
         ))
         .execute(conn)
