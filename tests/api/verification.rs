@@ -179,3 +179,239 @@ async fn one_person_with_two_hats_cannot_verify_a_measurement() {
     assert_eq!(confirmed.status(), StatusCode::OK, "{}", confirmed.text());
     assert_eq!(confirmed.json::<Value>()["review"]["status"], "confirmed");
 }
+
+/// How a fixture measurement is reviewed by Q, in order (the latest review counts).
+#[derive(Debug, Clone, Copy)]
+enum Reviews {
+    None,
+    Confirm,
+    Dispute,
+    ConfirmThenDispute,
+    DisputeThenConfirm,
+}
+
+/// A fixture measurement: its evidence (a link, a note) and its reviews.
+#[derive(Debug, Clone, Copy)]
+struct Fixture {
+    url: bool,
+    note: bool,
+    reviews: Reviews,
+}
+
+const fn m(url: bool, note: bool, reviews: Reviews) -> Fixture {
+    Fixture { url, note, reviews }
+}
+
+#[derive(diesel::QueryableByName)]
+struct StoredMeasurement {
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    review_status: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    evidence_url: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    note: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    sql_verifies: bool,
+}
+
+#[derive(diesel::QueryableByName)]
+struct StoredIndicator {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    id: uuid::Uuid,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    sql_verified: bool,
+}
+
+#[derive(diesel::QueryableByName)]
+struct Flag {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    verified: bool,
+}
+
+#[derive(diesel::QueryableByName)]
+struct Total {
+    #[diesel(sql_type = diesel::sql_types::Int8)]
+    n: i64,
+}
+
+/// The "verified" rule is defined once in Rust (`agir_domain::plan`) and kept in SQL for
+/// the triggers and searches (`measurement_verifies`, `action_verified`, migration
+/// 000018). On the same fixtures, written through the API, both forms agree: for each
+/// measurement, each indicator, each action, and the plan's verified count kept by the
+/// trigger.
+#[actix_web::test]
+async fn the_rust_and_sql_forms_of_the_verified_rule_agree() {
+    use Reviews::*;
+    use agir_domain::plan::{self, MeasurementCheck, ReviewStatus};
+    use diesel::sql_types::Uuid as SqlUuid;
+    use diesel_async::RunQueryDsl;
+
+    let app = TestApp::spawn().await;
+    let f = app.alliance_fixture(1).await;
+    let alliance = f.alliance;
+    // Each action: its indicators, each with its measurements; and whether it is verified.
+    let fixtures: Vec<(Vec<Vec<Fixture>>, bool)> = vec![
+        (vec![], false),
+        (vec![vec![]], false),
+        (vec![vec![m(false, true, Confirm)]], true),
+        (
+            vec![vec![m(true, false, Confirm)], vec![m(false, true, None)]],
+            false,
+        ),
+        (vec![vec![m(false, false, Confirm)]], false),
+        (vec![vec![m(false, true, Dispute)]], false),
+        (vec![vec![m(true, false, ConfirmThenDispute)]], false),
+        (
+            vec![
+                vec![m(false, true, DisputeThenConfirm)],
+                vec![m(false, false, Confirm), m(true, true, Confirm)],
+            ],
+            true,
+        ),
+        (
+            vec![
+                vec![m(false, true, Confirm), m(false, true, Dispute)],
+                vec![m(true, false, Confirm)],
+            ],
+            true,
+        ),
+    ];
+
+    let plan = id(&f
+        .coordinator
+        .client
+        .post(&format!("/api/v1/alliances/{alliance}/plans"))
+        .json(&json!({"academic_year": "2025-2026"}))
+        .send()
+        .await);
+    let p = &f.representative_p.client;
+    let q = &f.representative_q.client;
+    let mut actions = Vec::new();
+    for (n, (indicators, expected)) in fixtures.iter().enumerate() {
+        let action = id(&p
+            .post(&format!(
+                "/api/v1/alliances/{alliance}/plans/{plan}/actions"
+            ))
+            .json(&json!({"title": format!("Action {n}"), "theme": "waste", "sdgs": [12]}))
+            .send()
+            .await);
+        for measurements in indicators {
+            let indicator = id(&p
+                .post(&format!(
+                    "/api/v1/alliances/{alliance}/actions/{action}/indicators"
+                ))
+                .json(&json!({"catalogue": "food_collected_kg", "target": 100}))
+                .send()
+                .await);
+            for fixture in measurements {
+                let mut body = json!({"value": 10, "partner_id": f.partner_p});
+                if fixture.url {
+                    body["evidence_url"] = json!("https://www.sceaux.fr/bilan");
+                }
+                if fixture.note {
+                    body["note"] = json!("Pesée en fin de collecte");
+                }
+                let measurement = id(&p
+                    .post(&format!(
+                        "/api/v1/alliances/{alliance}/indicators/{indicator}/measurements"
+                    ))
+                    .json(&body)
+                    .send()
+                    .await);
+                let verdicts: &[&str] = match fixture.reviews {
+                    None => &[],
+                    Confirm => &["confirm"],
+                    Dispute => &["dispute"],
+                    ConfirmThenDispute => &["confirm", "dispute"],
+                    DisputeThenConfirm => &["dispute", "confirm"],
+                };
+                for verdict in verdicts {
+                    let reviewed = q
+                        .post(&format!(
+                            "/api/v1/alliances/{alliance}/measurements/{measurement}/review"
+                        ))
+                        .json(&json!({
+                            "verdict": verdict,
+                            "reason": "La pesée n'inclut pas les invendus.",
+                            "partner_id": f.partner_q,
+                        }))
+                        .send()
+                        .await;
+                    assert_eq!(reviewed.status(), StatusCode::OK, "{}", reviewed.text());
+                }
+            }
+        }
+        actions.push((action.parse::<uuid::Uuid>().unwrap(), *expected));
+    }
+
+    let mut conn = app.db.connect().await;
+    let mut verified_actions = 0;
+    for (n, (action, expected)) in actions.iter().enumerate() {
+        let indicators: Vec<StoredIndicator> = diesel::sql_query(
+            "SELECT id, verified_count > 0 AS sql_verified FROM indicators
+             WHERE action_id = $1 ORDER BY created_at, id",
+        )
+        .bind::<SqlUuid, _>(action)
+        .load(&mut conn)
+        .await
+        .unwrap();
+        let mut checks = Vec::new();
+        for indicator in &indicators {
+            let stored: Vec<StoredMeasurement> = diesel::sql_query(
+                "SELECT review_status, evidence_url, note,
+                        measurement_verifies(review_status, evidence_url, note) AS sql_verifies
+                 FROM measurements WHERE indicator_id = $1",
+            )
+            .bind::<SqlUuid, _>(indicator.id)
+            .load(&mut conn)
+            .await
+            .unwrap();
+            let measurements: Vec<MeasurementCheck> = stored
+                .iter()
+                .map(|s| {
+                    let review = s
+                        .review_status
+                        .as_deref()
+                        .map(|r| ReviewStatus::parse("review_status", r).unwrap());
+                    let check =
+                        MeasurementCheck::of(review, s.evidence_url.as_deref(), s.note.as_deref());
+                    assert_eq!(check.verifies(), s.sql_verifies, "action {n}: {check:?}");
+                    check
+                })
+                .collect();
+            assert_eq!(
+                plan::indicator_verified(&measurements),
+                indicator.sql_verified,
+                "action {n}: indicator {measurements:?}"
+            );
+            checks.push(measurements);
+        }
+        let rust = plan::is_verified(&checks);
+        let sql: Flag = diesel::sql_query("SELECT action_verified($1) AS verified")
+            .bind::<SqlUuid, _>(action)
+            .get_result(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(rust, *expected, "action {n}: the Rust form");
+        assert_eq!(sql.verified, *expected, "action {n}: the SQL form");
+        // The API's answer (persistence::results::verification) is the SQL form's.
+        let shown: Value = p
+            .get(&format!("/api/v1/alliances/{alliance}/actions/{action}"))
+            .send()
+            .await
+            .json();
+        let word = if rust { "verified" } else { "unverified" };
+        assert_eq!(shown["verification"], word, "action {n}");
+        verified_actions += i64::from(rust);
+    }
+    // The plan totals the trigger keeps count the same actions.
+    let counted: Total = diesel::sql_query(
+        "SELECT coalesce(sum(verified), 0)::int8 AS n FROM plan_action_counts WHERE plan_id = $1",
+    )
+    .bind::<SqlUuid, _>(plan.parse::<uuid::Uuid>().unwrap())
+    .get_result(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(counted.n, verified_actions);
+    assert_eq!(verified_actions, 3);
+}

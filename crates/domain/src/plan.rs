@@ -318,21 +318,62 @@ text_enum!(
     }
 );
 
+/// The "verified" rule (SPEC §2), defined here once. Its SQL form, kept for the
+/// triggers and searches, is the pair of SQL functions `measurement_verifies` and
+/// `action_verified` (migration 000018); `tests/api/verification.rs` runs both forms on
+/// the same fixtures and checks they agree.
+///
 /// One measurement as verification sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MeasurementCheck {
+    /// It carries evidence: a link or a note.
     pub has_evidence: bool,
     /// Its latest review confirms it (by a partner other than the recorder's).
     pub confirmed: bool,
 }
 
-/// An action is verified when it has indicators and each has at least one
-/// measurement with evidence confirmed by another partner.
+impl MeasurementCheck {
+    /// A stored measurement as verification sees it: its latest review and its evidence.
+    pub fn of(
+        review: Option<ReviewStatus>,
+        evidence_url: Option<&str>,
+        note: Option<&str>,
+    ) -> Self {
+        Self {
+            has_evidence: evidence_url.is_some() || note.is_some(),
+            confirmed: review == Some(ReviewStatus::Confirmed),
+        }
+    }
+
+    /// Evidence confirmed by another partner: what verifies an indicator, and what
+    /// counts in verified totals.
+    pub fn verifies(self) -> bool {
+        self.has_evidence && self.confirmed
+    }
+}
+
+/// An indicator is verified when at least one of its measurements has evidence
+/// confirmed by another partner.
+pub fn indicator_verified(measurements: &[MeasurementCheck]) -> bool {
+    measurements.iter().any(|m| m.verifies())
+}
+
+/// An action is verified when it has indicators and each of them is verified
+/// ([`indicator_verified`]).
+pub fn action_verified(indicators: impl IntoIterator<Item = bool>) -> bool {
+    let mut any = false;
+    for verified in indicators {
+        if !verified {
+            return false;
+        }
+        any = true;
+    }
+    any
+}
+
+/// [`action_verified`] from the measurements of each of the action's indicators.
 pub fn is_verified(indicators: &[Vec<MeasurementCheck>]) -> bool {
-    !indicators.is_empty()
-        && indicators
-            .iter()
-            .all(|measurements| measurements.iter().any(|m| m.has_evidence && m.confirmed))
+    action_verified(indicators.iter().map(|m| indicator_verified(m)))
 }
 
 #[cfg(test)]
@@ -417,5 +458,18 @@ mod tests {
         assert!(!is_verified(&[vec![good], vec![unconfirmed]]));
         assert!(!is_verified(&[vec![bare]]));
         assert!(!is_verified(&[vec![good], vec![]]));
+        assert!(!action_verified([]));
+        assert!(action_verified([true, true]));
+        assert!(!action_verified([true, false]));
+        assert_eq!(
+            MeasurementCheck::of(Some(ReviewStatus::Confirmed), None, Some("pesée")),
+            good
+        );
+        assert!(
+            !MeasurementCheck::of(Some(ReviewStatus::Disputed), Some("https://x.fr"), None)
+                .verifies()
+        );
+        assert!(!MeasurementCheck::of(None, Some("https://x.fr"), None).verifies());
+        assert!(!MeasurementCheck::of(Some(ReviewStatus::Confirmed), None, None).verifies());
     }
 }

@@ -45,7 +45,7 @@ use agir_domain::plan::{
 };
 use agir_domain::user::{DisplayName, Email};
 use agir_persistence::cities::{self, AllianceChanges, AllianceFilter, CityChanges, CityFilter};
-use agir_persistence::events::{self, EventChanges};
+use agir_persistence::events::{self, NewEvent};
 use agir_persistence::journal::{self, Actor};
 use agir_persistence::mandates::{self, NewMandate};
 use agir_persistence::page::{MAX_LIMIT, Page, PageRequest, TimeKey, decode_cursor};
@@ -1450,7 +1450,7 @@ async fn propose<'s>(
                 id: IndicatorId::new(),
                 alliance,
                 action: action.id,
-                catalogue: Some(i.catalogue.as_str().to_owned()),
+                catalogue: Some(i.catalogue),
                 name: indicator_name.to_owned(),
                 unit: unit.to_owned(),
                 target: i.target,
@@ -1462,16 +1462,16 @@ async fn propose<'s>(
             Some(alliance),
             context.person(seed.proposed_by)?,
             &Event::IndicatorCreated {
-                indicator: IndicatorId(indicator.id),
+                indicator: indicator.id,
                 action: action.id,
-                catalogue: indicator.catalogue.clone(),
+                catalogue: indicator.catalogue.map(|c| c.as_str().to_owned()),
                 name: indicator.name.clone(),
                 unit: indicator.unit.clone(),
                 target: indicator.target,
             },
         )
         .await?;
-        indicators.push(IndicatorId(indicator.id));
+        indicators.push(indicator.id);
     }
 
     for (email, partner) in seed.endorsements {
@@ -1705,18 +1705,18 @@ async fn create_event(
     let event = events::insert(
         conn,
         alliance,
-        EventChanges {
-            title: Some(name("title", seed.title)?),
-            kind: Some(seed.kind.as_str().to_owned()),
-            description: Some(description("description", seed.description)?),
-            starts_at: Some(starts_at),
-            ends_at: Some(Some(ends_at)),
-            place: Some(Some(place("place", seed.place)?)),
-            attendance: Some(seed.attendance),
+        NewEvent {
+            title: name("title", seed.title)?,
+            kind: seed.kind,
+            description: description("description", seed.description)?,
+            starts_at,
+            ends_at: Some(ends_at),
+            place: Some(place("place", seed.place)?),
+            attendance: seed.attendance,
+            partners,
+            actions: linked,
+            created_by: Some(context.coordinator),
         },
-        &partners,
-        &linked,
-        Some(context.coordinator),
     )
     .await?;
     journal::append(

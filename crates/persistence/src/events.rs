@@ -47,12 +47,27 @@ pub struct Event {
     pub updated_at: DateTime<Utc>,
 }
 
-/// An event's writable columns.
-#[derive(Debug, Default, Clone, PartialEq, AsChangeset)]
-#[diesel(table_name = events)]
+/// A new event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEvent {
+    pub title: String,
+    pub kind: EventKind,
+    pub description: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: Option<DateTime<Utc>>,
+    pub place: Option<String>,
+    pub attendance: Option<i32>,
+    pub partners: Vec<PartnerId>,
+    pub actions: Vec<ActionId>,
+    pub created_by: Option<UserId>,
+}
+
+/// Changes to an event's fields: `None` leaves a field as it is, `Some(None)` clears a
+/// nullable one.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct EventChanges {
     pub title: Option<String>,
-    pub kind: Option<String>,
+    pub kind: Option<EventKind>,
     pub description: Option<String>,
     pub starts_at: Option<DateTime<Utc>>,
     pub ends_at: Option<Option<DateTime<Utc>>>,
@@ -157,32 +172,29 @@ async fn set_links(
     Ok(())
 }
 
-/// Creates an event; `changes` must name title, kind and starts_at.
+/// Creates an event with its links.
 pub async fn insert(
     conn: &mut AsyncPgConnection,
     alliance: AllianceId,
-    changes: EventChanges,
-    partners: &[PartnerId],
-    actions: &[ActionId],
-    created_by: Option<UserId>,
+    new: NewEvent,
 ) -> Result<Event> {
     let id = EventId::new();
     diesel::insert_into(events::table)
         .values((
             events::id.eq(id.0),
             events::alliance_id.eq(alliance.0),
-            events::title.eq(changes.title.clone().unwrap_or_default()),
-            events::kind.eq(changes.kind.clone().unwrap_or_default()),
-            events::description.eq(changes.description.clone().unwrap_or_default()),
-            events::starts_at.eq(changes.starts_at.unwrap_or_else(Utc::now)),
-            events::ends_at.eq(changes.ends_at.flatten()),
-            events::place.eq(changes.place.clone().flatten()),
-            events::attendance.eq(changes.attendance.flatten()),
-            events::created_by.eq(created_by.map(|u| u.0)),
+            events::title.eq(&new.title),
+            events::kind.eq(new.kind.as_str()),
+            events::description.eq(&new.description),
+            events::starts_at.eq(new.starts_at),
+            events::ends_at.eq(new.ends_at),
+            events::place.eq(&new.place),
+            events::attendance.eq(new.attendance),
+            events::created_by.eq(new.created_by.map(|u| u.0)),
         ))
         .execute(conn)
         .await?;
-    set_links(conn, alliance, id, Some(partners), Some(actions)).await?;
+    set_links(conn, alliance, id, Some(&new.partners), Some(&new.actions)).await?;
     find(conn, alliance, id)
         .await?
         .ok_or_else(|| PersistenceError::Corrupt("inserted event not found".into()))
@@ -234,7 +246,16 @@ pub async fn update(
     actions: Option<&[ActionId]>,
 ) -> Result<Event> {
     diesel::update(events::table.find(id.0))
-        .set((&changes, events::updated_at.eq(Utc::now())))
+        .set((
+            changes.title.map(|v| events::title.eq(v)),
+            changes.kind.map(|v| events::kind.eq(v.as_str())),
+            changes.description.map(|v| events::description.eq(v)),
+            changes.starts_at.map(|v| events::starts_at.eq(v)),
+            changes.ends_at.map(|v| events::ends_at.eq(v)),
+            changes.place.map(|v| events::place.eq(v)),
+            changes.attendance.map(|v| events::attendance.eq(v)),
+            events::updated_at.eq(Utc::now()),
+        ))
         .execute(conn)
         .await?;
     set_links(conn, alliance, id, partners, actions).await?;

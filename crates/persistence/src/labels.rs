@@ -1,5 +1,6 @@
 //! Labels of an alliance.
 
+use agir_domain::alliance::PartnerKind;
 use agir_domain::ids::{AllianceId, LabelId, UserId};
 use agir_domain::label::LabelStatus;
 use agir_domain::plan::AcademicYear;
@@ -34,8 +35,10 @@ pub struct Label {
     pub alliance: AllianceId,
     pub academic_year: AcademicYear,
     pub status: LabelStatus,
-    pub kinds_present: Vec<String>,
-    pub kinds_missing: Vec<String>,
+    /// Partner kinds the alliance had when it applied.
+    pub kinds_present: Vec<PartnerKind>,
+    /// Expected kinds it lacked then.
+    pub kinds_missing: Vec<PartnerKind>,
     pub application_note: String,
     pub decision_note: Option<String>,
     pub applied_at: DateTime<Utc>,
@@ -51,8 +54,8 @@ impl TryFrom<LabelRow> for Label {
             alliance: AllianceId(r.alliance_id),
             academic_year: AcademicYear::parse("academic_year", &r.academic_year)?,
             status: LabelStatus::parse("status", &r.status)?,
-            kinds_present: r.kinds_present,
-            kinds_missing: r.kinds_missing,
+            kinds_present: kinds("kinds_present", &r.kinds_present)?,
+            kinds_missing: kinds("kinds_missing", &r.kinds_missing)?,
             application_note: r.application_note,
             decision_note: r.decision_note,
             applied_at: r.applied_at,
@@ -62,13 +65,24 @@ impl TryFrom<LabelRow> for Label {
     }
 }
 
+fn kinds(field: &str, raw: &[String]) -> Result<Vec<PartnerKind>> {
+    Ok(raw
+        .iter()
+        .map(|k| PartnerKind::parse(field, k))
+        .collect::<Result<_, _>>()?)
+}
+
+fn names(kinds: &[PartnerKind]) -> Vec<&'static str> {
+    kinds.iter().map(|k| k.as_str()).collect()
+}
+
 /// An application.
 #[derive(Debug, Clone)]
 pub struct NewLabel {
     pub alliance: AllianceId,
     pub academic_year: AcademicYear,
-    pub kinds_present: Vec<String>,
-    pub kinds_missing: Vec<String>,
+    pub kinds_present: Vec<PartnerKind>,
+    pub kinds_missing: Vec<PartnerKind>,
     pub application_note: String,
     pub applied_by: Option<UserId>,
 }
@@ -79,8 +93,8 @@ pub async fn insert(conn: &mut AsyncPgConnection, new: NewLabel) -> Result<Label
             labels::id.eq(LabelId::new().0),
             labels::alliance_id.eq(new.alliance.0),
             labels::academic_year.eq(new.academic_year.to_string()),
-            labels::kinds_present.eq(&new.kinds_present),
-            labels::kinds_missing.eq(&new.kinds_missing),
+            labels::kinds_present.eq(names(&new.kinds_present)),
+            labels::kinds_missing.eq(names(&new.kinds_missing)),
             labels::application_note.eq(&new.application_note),
             labels::applied_by.eq(new.applied_by.map(|u| u.0)),
         ))

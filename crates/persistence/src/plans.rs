@@ -593,16 +593,12 @@ pub async fn adopt_proposed(conn: &mut AsyncPgConnection, plan: PlanId) -> Resul
     .await?)
 }
 
-/// The rule of `agir_domain::plan::is_verified`, in SQL, for the action whose id is in
-/// `column`: it has indicators and each has a measurement with evidence confirmed by
-/// another partner. A scalar subquery over the action's indicators only; their
-/// `verified_count` is kept by the measurements trigger (migration 000010), so no
-/// measurement is read.
+/// The "verified" rule of `agir_domain::plan::action_verified`, in SQL, for the action
+/// whose id is in `column`: the SQL function `action_verified` (migration 000018), also
+/// used by the plan totals trigger. It reads the action's indicators only; their
+/// `verified_count` is kept by the measurements trigger, so no measurement is read.
 pub fn verified_action_sql(column: &str) -> String {
-    format!(
-        "coalesce((SELECT bool_and(i.verified_count > 0)
-           FROM indicators i WHERE i.action_id = {column}), false)"
-    )
+    format!("action_verified({column})")
 }
 
 /// Per plan and status: how many actions, how many of them verified.

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use agir_domain::ids::{ActionId, AllianceId, IndicatorId, MeasurementId, PartnerId, UserId};
-use agir_domain::plan::{MeasurementCheck, ReviewStatus, is_verified};
+use agir_domain::plan::{CatalogueIndicator, MeasurementCheck, ReviewStatus};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, Bool, Double, Int8, Nullable, Text, Timestamptz, Uuid as SqlUuid};
@@ -15,40 +15,85 @@ use crate::page::{Page, PageRequest, TimeKey};
 use crate::schema::{indicators, measurements};
 use crate::{PersistenceError, Result};
 
-/// An indicator with its progress.
-#[derive(Debug, Clone, PartialEq, QueryableByName)]
-pub struct Indicator {
+#[derive(Debug, Clone, QueryableByName)]
+struct IndicatorRow {
     #[diesel(sql_type = SqlUuid)]
-    pub id: Uuid,
+    id: Uuid,
     #[diesel(sql_type = SqlUuid)]
-    pub alliance_id: Uuid,
+    alliance_id: Uuid,
     #[diesel(sql_type = SqlUuid)]
-    pub action_id: Uuid,
+    action_id: Uuid,
     #[diesel(sql_type = Nullable<Text>)]
-    pub catalogue: Option<String>,
+    catalogue: Option<String>,
     #[diesel(sql_type = Text)]
-    pub name: String,
+    name: String,
     #[diesel(sql_type = Text)]
-    pub unit: String,
+    unit: String,
     #[diesel(sql_type = Nullable<Double>)]
-    pub target: Option<f64>,
+    target: Option<f64>,
     #[diesel(sql_type = Timestamptz)]
+    created_at: DateTime<Utc>,
+    #[diesel(sql_type = Double)]
+    total: f64,
+    #[diesel(sql_type = Double)]
+    confirmed_total: f64,
+    #[diesel(sql_type = Int8)]
+    measurements: i64,
+    #[diesel(sql_type = Bool)]
+    verified: bool,
+}
+
+/// An indicator with its progress.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Indicator {
+    pub id: IndicatorId,
+    pub alliance: AllianceId,
+    pub action: ActionId,
+    /// A catalogue indicator (aggregable across cities), or `None` for a custom one.
+    pub catalogue: Option<CatalogueIndicator>,
+    pub name: String,
+    pub unit: String,
+    pub target: Option<f64>,
     pub created_at: DateTime<Utc>,
     /// Sum of every measurement.
-    #[diesel(sql_type = Double)]
     pub total: f64,
     /// Sum of the measurements confirmed by another partner.
-    #[diesel(sql_type = Double)]
     pub confirmed_total: f64,
-    #[diesel(sql_type = Int8)]
     pub measurements: i64,
-    /// At least one measurement with evidence is confirmed.
-    #[diesel(sql_type = Bool)]
+    /// At least one measurement verifies it (`agir_domain::plan::indicator_verified`).
     pub verified: bool,
 }
 
+impl TryFrom<IndicatorRow> for Indicator {
+    type Error = PersistenceError;
+    fn try_from(r: IndicatorRow) -> Result<Self> {
+        Ok(Self {
+            id: IndicatorId(r.id),
+            alliance: AllianceId(r.alliance_id),
+            action: ActionId(r.action_id),
+            catalogue: r
+                .catalogue
+                .as_deref()
+                .map(|c| CatalogueIndicator::parse("catalogue", c))
+                .transpose()?,
+            name: r.name,
+            unit: r.unit,
+            target: r.target,
+            created_at: r.created_at,
+            total: r.total,
+            confirmed_total: r.confirmed_total,
+            measurements: r.measurements,
+            verified: r.verified,
+        })
+    }
+}
+
+fn indicators(rows: Vec<IndicatorRow>) -> Result<Vec<Indicator>> {
+    rows.into_iter().map(Indicator::try_from).collect()
+}
+
 /// An indicator with its progress, read from the totals the measurements trigger
-/// keeps on the row (migrations 000008 and 000010): no measurement is read.
+/// keeps on the row (migrations 000008, 000010 and 000018): no measurement is read.
 const INDICATOR_SELECT: &str = "
     SELECT i.id, i.alliance_id, i.action_id, i.catalogue, i.name, i.unit, i.target, i.created_at,
            (i.verified_sum + i.unverified_sum)::float8 AS total,
@@ -63,7 +108,7 @@ pub struct NewIndicator {
     pub id: IndicatorId,
     pub alliance: AllianceId,
     pub action: ActionId,
-    pub catalogue: Option<String>,
+    pub catalogue: Option<CatalogueIndicator>,
     pub name: String,
     pub unit: String,
     pub target: Option<f64>,
@@ -78,7 +123,7 @@ pub async fn insert_indicator(
             indicators::id.eq(new.id.0),
             indicators::alliance_id.eq(new.alliance.0),
             indicators::action_id.eq(new.action.0),
-            indicators::catalogue.eq(&new.catalogue),
+            indicators::catalogue.eq(new.catalogue.map(|c| c.as_str())),
             indicators::name.eq(&new.name),
             indicators::unit.eq(&new.unit),
             indicators::target.eq(new.target),
@@ -95,14 +140,14 @@ pub async fn find_indicator(
     alliance: AllianceId,
     id: IndicatorId,
 ) -> Result<Option<Indicator>> {
-    let mut rows: Vec<Indicator> = diesel::sql_query(format!(
+    let rows: Vec<IndicatorRow> = diesel::sql_query(format!(
         "{INDICATOR_SELECT} WHERE i.alliance_id = $1 AND i.id = $2"
     ))
     .bind::<SqlUuid, _>(alliance.0)
     .bind::<SqlUuid, _>(id.0)
     .load(conn)
     .await?;
-    Ok(rows.pop())
+    Ok(indicators(rows)?.pop())
 }
 
 /// Indicators of these actions, with progress, oldest first.
@@ -111,38 +156,41 @@ pub async fn indicators_of(
     actions: &[ActionId],
 ) -> Result<Vec<Indicator>> {
     let ids: Vec<Uuid> = actions.iter().map(|a| a.0).collect();
-    Ok(diesel::sql_query(format!(
+    let rows: Vec<IndicatorRow> = diesel::sql_query(format!(
         "{INDICATOR_SELECT} WHERE i.action_id = ANY($1) ORDER BY i.created_at, i.id"
     ))
     .bind::<Array<SqlUuid>, _>(ids)
     .load(conn)
-    .await?)
+    .await?;
+    indicators(rows)
 }
 
-/// Whether each action is verified: it has indicators and each has a measurement with
-/// evidence confirmed by another partner.
+#[derive(QueryableByName)]
+struct VerifiedRow {
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+    #[diesel(sql_type = Bool)]
+    verified: bool,
+}
+
+/// Whether each action is verified, by the SQL form of the rule (the function
+/// `action_verified`, migration 000018): it has indicators and each has a measurement
+/// with evidence confirmed by another partner. One query for the lot.
 pub async fn verification(
     conn: &mut AsyncPgConnection,
     actions: &[ActionId],
 ) -> Result<HashMap<ActionId, bool>> {
-    let indicators = indicators_of(conn, actions).await?;
-    let mut by_action: HashMap<ActionId, Vec<Vec<MeasurementCheck>>> = HashMap::new();
-    for indicator in indicators {
-        by_action
-            .entry(ActionId(indicator.action_id))
-            .or_default()
-            .push(if indicator.verified {
-                vec![MeasurementCheck {
-                    has_evidence: true,
-                    confirmed: true,
-                }]
-            } else {
-                Vec::new()
-            });
-    }
-    Ok(actions
-        .iter()
-        .map(|a| (*a, by_action.get(a).is_some_and(|i| is_verified(i))))
+    let ids: Vec<Uuid> = actions.iter().map(|a| a.0).collect();
+    let rows: Vec<VerifiedRow> = diesel::sql_query(format!(
+        "SELECT a.id, {} AS verified FROM unnest($1) AS a (id)",
+        crate::plans::verified_action_sql("a.id")
+    ))
+    .bind::<Array<SqlUuid>, _>(ids)
+    .load(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (ActionId(r.id), r.verified))
         .collect())
 }
 
@@ -211,6 +259,17 @@ impl TryFrom<MeasurementRow> for Measurement {
             reviewed_at: r.reviewed_at,
             created_at: r.created_at,
         })
+    }
+}
+
+impl Measurement {
+    /// The measurement as the "verified" rule sees it.
+    pub fn check(&self) -> MeasurementCheck {
+        MeasurementCheck::of(
+            self.review_status,
+            self.evidence_url.as_deref(),
+            self.note.as_deref(),
+        )
     }
 }
 

@@ -2,17 +2,15 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
-use agir_app::partners::check_usable;
+use agir_app::events::{self, EventPatch};
 use agir_domain::alliance::{description, name, place};
 use agir_domain::error::Validator;
-use agir_domain::ids::{ActionId, AllianceId, EventId, PartnerId};
-use agir_domain::journal::Event as JournalEvent;
+use agir_domain::ids::{ActionId, EventId, PartnerId};
 use agir_domain::plan::EventKind;
 use agir_domain::policy;
-use agir_persistence::events::{self, Event, EventChanges, EventFilter};
-use agir_persistence::journal;
+use agir_persistence::events::{Event, EventChanges, EventFilter, NewEvent};
 use agir_persistence::page::TimeKey;
-use agir_persistence::{AsyncConnection, AsyncPgConnection, plans, pool};
+use agir_persistence::pool;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -66,17 +64,17 @@ pub struct EventResponse {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<Event> for EventResponse {
-    fn from(e: Event) -> Self {
+impl From<&Event> for EventResponse {
+    fn from(e: &Event) -> Self {
         Self {
             id: e.id.0,
             alliance_id: e.alliance.0,
-            title: e.title,
+            title: e.title.clone(),
             kind: e.kind.as_str().to_owned(),
-            description: e.description,
+            description: e.description.clone(),
             starts_at: e.starts_at,
             ends_at: e.ends_at,
-            place: e.place,
+            place: e.place.clone(),
             attendance: e.attendance,
             partner_ids: e.partners.iter().map(|p| p.0).collect(),
             action_ids: e.actions.iter().map(|a| a.0).collect(),
@@ -167,38 +165,6 @@ pub struct EventFilterParams {
     pub to: Option<DateTime<Utc>>,
 }
 
-async fn check_links(
-    conn: &mut AsyncPgConnection,
-    alliance: AllianceId,
-    partners: &[PartnerId],
-    actions: &[ActionId],
-) -> Result<(), ApiError> {
-    for partner in partners {
-        check_usable(conn, alliance, *partner, "partner_ids").await?;
-    }
-    for action in actions {
-        if plans::find_action(conn, alliance, *action).await?.is_none() {
-            return Err(ApiError::field(
-                "action_ids",
-                "not_found",
-                "no such action in this alliance",
-            ));
-        }
-    }
-    Ok(())
-}
-
-fn check_times(starts_at: DateTime<Utc>, ends_at: Option<DateTime<Utc>>) -> Result<(), ApiError> {
-    if ends_at.is_some_and(|e| e < starts_at) {
-        return Err(ApiError::field(
-            "ends_at",
-            "before_start",
-            "must not be before starts_at",
-        ));
-    }
-    Ok(())
-}
-
 /// List events in chronological order (public).
 #[utoipa::path(
     tag = "events",
@@ -227,27 +193,10 @@ pub async fn list_events(
         to: filter.to,
     };
     let mut conn = pool::get(&state.pool).await?;
-    let mut found = events::list(&mut conn, scope.id(), &filter, &page).await?;
-    hide_private_actions(&mut conn, &scope, &mut found.items).await?;
-    Ok(web::Json(EventPage::from_page(found, EventResponse::from)))
-}
-
-/// Events are public, the actions of a plan not yet adopted are not: for callers who
-/// may not read the alliance's private data, links to such actions are left out.
-async fn hide_private_actions(
-    conn: &mut AsyncPgConnection,
-    scope: &InAlliance,
-    events: &mut [Event],
-) -> Result<(), ApiError> {
-    if policy::read_private(&scope.caller).is_ok() {
-        return Ok(());
-    }
-    let linked: Vec<ActionId> = events.iter().flat_map(|e| e.actions.clone()).collect();
-    let public = plans::public_actions(conn, scope.id(), &linked).await?;
-    for event in events {
-        event.actions.retain(|a| public.contains(a));
-    }
-    Ok(())
+    let found = events::list(&mut conn, &scope, &filter, &page).await?;
+    Ok(web::Json(EventPage::from_page(found, |e| {
+        EventResponse::from(&e)
+    })))
 }
 
 /// Plan an event (coordinator), such as the June handover meeting.
@@ -268,63 +217,50 @@ pub async fn create_event(
     Authenticated(scope): Authenticated,
     body: web::Json<CreateEventRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    // The right first (403), then the input (422).
     policy::manage_alliance(&scope.caller)?;
     let body = body.into_inner();
     let mut v = Validator::new();
-    let changes = EventChanges {
-        title: v.check(name("title", &body.title)),
-        kind: v
-            .check(EventKind::parse("kind", &body.kind))
-            .map(|k| k.as_str().to_owned()),
-        description: v.check(description("description", &body.description)),
-        starts_at: Some(body.starts_at),
-        ends_at: Some(body.ends_at),
-        place: Some(
-            body.place
-                .as_deref()
-                .and_then(|p| v.check(place("place", p))),
-        ),
-        attendance: Some(body.attendance),
+    let title = v.check(name("title", &body.title));
+    let kind = v.check(EventKind::parse("kind", &body.kind));
+    let description = v.check(description("description", &body.description));
+    let place = body
+        .place
+        .as_deref()
+        .and_then(|p| v.check(place("place", p)));
+    check_attendance(&mut v, body.attendance);
+    let (title, kind, description) = v.finish((title, kind, description))?;
+    let new = NewEvent {
+        title,
+        kind,
+        description,
+        starts_at: body.starts_at,
+        ends_at: body.ends_at,
+        place,
+        attendance: body.attendance,
+        partners: body.partner_ids.into_iter().map(PartnerId).collect(),
+        actions: body.action_ids.into_iter().map(ActionId).collect(),
+        created_by: None,
     };
-    if body.attendance.is_some_and(|a| a < 0) {
+    let alliance = scope.id();
+    let mut conn = pool::get(&state.pool).await?;
+    let event = events::create(&mut conn, &scope, new).await?;
+    let response = EventResponse::from(&event);
+    Ok(created(
+        format!("/api/v1/alliances/{alliance}/events/{}", response.id),
+        &response,
+    ))
+}
+
+/// A head count is not negative.
+fn check_attendance(v: &mut Validator, attendance: Option<i32>) {
+    if attendance.is_some_and(|a| a < 0) {
         v.push(agir_domain::FieldError::new(
             "attendance",
             "out_of_range",
             "must not be negative",
         ));
     }
-    v.finish(())?;
-    check_times(body.starts_at, body.ends_at)?;
-    let partners: Vec<PartnerId> = body.partner_ids.into_iter().map(PartnerId).collect();
-    let actions: Vec<ActionId> = body.action_ids.into_iter().map(ActionId).collect();
-    let alliance = scope.id();
-    let actor = scope.actor();
-    let mut conn = pool::get(&state.pool).await?;
-    let event = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            check_links(conn, alliance, &partners, &actions).await?;
-            let event =
-                events::insert(conn, alliance, changes, &partners, &actions, actor.user).await?;
-            journal::append(
-                conn,
-                Some(alliance),
-                actor,
-                &JournalEvent::EventCreated {
-                    event: event.id,
-                    title: event.title.clone(),
-                    kind: event.kind,
-                    starts_at: event.starts_at,
-                },
-            )
-            .await?;
-            Ok(event)
-        })
-        .await?;
-    let response = EventResponse::from(event);
-    Ok(created(
-        format!("/api/v1/alliances/{alliance}/events/{}", response.id),
-        &response,
-    ))
 }
 
 /// Read an event (public).
@@ -343,11 +279,8 @@ pub async fn get_event(
     path: web::Path<EventPath>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = pool::get(&state.pool).await?;
-    let mut event = events::find(&mut conn, scope.id(), EventId(path.event_id))
-        .await?
-        .ok_or_else(|| ApiError::not_found("event"))?;
-    hide_private_actions(&mut conn, &scope, std::slice::from_mut(&mut event)).await?;
-    Ok(json_with_etag(StatusCode::OK, &EventResponse::from(event)))
+    let event = events::get(&mut conn, &scope, EventId(path.event_id)).await?;
+    Ok(json_with_etag(StatusCode::OK, &EventResponse::from(&event)))
 }
 
 /// Change an event, or record its attendance (coordinator).
@@ -373,6 +306,7 @@ pub async fn update_event(
     if_match: IfMatch,
     body: web::Json<UpdateEventRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    // The right first (403), then the input (422).
     policy::manage_alliance(&scope.caller)?;
     let body = body.into_inner();
     let mut v = Validator::new();
@@ -384,8 +318,7 @@ pub async fn update_event(
         kind: body
             .kind
             .as_deref()
-            .and_then(|k| v.check(EventKind::parse("kind", k)))
-            .map(|k| k.as_str().to_owned()),
+            .and_then(|k| v.check(EventKind::parse("kind", k))),
         description: body
             .description
             .as_deref()
@@ -397,70 +330,27 @@ pub async fn update_event(
             .map(|p| p.and_then(|p| v.check(place("place", &p)))),
         attendance: body.attendance,
     };
-    if matches!(body.attendance, Some(Some(a)) if a < 0) {
-        v.push(agir_domain::FieldError::new(
-            "attendance",
-            "out_of_range",
-            "must not be negative",
-        ));
-    }
+    check_attendance(&mut v, body.attendance.flatten());
     v.finish(())?;
-    let partners: Option<Vec<PartnerId>> = body
-        .partner_ids
-        .map(|ids| ids.into_iter().map(PartnerId).collect());
-    let actions: Option<Vec<ActionId>> = body
-        .action_ids
-        .map(|ids| ids.into_iter().map(ActionId).collect());
-    let alliance = scope.id();
-    let id = EventId(path.event_id);
-    let actor = scope.actor();
+    let patch = EventPatch {
+        changes,
+        partners: body
+            .partner_ids
+            .map(|ids| ids.into_iter().map(PartnerId).collect()),
+        actions: body
+            .action_ids
+            .map(|ids| ids.into_iter().map(ActionId).collect()),
+    };
     let mut conn = pool::get(&state.pool).await?;
-    let event = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let current = events::lock(conn, alliance, id)
-                .await?
-                .ok_or_else(|| ApiError::not_found("event"))?;
-            if_match.check(&EventResponse::from(current.clone()))?;
-            // Nothing to change: nothing written, nothing journaled.
-            if changes == EventChanges::default() && partners.is_none() && actions.is_none() {
-                return Ok(current);
-            }
-            check_times(
-                changes.starts_at.unwrap_or(current.starts_at),
-                changes.ends_at.unwrap_or(current.ends_at),
-            )?;
-            check_links(
-                conn,
-                alliance,
-                partners.as_deref().unwrap_or(&[]),
-                actions.as_deref().unwrap_or(&[]),
-            )
-            .await?;
-            let event = events::update(
-                conn,
-                alliance,
-                id,
-                changes,
-                partners.as_deref(),
-                actions.as_deref(),
-            )
-            .await?;
-            journal::append(
-                conn,
-                Some(alliance),
-                actor,
-                &JournalEvent::EventUpdated {
-                    event: id,
-                    title: event.title.clone(),
-                    kind: event.kind,
-                    attendance: event.attendance,
-                },
-            )
-            .await?;
-            Ok(event)
-        })
-        .await?;
-    Ok(json_with_etag(StatusCode::OK, &EventResponse::from(event)))
+    let event = events::update(
+        &mut conn,
+        &scope,
+        EventId(path.event_id),
+        patch,
+        &if_match.against(|event: &Event| EventResponse::from(event)),
+    )
+    .await?;
+    Ok(json_with_etag(StatusCode::OK, &EventResponse::from(&event)))
 }
 
 /// Cancel an event (coordinator).
@@ -479,29 +369,7 @@ pub async fn delete_event(
     Authenticated(scope): Authenticated,
     path: web::Path<EventPath>,
 ) -> Result<HttpResponse, ApiError> {
-    policy::manage_alliance(&scope.caller)?;
-    let alliance = scope.id();
-    let id = EventId(path.event_id);
-    let actor = scope.actor();
     let mut conn = pool::get(&state.pool).await?;
-    conn.transaction::<_, ApiError, _>(async |conn| {
-        let event = events::lock(conn, alliance, id)
-            .await?
-            .ok_or_else(|| ApiError::not_found("event"))?;
-        events::delete(conn, id).await?;
-        journal::append(
-            conn,
-            Some(alliance),
-            actor,
-            &JournalEvent::EventDeleted {
-                event: id,
-                title: event.title.clone(),
-                kind: event.kind,
-            },
-        )
-        .await?;
-        Ok(())
-    })
-    .await?;
+    events::delete(&mut conn, &scope, EventId(path.event_id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

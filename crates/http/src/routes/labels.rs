@@ -1,20 +1,16 @@
 //! An alliance's "Agir Ensemble" labels: applied for by its coordinator, decided by
 //! the AVUF (platform admins).
 
-use std::collections::BTreeSet;
-
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, patch, post, web};
-use agir_domain::alliance::PartnerKind;
+use agir_app::labels;
 use agir_domain::error::bounded_text;
 use agir_domain::ids::LabelId;
-use agir_domain::journal::Event;
 use agir_domain::label::{self, LabelStatus};
 use agir_domain::plan::AcademicYear;
 use agir_domain::policy;
-use agir_persistence::journal;
-use agir_persistence::labels::{self, Label, NewLabel};
-use agir_persistence::{AsyncConnection, partners, pool};
+use agir_persistence::labels::Label;
+use agir_persistence::pool;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -60,16 +56,21 @@ pub struct LabelResponse {
     pub decided_at: Option<DateTime<Utc>>,
 }
 
-fn response(l: Label, today: NaiveDate) -> LabelResponse {
+/// A label as the API shows it on `today` (a label granted for a past year is
+/// `expired`).
+fn response(l: &Label, today: NaiveDate) -> LabelResponse {
+    let names = |kinds: &[agir_domain::alliance::PartnerKind]| {
+        kinds.iter().map(|k| k.as_str().to_owned()).collect()
+    };
     LabelResponse {
         status: label::reported_status(l.status, l.academic_year, today).to_owned(),
         id: l.id.0,
         alliance_id: l.alliance.0,
         academic_year: l.academic_year.to_string(),
-        kinds_present: l.kinds_present,
-        missing_kinds: l.kinds_missing,
-        application_note: l.application_note,
-        decision_note: l.decision_note,
+        kinds_present: names(&l.kinds_present),
+        missing_kinds: names(&l.kinds_missing),
+        application_note: l.application_note.clone(),
+        decision_note: l.decision_note.clone(),
         applied_at: l.applied_at,
         decided_at: l.decided_at,
     }
@@ -123,14 +124,10 @@ pub async fn list_labels(
     state: web::Data<AppState>,
     scope: InAlliance,
 ) -> Result<web::Json<LabelPage>, ApiError> {
-    let granted_only = policy::read_private(&scope.caller).is_err();
     let mut conn = pool::get(&state.pool).await?;
-    let found = labels::of_alliance(&mut conn, scope.id(), granted_only).await?;
+    let found = labels::list(&mut conn, &scope).await?;
     Ok(web::Json(LabelPage {
-        items: found
-            .into_iter()
-            .map(|l| response(l, scope.today))
-            .collect(),
+        items: found.iter().map(|l| response(l, scope.today)).collect(),
         next_cursor: None,
     }))
 }
@@ -153,56 +150,26 @@ pub async fn apply_for_label(
     Authenticated(scope): Authenticated,
     body: web::Json<ApplyLabelRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    // The right first (403), then the input (422).
     policy::manage_alliance(&scope.caller)?;
     let year = AcademicYear::parse("academic_year", &body.academic_year)?;
-    let note = match body.note.as_deref() {
-        Some(n) if !n.trim().is_empty() => bounded_text("note", n, 5_000)?,
-        _ => String::new(),
-    };
+    let note = note(body.note.as_deref())?.unwrap_or_default();
     let alliance = scope.id();
-    let actor = scope.actor();
-    let today = scope.today;
     let mut conn = pool::get(&state.pool).await?;
-    let label = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let present: BTreeSet<PartnerKind> = partners::all_active(conn, alliance)
-                .await?
-                .into_iter()
-                .map(|p| p.kind)
-                .collect();
-            let present: Vec<PartnerKind> = present.into_iter().collect();
-            let missing = label::missing_kinds(&present);
-            let label = labels::insert(
-                conn,
-                NewLabel {
-                    alliance,
-                    academic_year: year,
-                    kinds_present: present.iter().map(|k| k.as_str().to_owned()).collect(),
-                    kinds_missing: missing.iter().map(|k| k.as_str().to_owned()).collect(),
-                    application_note: note,
-                    applied_by: actor.user,
-                },
-            )
-            .await?;
-            journal::append(
-                conn,
-                Some(alliance),
-                actor,
-                &Event::LabelApplied {
-                    label: label.id,
-                    academic_year: year,
-                    missing_kinds: label.kinds_missing.clone(),
-                },
-            )
-            .await?;
-            Ok(label)
-        })
-        .await?;
-    let response = response(label, today);
+    let label = labels::apply(&mut conn, &scope, year, note).await?;
+    let response = response(&label, scope.today);
     Ok(created(
         format!("/api/v1/alliances/{alliance}/labels/{}", response.id),
         &response,
     ))
+}
+
+/// An optional note of at most 5,000 characters; blank is none.
+fn note(raw: Option<&str>) -> Result<Option<String>, ApiError> {
+    Ok(match raw {
+        Some(n) if !n.trim().is_empty() => Some(bounded_text("note", n, 5_000)?),
+        _ => None,
+    })
 }
 
 /// Decide on a label (platform admins): grant or refuse an application, withdraw a
@@ -224,43 +191,25 @@ pub async fn apply_for_label(
 #[patch("/{label_id}")]
 pub async fn decide_label(
     state: web::Data<AppState>,
-    admin: AdminCaller,
+    // Admins only: 401 or 403 before the alliance is looked up.
+    _: AdminCaller,
     scope: InAlliance,
     path: web::Path<LabelPath>,
     if_match: IfMatch,
     body: web::Json<DecideLabelRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let to = LabelStatus::parse("status", &body.status)?;
-    let note = match body.note.as_deref() {
-        Some(n) if !n.trim().is_empty() => Some(bounded_text("note", n, 5_000)?),
-        _ => None,
-    };
-    let alliance = scope.id();
+    let note = note(body.note.as_deref())?;
     let today = scope.today;
-    let by = admin.0.id();
     let mut conn = pool::get(&state.pool).await?;
-    let label = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let current = labels::lock(conn, alliance, LabelId(path.label_id))
-                .await?
-                .ok_or_else(|| ApiError::not_found("label"))?;
-            if_match.check(&response(current.clone(), today))?;
-            current.status.decide(to)?;
-            let label = labels::decide(conn, current.id, to, note.clone(), by).await?;
-            journal::append(
-                conn,
-                Some(alliance),
-                journal::Actor::user(by),
-                &Event::LabelDecided {
-                    label: label.id,
-                    academic_year: label.academic_year,
-                    from: current.status,
-                    status: to,
-                },
-            )
-            .await?;
-            Ok(label)
-        })
-        .await?;
-    Ok(json_with_etag(StatusCode::OK, &response(label, today)))
+    let label = labels::decide(
+        &mut conn,
+        &scope,
+        LabelId(path.label_id),
+        to,
+        note,
+        &if_match.against(|label: &Label| response(label, today)),
+    )
+    .await?;
+    Ok(json_with_etag(StatusCode::OK, &response(&label, today)))
 }

@@ -2,26 +2,21 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
-use agir_app::actions::visible_action;
-use agir_app::partners::check_usable;
+use agir_app::results::{self, IndicatorInput, MeasurementInput, ReviewInput};
 use agir_domain::alliance::{name, website};
 use agir_domain::error::{Validator, bounded_text};
 use agir_domain::ids::{ActionId, IndicatorId, MeasurementId, PartnerId};
-use agir_domain::journal::Event;
-use agir_domain::plan::{self, CatalogueIndicator, ReviewStatus, Verdict};
-use agir_domain::policy::{self, ActionOwners};
-use agir_persistence::journal;
+use agir_domain::plan::{CatalogueIndicator, Verdict};
 use agir_persistence::page::TimeKey;
-use agir_persistence::results::{self, Indicator, Measurement, NewIndicator, NewMeasurement};
-use agir_persistence::{AsyncConnection, AsyncPgConnection, pool};
+use agir_persistence::pool;
+use agir_persistence::results::{Indicator, Measurement};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::auth::Caller;
 use crate::choices;
-use crate::etag::created;
+use crate::etag::{created, json_with_etag};
 use crate::page_schema;
 use crate::pagination::PageParams;
 use crate::paths::{ActionPath, IndicatorPath, MeasurementPath};
@@ -73,9 +68,9 @@ impl From<Indicator> for IndicatorResponse {
                 .target
                 .filter(|t| *t > 0.0)
                 .map(|t| (i.confirmed_total / t * 1000.0).round() / 10.0),
-            id: i.id,
-            action_id: i.action_id,
-            catalogue: i.catalogue,
+            id: i.id.0,
+            action_id: i.action.0,
+            catalogue: i.catalogue.map(|c| c.as_str().to_owned()),
             name: i.name,
             unit: i.unit,
             target: i.target,
@@ -163,12 +158,10 @@ impl From<Measurement> for MeasurementResponse {
 }
 
 impl MeasurementResponse {
-    /// The measurement as `caller` may see it: user ids only for members and admins
-    /// (`policy::read_private`).
-    fn seen_by(mut self, caller: &policy::AllianceCaller) -> Self {
-        if policy::read_private(caller).is_err() {
-            self.recorded_by = None;
-        }
+    /// The measurement without the user who recorded it, for callers who may not see
+    /// people (`agir_app::results::Measurements::shows_recorders`).
+    fn without_recorder(mut self) -> Self {
+        self.recorded_by = None;
         self
     }
 }
@@ -244,26 +237,6 @@ pub struct ReviewRequest {
     pub partner_id: Option<Uuid>,
 }
 
-/// An indicator the caller may see, and its action's owners and participants.
-async fn visible_indicator(
-    conn: &mut AsyncPgConnection,
-    scope: &InAlliance,
-    id: IndicatorId,
-) -> Result<
-    (
-        Indicator,
-        agir_persistence::plans::Action,
-        agir_persistence::plans::Plan,
-    ),
-    ApiError,
-> {
-    let indicator = results::find_indicator(conn, scope.id(), id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("indicator"))?;
-    let (action, plan) = visible_action(conn, scope, ActionId(indicator.action_id)).await?;
-    Ok((indicator, action, plan))
-}
-
 /// An action's indicators with their progress (public when its plan is adopted).
 #[utoipa::path(
     tag = "results",
@@ -281,8 +254,7 @@ pub async fn list_indicators(
     path: web::Path<ActionPath>,
 ) -> Result<web::Json<IndicatorPage>, ApiError> {
     let mut conn = pool::get(&state.pool).await?;
-    let (action, _) = visible_action(&mut conn, &scope, ActionId(path.action_id)).await?;
-    let indicators = results::indicators_of(&mut conn, &[action.id]).await?;
+    let indicators = results::list_indicators(&mut conn, &scope, ActionId(path.action_id)).await?;
     Ok(web::Json(IndicatorPage {
         items: indicators
             .into_iter()
@@ -311,13 +283,30 @@ pub async fn create_indicator(
     path: web::Path<ActionPath>,
     body: web::Json<CreateIndicatorRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let input = indicator_input(&body)?;
+    let alliance = scope.id();
+    let mut conn = pool::get(&state.pool).await?;
+    let indicator =
+        results::create_indicator(&mut conn, &scope, ActionId(path.action_id), input).await?;
+    let response = IndicatorResponse::from(indicator);
+    Ok(created(
+        format!(
+            "/api/v1/alliances/{alliance}/actions/{}/indicators",
+            response.action_id
+        ),
+        &response,
+    ))
+}
+
+/// A catalogue indicator (its name may be overridden), or a custom name and unit.
+fn indicator_input(body: &CreateIndicatorRequest) -> Result<IndicatorInput, ApiError> {
     let mut v = Validator::new();
     let (catalogue, name, unit) = match &body.catalogue {
         Some(key) => match v.check(CatalogueIndicator::parse("catalogue", key)) {
             Some(c) => {
                 let (n, u) = c.name_and_unit();
                 (
-                    Some(c.as_str().to_owned()),
+                    Some(c),
                     body.name
                         .as_deref()
                         .and_then(|n| v.check(name("name", n)))
@@ -341,57 +330,12 @@ pub async fn create_indicator(
         ));
     }
     v.finish(())?;
-    let alliance = scope.id();
-    let mut conn = pool::get(&state.pool).await?;
-    let indicator = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let (action, plan) = visible_action(conn, &scope, ActionId(path.action_id)).await?;
-            policy::edit_action(
-                &scope.caller,
-                ActionOwners {
-                    proposing: action.proposing_partner,
-                    lead: action.lead_partner,
-                },
-            )?;
-            plan::can_edit_action(plan.phase)?;
-            let indicator = results::insert_indicator(
-                conn,
-                NewIndicator {
-                    id: IndicatorId::new(),
-                    alliance,
-                    action: action.id,
-                    catalogue,
-                    name,
-                    unit,
-                    target: body.target,
-                },
-            )
-            .await?;
-            journal::append(
-                conn,
-                Some(alliance),
-                scope.actor(),
-                &Event::IndicatorCreated {
-                    indicator: IndicatorId(indicator.id),
-                    action: action.id,
-                    catalogue: indicator.catalogue.clone(),
-                    name: indicator.name.clone(),
-                    unit: indicator.unit.clone(),
-                    target: indicator.target,
-                },
-            )
-            .await?;
-            Ok(indicator)
-        })
-        .await?;
-    let response = IndicatorResponse::from(indicator);
-    Ok(created(
-        format!(
-            "/api/v1/alliances/{alliance}/actions/{}/indicators",
-            response.action_id
-        ),
-        &response,
-    ))
+    Ok(IndicatorInput {
+        catalogue,
+        name,
+        unit,
+        target: body.target,
+    })
 }
 
 /// An indicator's measurements (public when its plan is adopted).
@@ -414,11 +358,16 @@ pub async fn list_measurements(
 ) -> Result<web::Json<MeasurementPage>, ApiError> {
     let page = page.request::<TimeKey>()?;
     let mut conn = pool::get(&state.pool).await?;
-    let (indicator, _, _) =
-        visible_indicator(&mut conn, &scope, IndicatorId(path.indicator_id)).await?;
-    let found = results::list_measurements(&mut conn, IndicatorId(indicator.id), &page).await?;
-    Ok(web::Json(MeasurementPage::from_page(found, |m| {
-        MeasurementResponse::from(m).seen_by(&scope.caller)
+    let found =
+        results::list_measurements(&mut conn, &scope, IndicatorId(path.indicator_id), &page)
+            .await?;
+    Ok(web::Json(MeasurementPage::from_page(found.page, |m| {
+        let response = MeasurementResponse::from(m);
+        if found.shows_recorders {
+            response
+        } else {
+            response.without_recorder()
+        }
     })))
 }
 
@@ -437,12 +386,28 @@ pub async fn list_measurements(
 #[post("/{indicator_id}/measurements")]
 pub async fn create_measurement(
     state: web::Data<AppState>,
-    caller: Caller,
-    scope: InAlliance,
+    Authenticated(scope): Authenticated,
     path: web::Path<IndicatorPath>,
     body: web::Json<CreateMeasurementRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
+    let input = measurement_input(body.into_inner())?;
+    let alliance = scope.id();
+    let mut conn = pool::get(&state.pool).await?;
+    let measurement =
+        results::record_measurement(&mut conn, &scope, IndicatorId(path.indicator_id), input)
+            .await?;
+    let response = MeasurementResponse::from(measurement);
+    Ok(created(
+        format!(
+            "/api/v1/alliances/{alliance}/indicators/{}/measurements",
+            response.indicator_id
+        ),
+        &response,
+    ))
+}
+
+/// A value ≥ 0 with its evidence (a link and/or a note).
+fn measurement_input(body: CreateMeasurementRequest) -> Result<MeasurementInput, ApiError> {
     let mut v = Validator::new();
     if !(body.value.is_finite() && body.value >= 0.0) {
         v.push(agir_domain::FieldError::new(
@@ -460,91 +425,13 @@ pub async fn create_measurement(
         _ => None,
     };
     v.finish(())?;
-    let alliance = scope.id();
-    let today = scope.today;
-    let mut conn = pool::get(&state.pool).await?;
-    let measurement = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let (indicator, action, plan) = visible_indicator(conn, &scope, IndicatorId(path.indicator_id)).await?;
-            let participants = action.participants();
-            // Without a partner named: the caller's own partner taking part in the action.
-            let partner = match body.partner_id {
-                Some(p) => {
-                    let p = PartnerId(p);
-                    // The right first (403), then the request (422).
-                    policy::record_measurement(&scope.caller, p)?;
-                    check_usable(conn, alliance, p, "partner_id").await?;
-                    if !participants.contains(&p) {
-                        return Err(ApiError::field(
-                            "partner_id",
-                            "not_participating",
-                            "this partner does not take part in the action",
-                        ));
-                    }
-                    p
-                }
-                // Without a partner named: the caller's own partner taking part in the action.
-                None => {
-                    let mine: Vec<PartnerId> = scope
-                        .caller
-                        .mandates
-                        .iter()
-                        .filter(|m| m.role.takes_part() && participants.contains(&m.partner))
-                        .map(|m| m.partner)
-                        .collect();
-                    match mine.as_slice() {
-                        [only] => *only,
-                        [] if !(scope.caller.is_coordinator() || scope.caller.is_admin()) => {
-                            return Err(ApiError::forbidden(
-                                "only members of a partner taking part in the action may record its measurements",
-                            ));
-                        }
-                        _ => {
-                            return Err(ApiError::field(
-                                "partner_id",
-                                "required",
-                                "say which partner taking part in the action records it",
-                            ));
-                        }
-                    }
-                }
-            };
-            policy::record_measurement(&scope.caller, partner)?;
-            plan::can_edit_action(plan.phase)?;
-            let measurement = results::insert_measurement(
-                conn,
-                NewMeasurement {
-                    id: MeasurementId::new(),
-                    alliance,
-                    indicator: IndicatorId(indicator.id),
-                    value: body.value,
-                    measured_on: body.measured_on.unwrap_or(today),
-                    evidence_url,
-                    note,
-                    recorded_by: caller.id(),
-                    partner,
-                },
-            )
-            .await?;
-            journal::append(conn, Some(alliance), scope.actor_for(partner), &Event::MeasurementRecorded {
-                measurement: measurement.id,
-                indicator: IndicatorId(indicator.id),
-                value: measurement.value,
-                measured_on: measurement.measured_on,
-                with_evidence: measurement.evidence_url.is_some() || measurement.note.is_some(),
-            })
-            .await?;
-            Ok(measurement)
-        })
-        .await?;
-    let response = MeasurementResponse::from(measurement);
-    Ok(created(
-        format!(
-            "/api/v1/alliances/{alliance}/indicators/{}/measurements",
-            response.indicator_id
-        ),
-        &response,
-    ))
+    Ok(MeasurementInput {
+        value: body.value,
+        measured_on: body.measured_on,
+        evidence_url,
+        note,
+        partner: body.partner_id.map(PartnerId),
+    })
 }
 
 /// Confirm or dispute another partner's measurement (a representative or coordinator
@@ -567,8 +454,7 @@ pub async fn create_measurement(
 #[post("/{measurement_id}/review")]
 pub async fn review_measurement(
     state: web::Data<AppState>,
-    caller: Caller,
-    scope: InAlliance,
+    Authenticated(scope): Authenticated,
     path: web::Path<MeasurementPath>,
     body: web::Json<ReviewRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -584,52 +470,16 @@ pub async fn review_measurement(
             "say why the measurement is disputed",
         ));
     }
-    let alliance = scope.id();
+    let input = ReviewInput {
+        verdict,
+        reason,
+        partner: body.partner_id.map(PartnerId),
+    };
     let mut conn = pool::get(&state.pool).await?;
-    let measurement = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let current = results::lock_measurement(conn, alliance, MeasurementId(path.measurement_id))
-                .await?
-                .ok_or_else(|| ApiError::not_found("measurement"))?;
-            let recorder = current.partner;
-            let reviewer = match body.partner_id {
-                Some(p) => PartnerId(p),
-                None => {
-                    let others: Vec<PartnerId> = scope
-                        .caller
-                        .partners_spoken_for()
-                        .into_iter()
-                        .filter(|p| *p != recorder)
-                        .collect();
-                    match others.as_slice() {
-                        [only] => *only,
-                        [] => {
-                            return Err(ApiError::forbidden(
-                                "only a representative of another partner than the recorder may review",
-                            ));
-                        }
-                        _ => return Err(ApiError::field("partner_id", "required", "say which partner reviews")),
-                    }
-                }
-            };
-            let (_, _, plan) = visible_indicator(conn, &scope, current.indicator).await?;
-            policy::review_measurement(&scope.caller, reviewer, recorder, current.recorded_by)?;
-            check_usable(conn, alliance, reviewer, "partner_id").await?;
-            plan::can_edit_action(plan.phase)?;
-            let status = ReviewStatus::from(verdict);
-            let measurement =
-                results::review(conn, current.id, status, caller.id(), reviewer, reason.clone()).await?;
-            journal::append(conn, Some(alliance), scope.actor_for(reviewer), &Event::MeasurementReviewed {
-                measurement: current.id,
-                verdict,
-                reason: reason.clone(),
-                recorded_by_partner: recorder,
-            })
+    let measurement =
+        results::review_measurement(&mut conn, &scope, MeasurementId(path.measurement_id), input)
             .await?;
-            Ok(measurement)
-        })
-        .await?;
-    Ok(crate::etag::json_with_etag(
+    Ok(json_with_etag(
         StatusCode::OK,
         &MeasurementResponse::from(measurement),
     ))
