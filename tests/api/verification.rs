@@ -281,7 +281,10 @@ async fn the_rust_and_sql_forms_of_the_verified_rule_agree() {
         .coordinator
         .client
         .post(&format!("/api/v1/alliances/{alliance}/plans"))
-        .json(&json!({"academic_year": "2025-2026"}))
+        .json(&CreatePlanRequest {
+            academic_year: "2025-2026".into(),
+            ..CreatePlanRequest::default()
+        })
         .send()
         .await);
     let p = &f.representative_p.client;
@@ -292,7 +295,12 @@ async fn the_rust_and_sql_forms_of_the_verified_rule_agree() {
             .post(&format!(
                 "/api/v1/alliances/{alliance}/plans/{plan}/actions"
             ))
-            .json(&json!({"title": format!("Action {n}"), "theme": "waste", "sdgs": [12]}))
+            .json(&CreateActionRequest {
+                title: format!("Action {n}"),
+                theme: "waste".into(),
+                sdgs: vec![12],
+                ..CreateActionRequest::default()
+            })
             .send()
             .await);
         for measurements in indicators {
@@ -300,17 +308,21 @@ async fn the_rust_and_sql_forms_of_the_verified_rule_agree() {
                 .post(&format!(
                     "/api/v1/alliances/{alliance}/actions/{action}/indicators"
                 ))
-                .json(&json!({"catalogue": "food_collected_kg", "target": 100}))
+                .json(&CreateIndicatorRequest {
+                    catalogue: Some("food_collected_kg".into()),
+                    target: Some(100.0),
+                    ..CreateIndicatorRequest::default()
+                })
                 .send()
                 .await);
             for fixture in measurements {
-                let mut body = json!({"value": 10, "partner_id": f.partner_p});
-                if fixture.url {
-                    body["evidence_url"] = json!("https://www.sceaux.fr/bilan");
-                }
-                if fixture.note {
-                    body["note"] = json!("Pesée en fin de collecte");
-                }
+                let body = CreateMeasurementRequest {
+                    value: 10.0,
+                    partner_id: Some(f.partner_p),
+                    evidence_url: fixture.url.then(|| "https://www.sceaux.fr/bilan".into()),
+                    note: fixture.note.then(|| "Pesée en fin de collecte".into()),
+                    ..CreateMeasurementRequest::default()
+                };
                 let measurement = id(&p
                     .post(&format!(
                         "/api/v1/alliances/{alliance}/indicators/{indicator}/measurements"
@@ -330,11 +342,11 @@ async fn the_rust_and_sql_forms_of_the_verified_rule_agree() {
                         .post(&format!(
                             "/api/v1/alliances/{alliance}/measurements/{measurement}/review"
                         ))
-                        .json(&json!({
-                            "verdict": verdict,
-                            "reason": "La pesée n'inclut pas les invendus.",
-                            "partner_id": f.partner_q,
-                        }))
+                        .json(&ReviewRequest {
+                            verdict: (*verdict).into(),
+                            reason: Some("La pesée n'inclut pas les invendus.".into()),
+                            partner_id: Some(f.partner_q),
+                        })
                         .send()
                         .await;
                     assert_eq!(reviewed.status(), StatusCode::OK, "{}", reviewed.text());

@@ -146,7 +146,7 @@ pub async fn actions(
     let ids: Vec<ActionId> = page.items.iter().map(|a| a.id).collect();
     let mut by_action: HashMap<Uuid, Vec<Indicator>> = HashMap::new();
     for i in results::indicators_of(conn, &ids).await? {
-        by_action.entry(i.action_id).or_default().push(i);
+        by_action.entry(i.action.0).or_default().push(i);
     }
     Ok(page.map(|action| FoundAction {
         results: by_action.remove(&action.id.0).unwrap_or_default(),

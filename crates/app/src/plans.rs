@@ -324,14 +324,14 @@ pub async fn carry_over(
         let indicators = results::indicators_of(conn, &origin_ids).await?;
         for action in &unfinished {
             let copy = plans::insert_action(conn, carried(action, plan.id)).await?;
-            for indicator in indicators.iter().filter(|i| i.action_id == action.id.0) {
+            for indicator in indicators.iter().filter(|i| i.action == action.id) {
                 results::insert_indicator(
                     conn,
                     NewIndicator {
                         id: IndicatorId::new(),
                         alliance,
                         action: copy.id,
-                        catalogue: indicator.catalogue.clone(),
+                        catalogue: indicator.catalogue,
                         name: indicator.name.clone(),
                         unit: indicator.unit.clone(),
                         target: indicator.target,

@@ -164,7 +164,7 @@ async fn apply_effect(
                     alliance,
                     action.id,
                     ActionChanges {
-                        status: Some(to.as_str().to_owned()),
+                        status: Some(to),
                         ..ActionChanges::default()
                     },
                     None,

@@ -3,10 +3,10 @@
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use agir_app::users;
 use agir_domain::user::Email;
+use agir_persistence::pool;
 use agir_persistence::sessions::Rotation;
-use agir_persistence::{pool, sessions};
 use chrono::Utc;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::session::{TokenPair, open_session, pair};

@@ -714,7 +714,7 @@ pub async fn network_actions(
                     .results
                     .into_iter()
                     .map(|i| NetworkResult {
-                        catalogue: i.catalogue,
+                        catalogue: i.catalogue.map(|c| c.as_str().to_owned()),
                         name: i.name,
                         unit: i.unit,
                         target: i.target,
