@@ -207,7 +207,7 @@ mod tests {
         assert_eq!(schema["type"], "string");
         assert_eq!(
             schema["enum"],
-            serde_json::json!(["coordinator", "representative", "member", "observer"])
+            serde_json::Value::from(vec!["coordinator", "representative", "member", "observer"])
         );
     }
 }

@@ -108,7 +108,7 @@ mod tests {
 
     #[test]
     fn weak_tags_never_match_and_star_always_does() {
-        let value = serde_json::json!({"a": 1});
+        let value = serde_json::Value::from(vec![1]);
         let tag = etag_of(&value);
         assert!(IfMatch(Some(vec![tag.clone()])).check(&value).is_ok());
         assert!(
@@ -120,7 +120,7 @@ mod tests {
         assert!(IfMatch(None).check(&value).is_ok());
         assert!(
             IfMatch(Some(vec![tag]))
-                .check(&serde_json::json!({"a": 2}))
+                .check(&serde_json::Value::from(vec![2]))
                 .is_err()
         );
     }
