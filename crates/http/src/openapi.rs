@@ -83,22 +83,28 @@ impl Modify for BearerAuth {
 
 /// Adds to every operation the answers its shape implies: a JSON body can be
 /// malformed (400), too large (413), of the wrong type (415) or invalid (422); a path
-/// id can name nothing (404); a query string can be unparsable (400); a bearer
-/// token can be missing or invalid (401); an authenticated `POST` takes an
+/// id can name nothing (404); a query string can be unparsable (400) or invalid
+/// (422); a bearer token can be missing or invalid (401), and inside an alliance a
+/// caller without the role is refused (403); a `PATCH` takes `If-Match` (412 when the
+/// resource changed since); an authenticated `POST` takes an
 /// `Idempotency-Key` (reused with another body: 422; still running: 409); the database
 /// can be unavailable (503), except for the probes in [`WITHOUT_DATABASE`]. A response
 /// an operation declares itself (such as 503 `HashingBusy`) is kept.
 pub fn complete(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     for (path, item) in api.paths.paths.iter_mut() {
+        // (operation, is a POST, is a PATCH, writes)
         let methods = [
-            (&mut item.get, false, false),
-            (&mut item.post, true, true),
-            (&mut item.patch, false, true),
-            (&mut item.put, false, true),
-            (&mut item.delete, false, true),
+            (&mut item.get, false, false, false),
+            (&mut item.post, true, false, true),
+            (&mut item.patch, false, true, true),
+            (&mut item.put, false, false, true),
+            (&mut item.delete, false, false, true),
         ];
-        for (operation, is_post, is_write) in methods {
+        for (operation, is_post, is_patch, is_write) in methods {
             if let Some(operation) = operation.as_mut() {
+                if is_patch {
+                    if_match(path, operation);
+                }
                 complete_operation(path, operation, is_post);
                 if is_write && path.starts_with("/api/v1/alliances/{id}") {
                     read_only_when_archived(operation);
@@ -133,12 +139,21 @@ fn complete_operation(path: &str, operation: &mut Operation, is_post: bool) {
     }
     if has(ParameterIn::Query) {
         add_response(operation, "400", "BadRequest");
+        add_response(operation, "422", "UnprocessableEntity");
     }
     if has(ParameterIn::Path) {
         add_response(operation, "404", "NotFound");
     }
     if bearer {
         add_response(operation, "401", "Unauthorized");
+    }
+    // Inside an alliance, a protected operation needs a role there.
+    let anonymous_allowed = operation.security.as_ref().is_some_and(|s| {
+        s.iter()
+            .any(|requirement| serde_json::to_string(requirement).is_ok_and(|r| r == "{}"))
+    });
+    if bearer && !anonymous_allowed && path.starts_with("/api/v1/alliances/{id}") {
+        add_response(operation, "403", "Forbidden");
     }
     let id = operation.operation_id.as_deref().unwrap_or_default();
     if !WITHOUT_DATABASE.contains(&id) {
@@ -172,6 +187,48 @@ fn complete_operation(path: &str, operation: &mut Operation, is_post: bool) {
         add_response(operation, "400", "BadRequest");
         add_response(operation, "409", "Conflict");
         add_response(operation, "422", "UnprocessableEntity");
+    }
+}
+
+/// Every `PATCH` is conditional: it takes the `If-Match` of the last read and answers
+/// 412 when the resource changed since (`etag::IfMatch`).
+fn if_match(path: &str, operation: &mut Operation) {
+    let parameter: Parameter = ParameterBuilder::new()
+        .name("If-Match")
+        .parameter_in(ParameterIn::Header)
+        .required(Required::False)
+        .description(Some(format!(
+            "The ETag last read; 412 if the {} changed since",
+            resource_noun(path)
+        )))
+        .schema(Some(utoipa::openapi::ObjectBuilder::new().schema_type(
+            utoipa::openapi::schema::SchemaType::from_iter([
+                utoipa::openapi::schema::Type::String,
+                utoipa::openapi::schema::Type::Null,
+            ]),
+        )))
+        .build();
+    operation
+        .parameters
+        .get_or_insert_with(Vec::new)
+        .push(RefOr::T(parameter));
+    add_response(operation, "412", "PreconditionFailed");
+}
+
+/// What a path names, for a description: its last parameter (`{action_id}`: action),
+/// or for `{id}` the collection it is in; an account for `/me` and `/users/{id}`.
+fn resource_noun(path: &str) -> String {
+    let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    match segments.as_slice() {
+        [.., "me"] | [.., "users", "{id}"] => "account".into(),
+        [.., "cities", "{id}"] => "city".into(),
+        [.., collection, "{id}"] => collection.trim_end_matches('s').into(),
+        [.., last] => last
+            .trim_start_matches('{')
+            .trim_end_matches('}')
+            .trim_end_matches("_id")
+            .into(),
+        [] => "resource".into(),
     }
 }
 

@@ -23,7 +23,7 @@ use crate::choices;
 use crate::etag::{IfMatch, created, json_with_etag};
 use crate::pagination::PageParams;
 use crate::paths::{ActionPath, PlanPath};
-use crate::problem::{ApiError, Forbidden, PreconditionFailed, UnprocessableEntity};
+use crate::problem::{ApiError, Forbidden};
 use crate::scope::{Authenticated, InAlliance};
 use crate::state::AppState;
 
@@ -421,9 +421,8 @@ impl ActionFilterParams {
     tag = "actions",
     params(PlanPath, PageParams, ActionFilterParams),
     responses(
-        (status = 200, description = "A page of actions", body = ActionPage),
         (status = 403, response = Forbidden),
-        (status = 422, response = UnprocessableEntity),
+        (status = 200, description = "A page of actions", body = ActionPage),
     ),
     security((), ("bearer_auth" = []))
 )]
@@ -456,7 +455,6 @@ pub async fn list_actions(
     responses(
         (status = 201, description = "Created", body = ActionResponse,
             headers(("Location" = String), ("ETag" = String))),
-        (status = 403, response = Forbidden),
     ),
     security(("bearer_auth" = []))
 )]
@@ -484,8 +482,8 @@ pub async fn create_action(
     tag = "actions",
     params(ActionPath),
     responses(
-        (status = 200, description = "The action", body = ActionResponse, headers(("ETag" = String))),
         (status = 403, response = Forbidden),
+        (status = 200, description = "The action", body = ActionResponse, headers(("ETag" = String))),
     ),
     security((), ("bearer_auth" = []))
 )]
@@ -513,14 +511,9 @@ pub async fn get_action(
 #[utoipa::path(
     tag = "actions",
     request_body = UpdateActionRequest,
-    params(
-        ActionPath,
-        ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if the action changed since"),
-    ),
+    params(ActionPath),
     responses(
         (status = 200, description = "The updated action", body = ActionResponse, headers(("ETag" = String))),
-        (status = 403, response = Forbidden),
-        (status = 412, response = PreconditionFailed),
     ),
     security(("bearer_auth" = []))
 )]

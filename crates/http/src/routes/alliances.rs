@@ -20,7 +20,7 @@ use crate::etag::{IfMatch, created, json_with_etag};
 use crate::page_schema;
 use crate::pagination::PageParams;
 use crate::paths::AlliancePath;
-use crate::problem::{ApiError, Forbidden, PreconditionFailed, UnprocessableEntity};
+use crate::problem::{ApiError, Forbidden};
 use crate::scope::{Authenticated, EvenArchived, InAlliance};
 use crate::state::AppState;
 
@@ -122,7 +122,6 @@ pub struct AllianceFilterParams {
     params(PageParams, AllianceFilterParams),
     responses(
         (status = 200, description = "A page of alliances", body = AlliancePage),
-        (status = 422, response = UnprocessableEntity),
     ),
     security((), ("bearer_auth" = []))
 )]
@@ -156,9 +155,9 @@ pub async fn list_alliances(
     tag = "alliances",
     request_body = CreateAllianceRequest,
     responses(
+        (status = 403, response = Forbidden),
         (status = 201, description = "Created", body = AllianceResponse,
             headers(("Location" = String), ("ETag" = String))),
-        (status = 403, response = Forbidden),
     ),
     security(("bearer_auth" = []))
 )]
@@ -209,14 +208,9 @@ pub async fn get_alliance(scope: InAlliance) -> HttpResponse {
 #[utoipa::path(
     tag = "alliances",
     request_body = UpdateAllianceRequest,
-    params(
-        AlliancePath,
-        ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if the alliance changed since"),
-    ),
+    params(AlliancePath),
     responses(
         (status = 200, description = "The updated alliance", body = AllianceResponse, headers(("ETag" = String))),
-        (status = 403, response = Forbidden),
-        (status = 412, response = PreconditionFailed),
     ),
     security(("bearer_auth" = []))
 )]

@@ -72,9 +72,9 @@ fn invalid_refresh_token() -> ApiError {
     tag = "auth",
     request_body = LoginRequest,
     responses(
+        (status = 403, response = Forbidden),
         (status = 200, description = "Logged in", body = TokenPair),
         (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
         (status = 429, response = TooManyRequests),
         (status = 503, response = HashingBusy),
     ),

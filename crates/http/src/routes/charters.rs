@@ -15,7 +15,7 @@ use uuid::Uuid;
 use crate::choices;
 use crate::etag::created;
 use crate::paths::{AlliancePath, CharterPath};
-use crate::problem::{ApiError, Forbidden};
+use crate::problem::ApiError;
 use crate::scope::{Authenticated, InAlliance};
 use crate::state::AppState;
 
@@ -146,7 +146,6 @@ pub async fn list_charters(
     responses(
         (status = 201, description = "Created", body = CharterResponse,
             headers(("Location" = String), ("ETag" = String))),
-        (status = 403, response = Forbidden),
     ),
     security(("bearer_auth" = []))
 )]
@@ -174,7 +173,6 @@ pub async fn create_charter(
     request_body = SignCharterRequest,
     responses(
         (status = 201, description = "Signed", body = SignatureResponse),
-        (status = 403, response = Forbidden),
     ),
     security(("bearer_auth" = []))
 )]

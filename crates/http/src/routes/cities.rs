@@ -19,7 +19,7 @@ use crate::etag::{IfMatch, created, json_with_etag};
 use crate::page_schema;
 use crate::pagination::PageParams;
 use crate::paths::CityPath;
-use crate::problem::{ApiError, Conflict, Forbidden, PreconditionFailed, UnprocessableEntity};
+use crate::problem::{ApiError, Conflict, Forbidden};
 use crate::state::AppState;
 
 /// A commune.
@@ -117,7 +117,6 @@ pub struct CityFilterParams {
     params(PageParams, CityFilterParams),
     responses(
         (status = 200, description = "A page of cities", body = CityPage),
-        (status = 422, response = UnprocessableEntity),
     ),
     security((), ("bearer_auth" = []))
 )]
@@ -143,9 +142,9 @@ pub async fn list_cities(
     tag = "cities",
     request_body = CreateCityRequest,
     responses(
+        (status = 403, response = Forbidden),
         (status = 201, description = "Created", body = CityResponse,
             headers(("Location" = String), ("ETag" = String))),
-        (status = 403, response = Forbidden),
     ),
     security(("bearer_auth" = []))
 )]
@@ -196,15 +195,11 @@ pub async fn get_city(
 #[utoipa::path(
     tag = "cities",
     request_body = UpdateCityRequest,
-    params(
-        CityPath,
-        ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if the city changed since"),
-    ),
+    params(CityPath),
     responses(
-        (status = 200, description = "The updated city", body = CityResponse, headers(("ETag" = String))),
         (status = 403, response = Forbidden),
+        (status = 200, description = "The updated city", body = CityResponse, headers(("ETag" = String))),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
     ),
     security(("bearer_auth" = []))
 )]

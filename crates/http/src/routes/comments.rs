@@ -18,7 +18,7 @@ use crate::etag::{IfMatch, created, json_with_etag};
 use crate::page_schema;
 use crate::pagination::PageParams;
 use crate::paths::{ActionPath, CommentPath};
-use crate::problem::{ApiError, Forbidden, PreconditionFailed, UnprocessableEntity};
+use crate::problem::ApiError;
 use crate::scope::Authenticated;
 use crate::state::AppState;
 
@@ -107,8 +107,6 @@ pub struct EndorsementParams {
     params(ActionPath, PageParams),
     responses(
         (status = 200, description = "A page of comments, oldest first", body = CommentPage),
-        (status = 403, response = Forbidden),
-        (status = 422, response = UnprocessableEntity),
     ),
     security(("bearer_auth" = []))
 )]
@@ -135,7 +133,6 @@ pub async fn list_comments(
     responses(
         (status = 201, description = "Created", body = CommentResponse,
             headers(("Location" = String), ("ETag" = String))),
-        (status = 403, response = Forbidden),
     ),
     security(("bearer_auth" = []))
 )]
@@ -163,15 +160,10 @@ pub async fn create_comment(
 /// Edit your comment.
 #[utoipa::path(
     tag = "actions",
-    params(
-        CommentPath,
-        ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if the comment changed since"),
-    ),
+    params(CommentPath),
     request_body = CommentRequest,
     responses(
         (status = 200, description = "The updated comment", body = CommentResponse, headers(("ETag" = String))),
-        (status = 403, response = Forbidden),
-        (status = 412, response = PreconditionFailed),
     ),
     security(("bearer_auth" = []))
 )]
@@ -198,7 +190,6 @@ pub async fn update_comment(
     params(CommentPath),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 403, response = Forbidden),
     ),
     security(("bearer_auth" = []))
 )]
@@ -220,7 +211,6 @@ pub async fn delete_comment(
     request_body = EndorseRequest,
     responses(
         (status = 204, description = "Endorsed"),
-        (status = 403, response = Forbidden),
     ),
     security(("bearer_auth" = []))
 )]
@@ -243,8 +233,6 @@ pub async fn endorse_action(
     params(ActionPath, EndorsementParams),
     responses(
         (status = 204, description = "Withdrawn"),
-        (status = 403, response = Forbidden),
-        (status = 422, response = UnprocessableEntity),
     ),
     security(("bearer_auth" = []))
 )]

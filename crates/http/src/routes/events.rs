@@ -21,7 +21,7 @@ use crate::etag::{IfMatch, created, json_with_etag};
 use crate::page_schema;
 use crate::pagination::PageParams;
 use crate::paths::{AlliancePath, EventPath};
-use crate::problem::{ApiError, Forbidden, PreconditionFailed, UnprocessableEntity};
+use crate::problem::ApiError;
 use crate::scope::{Authenticated, InAlliance};
 use crate::state::AppState;
 
@@ -171,7 +171,6 @@ pub struct EventFilterParams {
     params(AlliancePath, PageParams, EventFilterParams),
     responses(
         (status = 200, description = "A page of events", body = EventPage),
-        (status = 422, response = UnprocessableEntity),
     ),
     security((), ("bearer_auth" = []))
 )]
@@ -207,7 +206,6 @@ pub async fn list_events(
     responses(
         (status = 201, description = "Created", body = EventResponse,
             headers(("Location" = String), ("ETag" = String))),
-        (status = 403, response = Forbidden),
     ),
     security(("bearer_auth" = []))
 )]
@@ -287,14 +285,9 @@ pub async fn get_event(
 #[utoipa::path(
     tag = "events",
     request_body = UpdateEventRequest,
-    params(
-        EventPath,
-        ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if the event changed since"),
-    ),
+    params(EventPath),
     responses(
         (status = 200, description = "The updated event", body = EventResponse, headers(("ETag" = String))),
-        (status = 403, response = Forbidden),
-        (status = 412, response = PreconditionFailed),
     ),
     security(("bearer_auth" = []))
 )]
@@ -359,7 +352,6 @@ pub async fn update_event(
     params(EventPath),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 403, response = Forbidden),
     ),
     security(("bearer_auth" = []))
 )]

@@ -23,7 +23,7 @@ use crate::etag::created;
 use crate::page_schema;
 use crate::pagination::PageParams;
 use crate::paths::{AlliancePath, InvitationPath};
-use crate::problem::{ApiError, Forbidden, HashingBusy, UnprocessableEntity};
+use crate::problem::{ApiError, Forbidden, HashingBusy};
 use crate::routes::mandates::MandateResponse;
 use crate::routes::users::UserResponse;
 use crate::scope::Authenticated;
@@ -189,8 +189,6 @@ impl CreateInvitationRequest {
     params(AlliancePath, PageParams),
     responses(
         (status = 200, description = "A page of invitations", body = InvitationPage),
-        (status = 403, response = Forbidden),
-        (status = 422, response = UnprocessableEntity),
     ),
     security(("bearer_auth" = []))
 )]
@@ -216,7 +214,6 @@ pub async fn list_invitations(
     responses(
         (status = 201, description = "Created, with its token", body = CreatedInvitation,
             headers(("Location" = String), ("ETag" = String))),
-        (status = 403, response = Forbidden),
     ),
     security(("bearer_auth" = []))
 )]
@@ -245,7 +242,6 @@ pub async fn create_invitation(
     params(InvitationPath),
     responses(
         (status = 204, description = "Revoked"),
-        (status = 403, response = Forbidden),
     ),
     security(("bearer_auth" = []))
 )]
@@ -276,8 +272,8 @@ pub async fn revoke_invitation(
     params(("token" = String, Path, description = "The invitation token")),
     request_body = AcceptInvitationRequest,
     responses(
-        (status = 201, description = "The mandate, the account, and a session for a new account", body = AcceptedInvitation),
         (status = 403, response = Forbidden),
+        (status = 201, description = "The mandate, the account, and a session for a new account", body = AcceptedInvitation),
         (status = 503, response = HashingBusy),
     ),
     security((), ("bearer_auth" = []))

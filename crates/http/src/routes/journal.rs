@@ -14,7 +14,7 @@ use crate::auth::Caller;
 use crate::page_schema;
 use crate::pagination::PageParams;
 use crate::paths::AlliancePath;
-use crate::problem::{ApiError, Forbidden, UnprocessableEntity};
+use crate::problem::{ApiError, Forbidden};
 use crate::scope::Authenticated;
 use crate::state::AppState;
 
@@ -108,8 +108,6 @@ impl From<ChainCheck> for ChainVerification {
     params(AlliancePath, PageParams),
     responses(
         (status = 200, description = "A page of entries", body = JournalPage),
-        (status = 403, response = Forbidden),
-        (status = 422, response = UnprocessableEntity),
     ),
     security(("bearer_auth" = []))
 )]
@@ -135,7 +133,6 @@ pub async fn list_alliance_journal(
     params(AlliancePath),
     responses(
         (status = 200, description = "The verification", body = ChainVerification),
-        (status = 403, response = Forbidden),
     ),
     security(("bearer_auth" = []))
 )]
@@ -155,9 +152,8 @@ pub async fn verify_alliance_journal(
     tag = "journal",
     params(PageParams),
     responses(
-        (status = 200, description = "A page of entries", body = JournalPage),
         (status = 403, response = Forbidden),
-        (status = 422, response = UnprocessableEntity),
+        (status = 200, description = "A page of entries", body = JournalPage),
     ),
     security(("bearer_auth" = []))
 )]
@@ -182,8 +178,8 @@ pub async fn list_platform_journal(
 #[utoipa::path(
     tag = "journal",
     responses(
-        (status = 200, description = "The verification", body = ChainVerification),
         (status = 403, response = Forbidden),
+        (status = 200, description = "The verification", body = ChainVerification),
     ),
     security(("bearer_auth" = []))
 )]

@@ -20,7 +20,7 @@ use crate::auth::AdminCaller;
 use crate::choices;
 use crate::etag::{IfMatch, created, json_with_etag};
 use crate::paths::{AlliancePath, LabelPath};
-use crate::problem::{ApiError, Forbidden, PreconditionFailed};
+use crate::problem::ApiError;
 use crate::scope::{Authenticated, InAlliance};
 use crate::state::AppState;
 
@@ -140,7 +140,6 @@ pub async fn list_labels(
     request_body = ApplyLabelRequest,
     responses(
         (status = 201, description = "Applied", body = LabelResponse, headers(("Location" = String), ("ETag" = String))),
-        (status = 403, response = Forbidden),
     ),
     security(("bearer_auth" = []))
 )]
@@ -176,15 +175,10 @@ fn note(raw: Option<&str>) -> Result<Option<String>, ApiError> {
 /// granted label.
 #[utoipa::path(
     tag = "labels",
-    params(
-        LabelPath,
-        ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if the label changed since"),
-    ),
+    params(LabelPath),
     request_body = DecideLabelRequest,
     responses(
         (status = 200, description = "Decided", body = LabelResponse, headers(("ETag" = String))),
-        (status = 403, response = Forbidden),
-        (status = 412, response = PreconditionFailed),
     ),
     security(("bearer_auth" = []))
 )]

@@ -21,7 +21,7 @@ use crate::etag::{IfMatch, created, json_with_etag};
 use crate::page_schema;
 use crate::pagination::PageParams;
 use crate::paths::{AlliancePath, MandatePath, SuccessorPath};
-use crate::problem::{ApiError, Forbidden, PreconditionFailed, UnprocessableEntity};
+use crate::problem::ApiError;
 use crate::routes::invitations::CreatedInvitation;
 use crate::scope::Authenticated;
 use crate::state::AppState;
@@ -225,8 +225,6 @@ impl DesignateSuccessorRequest {
     params(AlliancePath, PageParams, MandateFilterParams),
     responses(
         (status = 200, description = "A page of mandates", body = MandatePage),
-        (status = 403, response = Forbidden),
-        (status = 422, response = UnprocessableEntity),
     ),
     security(("bearer_auth" = []))
 )]
@@ -266,7 +264,6 @@ pub async fn list_mandates(
     responses(
         (status = 201, description = "Created", body = MandateResponse,
             headers(("Location" = String), ("ETag" = String))),
-        (status = 403, response = Forbidden),
     ),
     security(("bearer_auth" = []))
 )]
@@ -294,7 +291,6 @@ pub async fn create_mandate(
     params(MandatePath),
     responses(
         (status = 200, description = "The mandate", body = MandateResponse, headers(("ETag" = String))),
-        (status = 403, response = Forbidden),
     ),
     security(("bearer_auth" = []))
 )]
@@ -316,14 +312,9 @@ pub async fn get_mandate(
 #[utoipa::path(
     tag = "mandates",
     request_body = UpdateMandateRequest,
-    params(
-        MandatePath,
-        ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if the mandate changed since"),
-    ),
+    params(MandatePath),
     responses(
         (status = 200, description = "The updated mandate", body = MandateResponse, headers(("ETag" = String))),
-        (status = 403, response = Forbidden),
-        (status = 412, response = PreconditionFailed),
     ),
     security(("bearer_auth" = []))
 )]
@@ -357,7 +348,6 @@ pub async fn update_mandate(
     params(MandatePath),
     responses(
         (status = 204, description = "Removed"),
-        (status = 403, response = Forbidden),
     ),
     security(("bearer_auth" = []))
 )]
@@ -392,7 +382,6 @@ pub async fn delete_mandate(
     responses(
         (status = 201, description = "The successor's invitation, with its token", body = CreatedInvitation,
             headers(("Location" = String), ("ETag" = String))),
-        (status = 403, response = Forbidden),
     ),
     security(("bearer_auth" = []))
 )]

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 use crate::auth::Caller;
 use crate::etag::{IfMatch, json_with_etag};
-use crate::problem::{ApiError, HashingBusy, PreconditionFailed, TooManyRequests};
+use crate::problem::{ApiError, HashingBusy, TooManyRequests};
 use crate::routes::mandates::MandateResponse;
 use crate::routes::users::UserResponse;
 use crate::state::AppState;
@@ -77,10 +77,8 @@ pub async fn get_me(state: web::Data<AppState>, caller: Caller) -> Result<HttpRe
 #[utoipa::path(
     tag = "me",
     request_body = UpdateMeRequest,
-    params(("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if the account changed since")),
     responses(
         (status = 200, description = "The updated caller", body = MeResponse, headers(("ETag" = String))),
-        (status = 412, response = PreconditionFailed),
     ),
     security(("bearer_auth" = []))
 )]

@@ -323,7 +323,6 @@ fn page_request<K: serde::de::DeserializeOwned>(
         (status = 200, description = "A page of labels", body = NetworkLabelPage,
             headers(("ETag" = String), ("Cache-Control" = String))),
         (status = 304, description = "Not modified since the ETag in If-None-Match"),
-        (status = 422, response = UnprocessableEntity),
     ),
     security(())
 )]
@@ -471,7 +470,6 @@ pub struct ActionStats {
         (status = 200, description = "The statistics", body = NetworkStats,
             headers(("ETag" = String), ("Cache-Control" = String))),
         (status = 304, description = "Not modified since the ETag in If-None-Match"),
-        (status = 422, response = UnprocessableEntity),
     ),
     security(())
 )]
@@ -636,7 +634,6 @@ pub struct NetworkActionParams {
         (status = 200, description = "A page of actions", body = NetworkActionPage,
             headers(("ETag" = String), ("Cache-Control" = String))),
         (status = 304, description = "Not modified since the ETag in If-None-Match"),
-        (status = 422, response = UnprocessableEntity),
     ),
     security(())
 )]
@@ -784,12 +781,12 @@ pub struct NoParams {}
     tag = "network",
     params(("file" = String, Path, description = "`<resource>.csv` or `<resource>.json`, resource one of labels, alliances, partners, actions, indicators", example = "actions.csv")),
     responses(
+        (status = 422, response = UnprocessableEntity),
         (status = 200, description = "The export", content(
             (String = "text/csv", example = "id,name,city,insee_code,department,region,status,active_partners\n0192f0a4-7b1e-7cc3-9a52-3f1d2c4b5a02,Alliance Agir Ensemble de Sceaux,Sceaux,92071,Hauts-de-Seine,Île-de-France,active,7\n"),
             (Vec<Object> = "application/json")
         ), headers(("ETag" = String), ("Cache-Control" = String))),
         (status = 304, description = "Not modified since the ETag in If-None-Match"),
-        (status = 422, response = UnprocessableEntity),
     ),
     security(())
 )]

@@ -19,7 +19,7 @@ use crate::etag::{IfMatch, created, json_with_etag};
 use crate::page_schema;
 use crate::pagination::PageParams;
 use crate::paths::{AlliancePath, PartnerPath};
-use crate::problem::{ApiError, Forbidden, PreconditionFailed, UnprocessableEntity};
+use crate::problem::ApiError;
 use crate::scope::{Authenticated, InAlliance};
 use crate::state::AppState;
 
@@ -149,7 +149,6 @@ pub struct PartnerFilterParams {
     params(AlliancePath, PageParams, PartnerFilterParams),
     responses(
         (status = 200, description = "A page of partners", body = PartnerPage),
-        (status = 422, response = UnprocessableEntity),
     ),
     security((), ("bearer_auth" = []))
 )]
@@ -189,7 +188,6 @@ pub async fn list_partners(
     responses(
         (status = 201, description = "Created", body = PartnerResponse,
             headers(("Location" = String), ("ETag" = String))),
-        (status = 403, response = Forbidden),
     ),
     security(("bearer_auth" = []))
 )]
@@ -256,14 +254,9 @@ pub async fn get_partner(
 #[utoipa::path(
     tag = "partners",
     request_body = UpdatePartnerRequest,
-    params(
-        PartnerPath,
-        ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if the partner changed since"),
-    ),
+    params(PartnerPath),
     responses(
         (status = 200, description = "The updated partner", body = PartnerResponse, headers(("ETag" = String))),
-        (status = 403, response = Forbidden),
-        (status = 412, response = PreconditionFailed),
     ),
     security(("bearer_auth" = []))
 )]

@@ -22,7 +22,7 @@ use crate::choices;
 use crate::etag::{IfMatch, created, json_with_etag};
 use crate::pagination::PageParams;
 use crate::paths::{AlliancePath, CarryOverPath, PlanPath};
-use crate::problem::{ApiError, Forbidden, PreconditionFailed, UnprocessableEntity};
+use crate::problem::{ApiError, Forbidden};
 use crate::scope::{Authenticated, InAlliance};
 use crate::state::AppState;
 
@@ -214,7 +214,6 @@ pub struct CarryOverRequest {
     params(AlliancePath, PageParams),
     responses(
         (status = 200, description = "A page of plans", body = PlanPage),
-        (status = 422, response = UnprocessableEntity),
     ),
     security((), ("bearer_auth" = []))
 )]
@@ -241,7 +240,6 @@ pub async fn list_plans(
     responses(
         (status = 201, description = "Created", body = PlanResponse,
             headers(("Location" = String), ("ETag" = String))),
-        (status = 403, response = Forbidden),
     ),
     security(("bearer_auth" = []))
 )]
@@ -261,8 +259,8 @@ pub async fn create_plan(
     tag = "plans",
     params(PlanPath),
     responses(
-        (status = 200, description = "The plan", body = PlanResponse, headers(("ETag" = String))),
         (status = 403, response = Forbidden),
+        (status = 200, description = "The plan", body = PlanResponse, headers(("ETag" = String))),
     ),
     security((), ("bearer_auth" = []))
 )]
@@ -283,14 +281,9 @@ pub async fn get_plan(
 #[utoipa::path(
     tag = "plans",
     request_body = UpdatePlanRequest,
-    params(
-        PlanPath,
-        ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if the plan changed since"),
-    ),
+    params(PlanPath),
     responses(
         (status = 200, description = "The updated plan", body = PlanResponse, headers(("ETag" = String))),
-        (status = 403, response = Forbidden),
-        (status = 412, response = PreconditionFailed),
     ),
     security(("bearer_auth" = []))
 )]
@@ -317,7 +310,6 @@ pub async fn update_plan(
     params(PlanPath),
     responses(
         (status = 200, description = "The plan in its new phase", body = PlanResponse, headers(("ETag" = String))),
-        (status = 403, response = Forbidden),
     ),
     security(("bearer_auth" = []))
 )]
@@ -344,7 +336,6 @@ pub async fn transition_plan(
     responses(
         (status = 201, description = "The new plan", body = PlanResponse,
             headers(("Location" = String), ("ETag" = String))),
-        (status = 403, response = Forbidden),
     ),
     security(("bearer_auth" = []))
 )]

@@ -20,7 +20,7 @@ use crate::etag::{created, json_with_etag};
 use crate::page_schema;
 use crate::pagination::PageParams;
 use crate::paths::{ActionPath, IndicatorPath, MeasurementPath};
-use crate::problem::{ApiError, Forbidden, UnprocessableEntity};
+use crate::problem::{ApiError, Forbidden};
 use crate::scope::{Authenticated, InAlliance};
 use crate::state::AppState;
 
@@ -242,8 +242,8 @@ pub struct ReviewRequest {
     tag = "results",
     params(ActionPath),
     responses(
-        (status = 200, description = "The indicators", body = IndicatorPage),
         (status = 403, response = Forbidden),
+        (status = 200, description = "The indicators", body = IndicatorPage),
     ),
     security((), ("bearer_auth" = []))
 )]
@@ -272,7 +272,6 @@ pub async fn list_indicators(
     responses(
         (status = 201, description = "Created", body = IndicatorResponse,
             headers(("Location" = String), ("ETag" = String))),
-        (status = 403, response = Forbidden),
     ),
     security(("bearer_auth" = []))
 )]
@@ -343,9 +342,8 @@ fn indicator_input(body: &CreateIndicatorRequest) -> Result<IndicatorInput, ApiE
     tag = "results",
     params(IndicatorPath, PageParams),
     responses(
-        (status = 200, description = "A page of measurements", body = MeasurementPage),
         (status = 403, response = Forbidden),
-        (status = 422, response = UnprocessableEntity),
+        (status = 200, description = "A page of measurements", body = MeasurementPage),
     ),
     security((), ("bearer_auth" = []))
 )]
@@ -379,7 +377,6 @@ pub async fn list_measurements(
     responses(
         (status = 201, description = "Created", body = MeasurementResponse,
             headers(("Location" = String), ("ETag" = String))),
-        (status = 403, response = Forbidden),
     ),
     security(("bearer_auth" = []))
 )]
@@ -447,7 +444,6 @@ fn measurement_input(body: CreateMeasurementRequest) -> Result<MeasurementInput,
     request_body = ReviewRequest,
     responses(
         (status = 200, description = "The reviewed measurement", body = MeasurementResponse),
-        (status = 403, response = Forbidden),
     ),
     security(("bearer_auth" = []))
 )]

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::choices;
 use crate::paths::AlliancePath;
-use crate::problem::{ApiError, Forbidden, UnprocessableEntity};
+use crate::problem::ApiError;
 use crate::scope::Authenticated;
 use crate::state::AppState;
 
@@ -149,8 +149,6 @@ impl From<&succession::Successor> for Successor {
     params(AlliancePath, SuccessionParams),
     responses(
         (status = 200, description = "The report", body = SuccessionReport),
-        (status = 403, response = Forbidden),
-        (status = 422, response = UnprocessableEntity),
     ),
     security(("bearer_auth" = []))
 )]

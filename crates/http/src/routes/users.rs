@@ -19,7 +19,7 @@ use crate::etag::{IfMatch, created, json_with_etag};
 use crate::page_schema;
 use crate::pagination::PageParams;
 use crate::paths::UserPath;
-use crate::problem::{ApiError, Forbidden, HashingBusy, PreconditionFailed, UnprocessableEntity};
+use crate::problem::{ApiError, Forbidden, HashingBusy};
 use crate::state::AppState;
 
 /// An account.
@@ -109,9 +109,8 @@ pub struct UpdateUserRequest {
     tag = "users",
     params(PageParams),
     responses(
-        (status = 200, description = "A page of accounts", body = UserPage),
         (status = 403, response = Forbidden),
-        (status = 422, response = UnprocessableEntity),
+        (status = 200, description = "A page of accounts", body = UserPage),
     ),
     security(("bearer_auth" = []))
 )]
@@ -132,9 +131,9 @@ pub async fn list_users(
     tag = "users",
     request_body = CreateUserRequest,
     responses(
+        (status = 403, response = Forbidden),
         (status = 201, description = "Created", body = UserResponse,
             headers(("Location" = String, description = "The new account"), ("ETag" = String))),
-        (status = 403, response = Forbidden),
         (status = 503, response = HashingBusy),
     ),
     security(("bearer_auth" = []))
@@ -171,8 +170,8 @@ pub async fn create_user(
     tag = "users",
     params(UserPath),
     responses(
-        (status = 200, description = "The account", body = UserResponse, headers(("ETag" = String))),
         (status = 403, response = Forbidden),
+        (status = 200, description = "The account", body = UserResponse, headers(("ETag" = String))),
     ),
     security(("bearer_auth" = []))
 )]
@@ -194,14 +193,10 @@ pub async fn get_user(
 #[utoipa::path(
     tag = "users",
     request_body = UpdateUserRequest,
-    params(
-        UserPath,
-        ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if the account changed since"),
-    ),
+    params(UserPath),
     responses(
-        (status = 200, description = "The updated account", body = UserResponse, headers(("ETag" = String))),
         (status = 403, response = Forbidden),
-        (status = 412, response = PreconditionFailed),
+        (status = 200, description = "The updated account", body = UserResponse, headers(("ETag" = String))),
     ),
     security(("bearer_auth" = []))
 )]

@@ -23,7 +23,7 @@ use crate::choices;
 use crate::etag::{IfMatch, created, json_with_etag};
 use crate::pagination::PageParams;
 use crate::paths::{AlliancePath, VotePath};
-use crate::problem::{ApiError, Conflict, Forbidden, PreconditionFailed, UnprocessableEntity};
+use crate::problem::{ApiError, Conflict};
 use crate::scope::Authenticated;
 use crate::state::AppState;
 
@@ -469,8 +469,6 @@ impl From<CastBallotRequest> for BallotInput {
     params(AlliancePath, PageParams, VoteFilterParams),
     responses(
         (status = 200, description = "A page of votes", body = VotePage),
-        (status = 403, response = Forbidden),
-        (status = 422, response = UnprocessableEntity),
     ),
     security(("bearer_auth" = []))
 )]
@@ -511,7 +509,6 @@ pub async fn list_votes(
     responses(
         (status = 201, description = "Created", body = VoteResponse,
             headers(("Location" = String), ("ETag" = String))),
-        (status = 403, response = Forbidden),
     ),
     security(("bearer_auth" = []))
 )]
@@ -551,7 +548,6 @@ pub async fn create_vote(
     params(VotePath),
     responses(
         (status = 200, description = "The vote", body = VoteResponse, headers(("ETag" = String))),
-        (status = 403, response = Forbidden),
     ),
     security(("bearer_auth" = []))
 )]
@@ -572,15 +568,10 @@ pub async fn get_vote(
 /// with `live` results is 422 `validation_failed` naming `results`.
 #[utoipa::path(
     tag = "votes",
-    params(
-        VotePath,
-        ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if the vote changed since"),
-    ),
+    params(VotePath),
     request_body = UpdateVoteRequest,
     responses(
         (status = 200, description = "The updated vote", body = VoteResponse, headers(("ETag" = String))),
-        (status = 403, response = Forbidden),
-        (status = 412, response = PreconditionFailed),
     ),
     security(("bearer_auth" = []))
 )]
@@ -615,7 +606,6 @@ pub async fn update_vote(
     responses(
         (status = 200, description = "An earlier ballot of the same voter was replaced", body = BallotReceipt),
         (status = 201, description = "Counted", body = BallotReceipt),
-        (status = 403, response = Forbidden),
     ),
     security(("bearer_auth" = []))
 )]
@@ -652,7 +642,6 @@ pub async fn cast_ballot(
     params(VotePath),
     responses(
         (status = 200, description = "The closed vote", body = VoteResponse),
-        (status = 403, response = Forbidden),
     ),
     security(("bearer_auth" = []))
 )]
@@ -679,7 +668,6 @@ pub async fn close_vote_early(
     params(VotePath),
     responses(
         (status = 200, description = "The results", body = ResultsResponse),
-        (status = 403, response = Forbidden),
         (status = 409, response = Conflict),
     ),
     security(("bearer_auth" = []))
